@@ -1,0 +1,24 @@
+#pragma once
+
+#include <QString>
+
+namespace cortado {
+
+// The hub's only view of a transport: something that can take an encoded frame or be closed.
+// Implemented by the WebSocket transport; tests may implement it in memory.
+//
+// Thread affinity: called on the hub's thread. A transport whose socket lives on another I/O
+// thread posts the (implicitly shared, so cheap to copy) frame to that thread.
+class Connection
+{
+public:
+    virtual ~Connection() = default;
+
+    // Queues one text frame. `frame` is shared by every recipient of a broadcast: do not modify.
+    virtual void sendText(const QString &frame) = 0;
+
+    // Sends a close frame with `code` and `reason`; the hub hears of the end through Hub::detach().
+    virtual void close(int code, const QString &reason) = 0;
+};
+
+} // namespace cortado

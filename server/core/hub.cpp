@@ -1,0 +1,235 @@
+#include "hub.h"
+
+#include "cortado/protocol.h"
+
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+
+Q_LOGGING_CATEGORY(lcCore, "cortado.core")
+
+namespace cortado {
+
+Hub::Hub(QObject *parent) : QObject(parent) { }
+
+Hub::~Hub() = default;
+
+SocketId Hub::newSocketId() const
+{
+    // 96 random bits: unguessable, and unique across nodes once several share a broker.
+    for (;;) {
+        quint32 words[3];
+        QRandomGenerator::global()->fillRange(words);
+        const QByteArray raw(reinterpret_cast<const char *>(words), sizeof words);
+        SocketId id = QString::fromLatin1(
+                raw.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+        if (m_sessions.find(id) == m_sessions.end())
+            return id;
+    }
+}
+
+Session &Hub::attach(const QString &route, const QString &remoteAddress, QVariantMap data,
+                     Connection *connection)
+{
+    Q_ASSERT(connection);
+    const SocketId id = newSocketId();
+    auto owned = std::make_unique<Session>(id, route, remoteAddress, std::move(data), connection);
+    Session &session = *owned;
+    m_sessions.emplace(id, std::move(owned));
+    m_routes[route].sessions.insert(&session);
+    qCDebug(lcCore) << "connected" << id << route << remoteAddress;
+    Q_EMIT connected(session);
+    return session;
+}
+
+void Hub::detach(const SocketId &id, int closeCode)
+{
+    const auto it = m_sessions.find(id);
+    if (it == m_sessions.end())
+        return;
+    Session &session = *it->second;
+    RouteState &state = m_routes[session.route()];
+    const QSet<QString> rooms = session.m_rooms;
+    for (const QString &room : rooms)
+        removeFromRoom(state, session, room);
+    state.sessions.remove(&session);
+    if (state.sessions.isEmpty())
+        m_routes.remove(session.route());
+    qCDebug(lcCore) << "disconnected" << id << closeCode;
+    Q_EMIT disconnected(session, closeCode);
+    m_sessions.erase(it);
+}
+
+bool Hub::join(Session &session, const QString &room)
+{
+    if (session.m_rooms.contains(room))
+        return false;
+    session.m_rooms.insert(room);
+    m_routes[session.route()].rooms[room].insert(&session);
+    Q_EMIT joined(session, room);
+    return true;
+}
+
+bool Hub::leave(Session &session, const QString &room)
+{
+    if (!session.m_rooms.contains(room))
+        return false;
+    removeFromRoom(m_routes[session.route()], session, room);
+    return true;
+}
+
+void Hub::removeFromRoom(RouteState &state, Session &session, const QString &room)
+{
+    session.m_rooms.remove(room);
+    const auto members = state.rooms.find(room);
+    if (members != state.rooms.end()) {
+        members->remove(&session);
+        if (members->isEmpty())
+            state.rooms.erase(members);
+    }
+    Q_EMIT left(session, room);
+    if (!state.rooms.contains(room))
+        Q_EMIT roomClosed(session.route(), room);
+}
+
+void Hub::deliver(Session *session, const QString &frame)
+{
+    ++session->m_messagesOut;
+    session->m_connection->sendText(frame);
+}
+
+qsizetype Hub::send(const Target &target, const Message &message)
+{
+    const QByteArray utf8 =
+            protocol::encodeEvent(message.event, message.payload, message.room, message.from);
+    const QString frame = QString::fromUtf8(utf8); // one encoding, shared by every recipient
+    const SocketId &excluded = target.excluded();
+    qsizetype recipients = 0;
+    auto deliverAll = [&](const QSet<Session *> &sessions) {
+        for (Session *session : sessions) {
+            if (!excluded.isEmpty() && session->id() == excluded)
+                continue;
+            deliver(session, frame);
+            ++recipients;
+        }
+    };
+
+    switch (target.scope()) {
+    case Target::Scope::Socket:
+        if (Session *recipient = session(target.socketId()); recipient && recipient->id() != excluded) {
+            deliver(recipient, frame);
+            recipients = 1;
+        }
+        break;
+    case Target::Scope::Room: {
+        const auto state = m_routes.constFind(target.routePath());
+        if (state != m_routes.cend()) {
+            const auto members = state->rooms.constFind(target.roomName());
+            if (members != state->rooms.cend())
+                deliverAll(*members);
+        }
+        break;
+    }
+    case Target::Scope::Route: {
+        const auto state = m_routes.constFind(target.routePath());
+        if (state != m_routes.cend())
+            deliverAll(state->sessions);
+        break;
+    }
+    case Target::Scope::Everyone:
+        for (const RouteState &state : std::as_const(m_routes))
+            deliverAll(state.sessions);
+        break;
+    }
+    Q_EMIT messageSent(target, message.event, recipients, utf8.size());
+    return recipients;
+}
+
+void Hub::sendFrame(Session &session, const QByteArray &utf8Frame)
+{
+    deliver(&session, QString::fromUtf8(utf8Frame));
+}
+
+bool Hub::disconnect(const SocketId &id, int closeCode, const QString &reason)
+{
+    Session *target = session(id);
+    if (!target)
+        return false;
+    target->m_connection->close(closeCode, reason);
+    return true;
+}
+
+void Hub::disconnectAll(int closeCode, const QString &reason)
+{
+    // close() may detach synchronously; collect the connections first.
+    QList<Connection *> connections;
+    connections.reserve(qsizetype(m_sessions.size()));
+    for (const auto &[id, session] : m_sessions)
+        connections.append(session->m_connection);
+    for (Connection *connection : connections)
+        connection->close(closeCode, reason);
+}
+
+Session *Hub::session(const SocketId &id) const
+{
+    const auto it = m_sessions.find(id);
+    return it == m_sessions.end() ? nullptr : it->second.get();
+}
+
+QList<const Session *> Hub::sessions(const QString &route) const
+{
+    QList<const Session *> result;
+    for (const auto &[id, session] : m_sessions) {
+        if (route.isEmpty() || session->route() == route)
+            result.append(session.get());
+    }
+    return result;
+}
+
+QList<RoomInfo> Hub::rooms(const QString &route) const
+{
+    QList<RoomInfo> result;
+    for (auto state = m_routes.cbegin(); state != m_routes.cend(); ++state) {
+        if (!route.isEmpty() && state.key() != route)
+            continue;
+        for (auto room = state->rooms.cbegin(); room != state->rooms.cend(); ++room)
+            result.append(RoomInfo{state.key(), room.key(), room->size()});
+    }
+    std::sort(result.begin(), result.end(), [](const RoomInfo &a, const RoomInfo &b) {
+        return std::tie(a.route, a.name) < std::tie(b.route, b.name);
+    });
+    return result;
+}
+
+std::optional<RoomInfo> Hub::room(const QString &route, const QString &name) const
+{
+    const auto state = m_routes.constFind(route);
+    if (state == m_routes.cend())
+        return std::nullopt;
+    const auto members = state->rooms.constFind(name);
+    if (members == state->rooms.cend())
+        return std::nullopt;
+    return RoomInfo{route, name, members->size()};
+}
+
+QList<const Session *> Hub::members(const QString &route, const QString &room) const
+{
+    QList<const Session *> result;
+    const auto state = m_routes.constFind(route);
+    if (state == m_routes.cend())
+        return result;
+    const auto members = state->rooms.constFind(room);
+    if (members == state->rooms.cend())
+        return result;
+    for (Session *session : *members)
+        result.append(session);
+    return result;
+}
+
+void Hub::recordIncoming(Session &session, const QString &event,
+                         const std::optional<QString> &room, qsizetype bytes)
+{
+    ++session.m_messagesIn;
+    Q_EMIT eventReceived(session, event, room, bytes);
+}
+
+} // namespace cortado

@@ -1,0 +1,106 @@
+#pragma once
+
+#include "session.h"
+#include "target.h"
+
+#include <QJsonValue>
+#include <QObject>
+
+#include <memory>
+#include <optional>
+#include <unordered_map>
+
+namespace cortado {
+
+// A server → client event before encoding.
+struct Message
+{
+    QString event;
+    QJsonValue payload = QJsonValue::Undefined;
+    std::optional<QString> room;
+    QString from; // sender's socket id; empty for server-originated messages
+};
+
+struct RoomInfo
+{
+    QString route;
+    QString name;
+    qsizetype members = 0;
+};
+
+// The hub owns every connected session and every room, and delivers messages to targets.
+//
+// The hot path (send) is plain containers and direct calls: a message is encoded once and the
+// same frame is handed to every recipient's Connection. Signals sit at the edges so that logs,
+// metrics and the admin feed can watch without touching handlers; they carry references that are
+// valid only during the emission.
+//
+// Thread affinity: the hub and its sessions live on one thread (the main thread); transports on
+// other threads reach it through queued calls. A cluster broker (Redis) will sit behind send():
+// local delivery stays as is, and the broker relays the encoded frame to other nodes.
+class Hub : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit Hub(QObject *parent = nullptr);
+    ~Hub() override;
+
+    // Registers a new connection on `route` and announces it. The connection must outlive the
+    // session: call detach() from the transport when it goes away.
+    Session &attach(const QString &route, const QString &remoteAddress, QVariantMap data,
+                    Connection *connection);
+    // Removes a session, leaving all its rooms (empty rooms disappear).
+    void detach(const SocketId &id, int closeCode);
+
+    // Room membership. Both return false when nothing changed (already in / not in the room).
+    bool join(Session &session, const QString &room);
+    bool leave(Session &session, const QString &room);
+
+    // Encodes `message` once and queues it to every session the target names; returns how many.
+    qsizetype send(const Target &target, const Message &message);
+    // Queues an already encoded frame (an ack, a system error) to one session.
+    void sendFrame(Session &session, const QByteArray &utf8Frame);
+
+    // Asks one socket (or all) to close with a WebSocket close code.
+    bool disconnect(const SocketId &id, int closeCode, const QString &reason);
+    void disconnectAll(int closeCode, const QString &reason);
+
+    Session *session(const SocketId &id) const;
+    qsizetype sessionCount() const { return qsizetype(m_sessions.size()); }
+    QList<const Session *> sessions(const QString &route = {}) const;
+    QList<RoomInfo> rooms(const QString &route = {}) const;
+    std::optional<RoomInfo> room(const QString &route, const QString &name) const;
+    QList<const Session *> members(const QString &route, const QString &room) const;
+
+    // Called by the event dispatcher for every parsed client frame (for counters and watchers).
+    void recordIncoming(Session &session, const QString &event, const std::optional<QString> &room,
+                        qsizetype bytes);
+
+Q_SIGNALS:
+    void connected(const cortado::Session &session);
+    void disconnected(const cortado::Session &session, int closeCode);
+    void joined(const cortado::Session &session, const QString &room);
+    void left(const cortado::Session &session, const QString &room);
+    void roomClosed(const QString &route, const QString &room);
+    void eventReceived(const cortado::Session &session, const QString &event,
+                       const std::optional<QString> &room, qsizetype bytes);
+    void messageSent(const cortado::Target &target, const QString &event, qsizetype recipients,
+                     qsizetype bytes);
+
+private:
+    struct RouteState
+    {
+        QSet<Session *> sessions;
+        QHash<QString, QSet<Session *>> rooms;
+    };
+
+    SocketId newSocketId() const;
+    void deliver(Session *session, const QString &frame);
+    void removeFromRoom(RouteState &state, Session &session, const QString &room);
+
+    std::unordered_map<SocketId, std::unique_ptr<Session>> m_sessions;
+    QHash<QString, RouteState> m_routes;
+};
+
+} // namespace cortado

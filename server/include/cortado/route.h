@@ -1,0 +1,3 @@
+// Public entry point for route files: #include <cortado/route.h>
+#pragma once
+#include "routing/route.h"

@@ -1,0 +1,35 @@
+// POST /api/rooms/<room>/broadcast {"event", "payload"?, "route"?} — emits an event into a room
+// from REST. The route defaults to "/chat" (also settable as ?route=).
+#include <cortado/route.h>
+
+using namespace Qt::StringLiterals;
+namespace errors = cortado::protocol::errors;
+
+CORTADO_REST_ROUTE(route)
+{
+    route.post([](cortado::Context &ctx) {
+        cortado::Error error;
+        const std::optional<QJsonObject> body = ctx.jsonBody(&error);
+        if (!body)
+            return cortado::HttpResponse::error(error);
+        const QJsonValue event = body->value("event"_L1);
+        if (!event.isString() || !cortado::protocol::isValidEventName(event.toString())
+            || event.toString() == cortado::protocol::events::Ack)
+            return cortado::HttpResponse::error(cortado::Error::badRequest(
+                    errors::BadEvent, u"\"event\" must be a domain:action string"_s));
+        QString wsRoute = ctx.request().queryValue(u"route"_s);
+        if (body->contains("route"_L1))
+            wsRoute = body->value("route"_L1).toString();
+        if (wsRoute.isEmpty())
+            wsRoute = u"/chat"_s;
+
+        const QString room = ctx.request().param(u"room"_s);
+        const qsizetype delivered = ctx.hub().send(
+                cortado::Target::room(wsRoute, room),
+                cortado::Message{event.toString(), body->value("payload"_L1), room, {}});
+        return cortado::HttpResponse::json(QJsonObject{{u"route"_s, wsRoute},
+                                                       {u"room"_s, room},
+                                                       {u"event"_s, event},
+                                                       {u"delivered"_s, delivered}});
+    });
+}

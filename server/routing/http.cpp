@@ -1,0 +1,79 @@
+#include "http.h"
+
+#include <QJsonDocument>
+#include <QJsonArray>
+#include <QJsonObject>
+
+using namespace Qt::StringLiterals;
+
+namespace cortado {
+
+Error Error::badRequest(QString code, QString message)
+{
+    return Error{400, std::move(code), std::move(message)};
+}
+
+Error Error::unauthorized(QString message)
+{
+    return Error{401, protocol::errors::Unauthorized, std::move(message)};
+}
+
+Error Error::forbidden(QString message)
+{
+    return Error{403, protocol::errors::Forbidden, std::move(message)};
+}
+
+Error Error::notFound(QString message)
+{
+    return Error{404, protocol::errors::NotFound, std::move(message)};
+}
+
+Error Error::internal(QString message)
+{
+    return Error{500, protocol::errors::InternalError, std::move(message)};
+}
+
+QByteArray Request::header(QByteArrayView name) const
+{
+    for (const auto &[key, value] : headers) {
+        if (name.compare(key, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+std::optional<QJsonObject> Context::jsonBody(Error *error) const
+{
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(m_request.body, &parseError);
+    if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
+        if (error)
+            *error = Error::badRequest(protocol::errors::BadJson,
+                                       u"request body must be a JSON object"_s);
+        return std::nullopt;
+    }
+    return document.object();
+}
+
+HttpResponse HttpResponse::json(const QJsonValue &value, int status)
+{
+    HttpResponse response;
+    response.status = status;
+    if (value.isObject())
+        response.body = QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
+    else if (value.isArray())
+        response.body = QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact);
+    else // scalars: wrap, encode, unwrap, so strings are escaped like everywhere else
+        response.body = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact).sliced(1).chopped(1);
+    return response;
+}
+
+HttpResponse HttpResponse::error(const Error &error)
+{
+    QJsonObject body = error.info().toJson();
+    body.insert(u"error"_s, body.take(u"code"_s));
+    body.insert(u"status"_s, error.status);
+    return json(body, error.status);
+}
+
+} // namespace cortado

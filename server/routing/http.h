@@ -1,0 +1,102 @@
+// What HTTP handlers, WebSocket handshakes and middleware share: the request, the context that
+// carries data along the chain, errors as values, and responses.
+#pragma once
+
+#include "cortado/protocol.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QJsonValue>
+#include <QList>
+#include <QPair>
+#include <QString>
+#include <QUrlQuery>
+#include <QVariantMap>
+
+#include <functional>
+#include <optional>
+
+namespace cortado {
+
+class Hub;
+
+// A client-visible error. `status` is used where the error ends an HTTP request or refuses a
+// WebSocket upgrade; events answer with `code` and `message` only.
+struct Error
+{
+    int status = 400;
+    QString code;
+    QString message;
+    QJsonValue details = QJsonValue::Undefined;
+
+    static Error badRequest(QString code, QString message);
+    static Error unauthorized(QString message);
+    static Error forbidden(QString message);
+    static Error notFound(QString message);
+    static Error internal(QString message);
+
+    protocol::ErrorInfo info() const { return {code, message, details}; }
+};
+
+using Headers = QList<QPair<QByteArray, QByteArray>>;
+
+// An HTTP request, or the head of a WebSocket upgrade request. Immutable once routed.
+struct Request
+{
+    QByteArray method; // "GET", "POST", ...
+    QString path; // percent-encoded path, e.g. "/api/rooms/lobby"
+    QUrlQuery query;
+    Headers headers;
+    QByteArray body;
+    QString remoteAddress;
+    QHash<QString, QString> params; // from [param] segments of the route file, decoded
+    bool isWebSocketUpgrade = false;
+
+    // Case-insensitive header lookup; empty when absent.
+    QByteArray header(QByteArrayView name) const;
+    QString param(const QString &name) const { return params.value(name); }
+    QString queryValue(const QString &name) const
+    {
+        return query.queryItemValue(name, QUrl::FullyDecoded);
+    }
+};
+
+// Travels through the middleware chain to the handler. For a WebSocket, `data` becomes the
+// session's data once the upgrade is accepted.
+class Context
+{
+public:
+    Context(Request request, Hub &hub) : m_request(std::move(request)), m_hub(hub) { }
+
+    const Request &request() const { return m_request; }
+    Hub &hub() const { return m_hub; }
+
+    // The body parsed as a JSON object, or a `bad_json` error.
+    std::optional<QJsonObject> jsonBody(Error *error) const;
+
+    QVariantMap data;
+
+private:
+    friend class Router;
+    Request m_request;
+    Hub &m_hub;
+};
+
+struct HttpResponse
+{
+    int status = 200;
+    QByteArray contentType = "application/json";
+    QByteArray body;
+    Headers headers;
+
+    static HttpResponse json(const QJsonValue &value, int status = 200);
+    static HttpResponse error(const Error &error);
+};
+
+// Middleware either lets the request through (returns std::nullopt) or stops it with an error.
+// The same middleware serves REST requests and WebSocket handshakes (request().isWebSocketUpgrade
+// tells them apart when it matters).
+using Middleware = std::function<std::optional<Error>(Context &)>;
+using HttpHandler = std::function<HttpResponse(Context &)>;
+
+} // namespace cortado

@@ -1,0 +1,137 @@
+#include "router.h"
+
+using namespace Qt::StringLiterals;
+
+namespace cortado {
+
+const HttpHandler *RestRoute::handler(const QByteArray &method) const
+{
+    const auto it = m_handlers.constFind(method);
+    return it == m_handlers.cend() ? nullptr : &*it;
+}
+
+QByteArrayList RestRoute::methods() const
+{
+    QByteArrayList methods = m_handlers.keys();
+    std::sort(methods.begin(), methods.end());
+    return methods;
+}
+
+WsRoute::EventBinding &WsRoute::on(const QString &event, EventHandler handler)
+{
+    Q_ASSERT_X(protocol::isValidEventName(event), "WsRoute::on", "event names are domain:action");
+    EventBinding &binding = m_events[event];
+    binding.handler = std::move(handler);
+    return binding;
+}
+
+const WsRoute::EventBinding *WsRoute::binding(const QString &event) const
+{
+    const auto it = m_events.constFind(event);
+    return it == m_events.cend() ? nullptr : &*it;
+}
+
+Router::Router() = default;
+Router::~Router() = default;
+
+template<typename Entries>
+static bool pathTaken(const Entries &entries, const RoutePath &path, QString *owner)
+{
+    for (const auto &entry : entries) {
+        if (entry->path.pattern() == path.pattern()) {
+            *owner = entry->path.file();
+            return true;
+        }
+    }
+    return false;
+}
+
+std::optional<RoutePath> Router::checkedPath(const QString &file, RoutePath::Kind expected)
+{
+    QString error;
+    std::optional<RoutePath> path = RoutePath::fromFile(file, &error);
+    if (!path) {
+        m_errors.append(error);
+        return std::nullopt;
+    }
+    if (path->kind() != expected) {
+        m_errors.append(u"route file \"%1\": registered as the wrong kind of route"_s.arg(file));
+        return std::nullopt;
+    }
+    QString owner;
+    const bool taken = expected == RoutePath::Kind::Rest ? pathTaken(m_rest, *path, &owner)
+                                                         : pathTaken(m_webSockets, *path, &owner);
+    if (taken) {
+        m_errors.append(u"route files \"%1\" and \"%2\" both serve %3"_s.arg(owner, file,
+                                                                             path->pattern()));
+        return std::nullopt;
+    }
+    return path;
+}
+
+template<typename Entry>
+static void insertBySpecificity(std::vector<std::unique_ptr<Entry>> &entries,
+                                std::unique_ptr<Entry> entry)
+{
+    auto position = std::find_if(entries.begin(), entries.end(), [&](const auto &existing) {
+        return entry->path.isMoreSpecificThan(existing->path);
+    });
+    entries.insert(position, std::move(entry));
+}
+
+void Router::addRestRoute(const QString &file, const std::function<void(RestRoute &)> &define)
+{
+    std::optional<RoutePath> path = checkedPath(file, RoutePath::Kind::Rest);
+    if (!path)
+        return;
+    auto entry = std::make_unique<RestEntry>(RestEntry{std::move(*path), {}});
+    define(entry->route);
+    insertBySpecificity(m_rest, std::move(entry));
+}
+
+void Router::addWebSocketRoute(const QString &file, const std::function<void(WsRoute &)> &define)
+{
+    std::optional<RoutePath> path = checkedPath(file, RoutePath::Kind::WebSocket);
+    if (!path)
+        return;
+    auto entry = std::make_unique<WebSocketEntry>(WebSocketEntry{std::move(*path), {}});
+    define(entry->route);
+    insertBySpecificity(m_webSockets, std::move(entry));
+}
+
+template<typename Match, typename Entries>
+static Match findRoute(const Entries &entries, const QString &encodedPath)
+{
+    const std::optional<QStringList> segments = RoutePath::splitRequestPath(encodedPath);
+    if (!segments)
+        return {};
+    for (const auto &entry : entries) {
+        if (auto params = entry->path.match(*segments))
+            return Match{entry.get(), std::move(*params)};
+    }
+    return {};
+}
+
+Router::RestMatch Router::matchRest(const QString &encodedPath) const
+{
+    return findRoute<RestMatch>(m_rest, encodedPath);
+}
+
+Router::WebSocketMatch Router::matchWebSocket(const QString &encodedPath) const
+{
+    return findRoute<WebSocketMatch>(m_webSockets, encodedPath);
+}
+
+std::optional<Error> Router::runMiddleware(Context &context,
+                                           const QList<Middleware> &routeMiddleware) const
+{
+    for (const auto *chain : {&m_middleware, &routeMiddleware}) {
+        for (const Middleware &middleware : *chain) {
+            if (std::optional<Error> error = middleware(context))
+                return error;
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace cortado

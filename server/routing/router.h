@@ -1,0 +1,74 @@
+#pragma once
+
+#include "routepath.h"
+#include "routes.h"
+
+#include <memory>
+#include <vector>
+
+namespace cortado {
+
+// The application's routes and global middleware. Filled at start-up (by the generated index of a
+// routes folder, or by hand in tests), read-only afterwards, so it can be shared across threads.
+class Router
+{
+public:
+    template<typename Route>
+    struct Entry
+    {
+        RoutePath path;
+        Route route;
+    };
+    using RestEntry = Entry<RestRoute>;
+    using WebSocketEntry = Entry<WsRoute>;
+
+    Router();
+    ~Router();
+    Router(const Router &) = delete;
+    Router &operator=(const Router &) = delete;
+
+    // Registers a route file; the path comes from the file name (see RoutePath). A bad name or a
+    // path that two files claim is recorded in errors(): the server refuses to start with them.
+    void addRestRoute(const QString &file, const std::function<void(RestRoute &)> &define);
+    void addWebSocketRoute(const QString &file, const std::function<void(WsRoute &)> &define);
+
+    // Global middleware: every REST request and every WebSocket handshake.
+    void use(Middleware middleware) { m_middleware.append(std::move(middleware)); }
+    // Global event middleware: every client event on every WebSocket route.
+    void useForEvents(EventMiddleware middleware) { m_eventMiddleware.append(std::move(middleware)); }
+
+    const QStringList &errors() const { return m_errors; }
+
+    struct RestMatch
+    {
+        const RestEntry *entry = nullptr; // nullptr: no route has this path
+        QHash<QString, QString> params;
+    };
+    RestMatch matchRest(const QString &encodedPath) const;
+
+    struct WebSocketMatch
+    {
+        const WebSocketEntry *entry = nullptr;
+        QHash<QString, QString> params;
+    };
+    WebSocketMatch matchWebSocket(const QString &encodedPath) const;
+
+    const std::vector<std::unique_ptr<RestEntry>> &restRoutes() const { return m_rest; }
+    const std::vector<std::unique_ptr<WebSocketEntry>> &webSocketRoutes() const { return m_webSockets; }
+    const QList<Middleware> &middleware() const { return m_middleware; }
+    const QList<EventMiddleware> &eventMiddleware() const { return m_eventMiddleware; }
+
+    // Runs the global then the route's middleware; the first error stops the chain.
+    std::optional<Error> runMiddleware(Context &context, const QList<Middleware> &routeMiddleware) const;
+
+private:
+    std::optional<RoutePath> checkedPath(const QString &file, RoutePath::Kind expected);
+
+    std::vector<std::unique_ptr<RestEntry>> m_rest; // most specific first
+    std::vector<std::unique_ptr<WebSocketEntry>> m_webSockets;
+    QList<Middleware> m_middleware;
+    QList<EventMiddleware> m_eventMiddleware;
+    QStringList m_errors;
+};
+
+} // namespace cortado

@@ -1,0 +1,135 @@
+// What a route file builds: a RestRoute (handlers per HTTP method) or a WsRoute (handlers per
+// event name), each with its own middleware.
+#pragma once
+
+#include "core/hub.h"
+#include "http.h"
+
+#include <QHash>
+#include <QList>
+
+namespace cortado {
+
+// The reply to a client event that carried an `id`: ok with an optional payload, or an error.
+class Ack
+{
+public:
+    static Ack ok(QJsonValue payload = QJsonValue::Undefined) { return Ack(std::move(payload)); }
+    Ack(Error error) : m_error(std::move(error)) { } // so a handler can `return Error::forbidden(..)`
+
+    bool isOk() const { return !m_error.has_value(); }
+    const QJsonValue &payload() const { return m_payload; }
+    const Error &error() const { return *m_error; }
+
+private:
+    explicit Ack(QJsonValue payload) : m_payload(std::move(payload)) { }
+
+    QJsonValue m_payload = QJsonValue::Undefined;
+    std::optional<Error> m_error;
+};
+
+// One client event on its way to a handler.
+class EventContext
+{
+public:
+    EventContext(Session &session, Hub &hub, protocol::Envelope envelope)
+        : m_session(session), m_hub(hub), m_envelope(std::move(envelope))
+    {
+    }
+
+    Session &session() const { return m_session; }
+    Hub &hub() const { return m_hub; }
+    const protocol::Envelope &envelope() const { return m_envelope; }
+    const QString &event() const { return m_envelope.event; }
+    const QJsonValue &payload() const { return m_envelope.payload; }
+    const std::optional<QString> &room() const { return m_envelope.room; }
+
+    // Targets on this socket's route.
+    Target toRoom(const QString &room) const { return Target::room(m_session.route(), room); }
+    Target toRoute() const { return Target::route(m_session.route()); }
+    Target toSender() const { return Target::socket(m_session.id()); }
+
+private:
+    Session &m_session;
+    Hub &m_hub;
+    protocol::Envelope m_envelope;
+};
+
+using EventHandler = std::function<Ack(EventContext &)>;
+using EventMiddleware = std::function<std::optional<Error>(EventContext &)>;
+
+class RestRoute
+{
+public:
+    void get(HttpHandler handler) { on("GET", std::move(handler)); }
+    void post(HttpHandler handler) { on("POST", std::move(handler)); }
+    void put(HttpHandler handler) { on("PUT", std::move(handler)); }
+    void patch(HttpHandler handler) { on("PATCH", std::move(handler)); }
+    void del(HttpHandler handler) { on("DELETE", std::move(handler)); }
+    void on(const QByteArray &method, HttpHandler handler) { m_handlers.insert(method, std::move(handler)); }
+
+    // Runs for every request to this route, after the global middleware.
+    void use(Middleware middleware) { m_middleware.append(std::move(middleware)); }
+
+    const HttpHandler *handler(const QByteArray &method) const;
+    QByteArrayList methods() const;
+    const QList<Middleware> &middleware() const { return m_middleware; }
+
+private:
+    QHash<QByteArray, HttpHandler> m_handlers;
+    QList<Middleware> m_middleware;
+};
+
+class WsRoute
+{
+public:
+    struct EventBinding
+    {
+        EventHandler handler;
+        QList<EventMiddleware> middleware;
+
+        // Middleware for this event only, e.g. a role check for "board:clear".
+        EventBinding &use(EventMiddleware m)
+        {
+            middleware.append(std::move(m));
+            return *this;
+        }
+    };
+
+    // Handles one client event name ("chat:send"). The built-in room:join / room:leave need no
+    // handler; use onJoin() to react to a join.
+    EventBinding &on(const QString &event, EventHandler handler);
+
+    // Handshake middleware: runs on the upgrade request, after the global middleware. An error
+    // refuses the upgrade with its HTTP status; data it attaches lands on the session.
+    void use(Middleware middleware) { m_connectMiddleware.append(std::move(middleware)); }
+    // Runs before every event on this route (built-ins included), after the global event middleware.
+    void useForEvents(EventMiddleware middleware) { m_eventMiddleware.append(std::move(middleware)); }
+
+    void onConnect(std::function<void(Session &, Hub &)> hook) { m_onConnect = std::move(hook); }
+    void onDisconnect(std::function<void(Session &, Hub &)> hook) { m_onDisconnect = std::move(hook); }
+    // After a successful room:join (ctx.room() is the room), before the ack goes out.
+    void onJoin(std::function<void(EventContext &)> hook) { m_onJoin = std::move(hook); }
+    // When the last member leaves a room of this route.
+    void onRoomClosed(std::function<void(const QString &room)> hook) { m_onRoomClosed = std::move(hook); }
+
+    const EventBinding *binding(const QString &event) const;
+    const QList<Middleware> &connectMiddleware() const { return m_connectMiddleware; }
+    const QList<EventMiddleware> &eventMiddleware() const { return m_eventMiddleware; }
+    const auto &connectHook() const { return m_onConnect; }
+    const auto &disconnectHook() const { return m_onDisconnect; }
+    const auto &joinHook() const { return m_onJoin; }
+    const auto &roomClosedHook() const { return m_onRoomClosed; }
+    QStringList events() const { return m_events.keys(); }
+
+private:
+    QHash<QString, EventBinding> m_events;
+    QList<Middleware> m_connectMiddleware;
+    QList<EventMiddleware> m_eventMiddleware;
+    std::function<void(Session &, Hub &)> m_onConnect;
+    std::function<void(Session &, Hub &)> m_onDisconnect;
+    std::function<void(EventContext &)> m_onJoin;
+    std::function<void(const QString &)> m_onRoomClosed;
+};
+
+} // namespace cortado

@@ -1,0 +1,161 @@
+#include "gateway.h"
+
+#include <QLoggingCategory>
+#include <QTcpSocket>
+#include <QTimer>
+#include <QUrl>
+
+Q_LOGGING_CATEGORY(lcTransport, "cortado.transport")
+
+using namespace Qt::StringLiterals;
+
+namespace cortado {
+
+QByteArray RequestHead::header(QByteArrayView name) const
+{
+    for (const auto &[key, value] : headers) {
+        if (name.compare(key, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+bool RequestHead::isWebSocketUpgrade() const
+{
+    return header("upgrade").trimmed().compare("websocket", Qt::CaseInsensitive) == 0
+            && header("connection").toLower().contains("upgrade");
+}
+
+Request RequestHead::toRequest(const QString &remoteAddress) const
+{
+    const QUrl url = QUrl::fromEncoded(target);
+    Request request;
+    request.method = method;
+    request.path = url.path(QUrl::FullyEncoded);
+    request.query = QUrlQuery(url);
+    request.headers = headers;
+    request.remoteAddress = remoteAddress;
+    request.isWebSocketUpgrade = isWebSocketUpgrade();
+    return request;
+}
+
+// Parses "GET /path HTTP/1.1\r\nName: value\r\n...\r\n\r\n"; false when malformed.
+static bool parseHead(QByteArrayView raw, RequestHead *head)
+{
+    const QList<QByteArrayView> lines = [&] {
+        QList<QByteArrayView> result;
+        qsizetype start = 0;
+        for (qsizetype end; (end = raw.indexOf("\r\n", start)) >= 0; start = end + 2)
+            result.append(raw.sliced(start, end - start));
+        return result;
+    }();
+    if (lines.isEmpty())
+        return false;
+    const QList<QByteArray> requestLine = lines.first().toByteArray().split(' ');
+    if (requestLine.size() != 3 || requestLine.at(0).isEmpty()
+        || !requestLine.at(1).startsWith('/') || !requestLine.at(2).startsWith("HTTP/1."))
+        return false;
+    head->method = requestLine.at(0);
+    head->target = requestLine.at(1);
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QByteArrayView line = lines.at(i);
+        if (line.isEmpty())
+            break;
+        const qsizetype colon = line.indexOf(':');
+        if (colon <= 0)
+            return false;
+        head->headers.append({line.first(colon).trimmed().toByteArray(),
+                              line.sliced(colon + 1).trimmed().toByteArray()});
+    }
+    return true;
+}
+
+Gateway::Gateway(GatewayLimits limits, QObject *parent) : QTcpServer(parent), m_limits(limits) { }
+
+void Gateway::incomingConnection(qintptr descriptor)
+{
+    auto *socket = new QTcpSocket(this);
+    if (!socket->setSocketDescriptor(descriptor)) {
+        delete socket;
+        return;
+    }
+    auto *deadline = new QTimer(socket);
+    deadline->setObjectName(u"cortado-head-deadline"_s);
+    deadline->setSingleShot(true);
+    connect(deadline, &QTimer::timeout, socket, [socket] {
+        qCDebug(lcTransport) << "no request head in time from" << socket->peerAddress();
+        socket->abort();
+        socket->deleteLater();
+    });
+    deadline->start(m_limits.headTimeoutMs);
+    connect(socket, &QTcpSocket::readyRead, this, [this, socket] { inspect(socket); });
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+}
+
+void Gateway::inspect(QTcpSocket *socket)
+{
+    const QByteArray buffered = socket->peek(m_limits.maxHeaderBytes + 4);
+    const qsizetype headEnd = buffered.indexOf("\r\n\r\n");
+    if (headEnd < 0) {
+        if (buffered.size() > m_limits.maxHeaderBytes)
+            refuse(socket, Error{431, protocol::errors::HeadersTooLarge,
+                                 u"request head is larger than %1 bytes"_s.arg(m_limits.maxHeaderBytes)});
+        return; // wait for more
+    }
+
+    RequestHead head;
+    if (!parseHead(QByteArrayView(buffered).first(headEnd + 4), &head)) {
+        refuse(socket, Error::badRequest(protocol::errors::BadRequest, u"malformed HTTP request"_s));
+        return;
+    }
+
+    // From here on the socket belongs to someone else.
+    QObject::disconnect(socket, nullptr, this, nullptr);
+    QObject::disconnect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    delete socket->findChild<QTimer *>(u"cortado-head-deadline"_s);
+
+    if (head.isWebSocketUpgrade()) {
+        Q_EMIT webSocketUpgrade(socket, head);
+        return;
+    }
+
+    bool hasLength = false;
+    const qint64 length = head.header("content-length").toLongLong(&hasLength);
+    if (hasLength && length > m_limits.maxBodyBytes) {
+        refuse(socket, Error{413, protocol::errors::PayloadTooLarge,
+                             u"request body is larger than %1 bytes"_s.arg(m_limits.maxBodyBytes)});
+        return;
+    }
+    addPendingConnection(socket); // QHttpServer connects to the socket here
+    // The head is already buffered, so no new readyRead would come: replay it.
+    QMetaObject::invokeMethod(socket, &QTcpSocket::readyRead, Qt::QueuedConnection);
+}
+
+void Gateway::refuse(QTcpSocket *socket, const Error &error)
+{
+    static const QHash<int, QByteArray> reasons{
+            {400, "Bad Request"}, {401, "Unauthorized"}, {403, "Forbidden"},
+            {404, "Not Found"}, {413, "Payload Too Large"}, {429, "Too Many Requests"},
+            {431, "Request Header Fields Too Large"}, {500, "Internal Server Error"},
+            {503, "Service Unavailable"}};
+    const HttpResponse response = HttpResponse::error(error);
+    QByteArray out = "HTTP/1.1 " + QByteArray::number(response.status) + ' '
+            + reasons.value(response.status, "Error") + "\r\nContent-Type: "
+            + response.contentType + "\r\nContent-Length: " + QByteArray::number(response.body.size())
+            + "\r\nConnection: close\r\n\r\n" + response.body;
+    QObject::disconnect(socket, nullptr, nullptr, nullptr);
+    socket->write(out);
+    if (socket->state() != QAbstractSocket::ConnectedState) {
+        socket->deleteLater();
+        return;
+    }
+    QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    socket->disconnectFromHost(); // flushes first
+    // A peer that never reads would keep the socket open forever.
+    QTimer::singleShot(5000, socket, [socket] {
+        socket->abort();
+        socket->deleteLater();
+    });
+}
+
+} // namespace cortado

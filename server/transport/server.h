@@ -1,0 +1,70 @@
+#pragma once
+
+#include "core/hub.h"
+#include "routing/router.h"
+#include "transport/gateway.h"
+#include "transport/websocketfrontend.h"
+
+#include <QHostAddress>
+#include <QObject>
+#include <QUrl>
+
+#include <memory>
+
+namespace cortado {
+
+class HttpFrontend;
+
+struct ServerConfig
+{
+    QHostAddress host = QHostAddress::LocalHost;
+    quint16 port = 8080;
+    GatewayLimits http;
+    WebSocketLimits webSocket;
+    int shutdownGraceMs = 3000; // how long shutdown() waits for clients to answer the close frame
+
+    // Reads CORTADO_HOST, CORTADO_PORT, CORTADO_MAX_MESSAGE_SIZE, CORTADO_MAX_BODY_SIZE,
+    // CORTADO_MAX_HEADER_SIZE over the defaults; `error` says which value is bad.
+    static ServerConfig fromEnvironment(QString *error);
+};
+
+// The composition of one Cortado node: router, hub, gateway, REST and WebSocket front ends.
+// Register routes on router() before listen(); the router is read-only afterwards.
+class Server : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit Server(ServerConfig config = {}, QObject *parent = nullptr);
+    ~Server() override;
+
+    Router &router() { return m_router; }
+    Hub &hub() { return m_hub; }
+
+    // Starts listening; false with `error` set on a bad route table or an unavailable port.
+    bool listen(QString *error);
+    quint16 port() const;
+    QUrl httpUrl() const;
+    QUrl webSocketUrl(const QString &path) const;
+
+    // Stops accepting, closes every WebSocket with 1001 "going away", and emits stopped() once
+    // the clients have answered (or the grace period ran out).
+    void shutdown();
+
+Q_SIGNALS:
+    void stopped();
+
+private:
+    void finishShutdown();
+
+    ServerConfig m_config;
+    Router m_router;
+    Hub m_hub;
+    Gateway *m_gateway; // owned by m_http once bound
+    std::unique_ptr<HttpFrontend> m_http;
+    std::unique_ptr<WebSocketFrontend> m_webSockets;
+    bool m_stopping = false;
+    bool m_stopped = false;
+};
+
+} // namespace cortado
