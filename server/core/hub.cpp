@@ -5,7 +5,7 @@
 #include <QLoggingCategory>
 #include <QRandomGenerator>
 
-Q_LOGGING_CATEGORY(lcCore, "cortado.core")
+Q_LOGGING_CATEGORY(lcCore, "cortado.core", QtInfoMsg)
 
 namespace cortado {
 

@@ -5,7 +5,7 @@
 
 #include <exception>
 
-Q_LOGGING_CATEGORY(lcRouting, "cortado.routing")
+Q_LOGGING_CATEGORY(lcRouting, "cortado.routing", QtInfoMsg)
 
 using namespace Qt::StringLiterals;
 

@@ -5,7 +5,7 @@
 #include <QTimer>
 #include <QUrl>
 
-Q_LOGGING_CATEGORY(lcTransport, "cortado.transport")
+Q_LOGGING_CATEGORY(lcTransport, "cortado.transport", QtInfoMsg)
 
 using namespace Qt::StringLiterals;
 

@@ -109,10 +109,11 @@ void Server::shutdown()
     m_stopping = true;
     m_gateway->close();
     qCInfo(lcTransport) << "shutting down;" << m_hub.sessionCount() << "WebSocket clients to close";
+    // Queued: the hub announces a disconnect before it forgets the session.
     connect(&m_hub, &Hub::disconnected, this, [this] {
         if (m_hub.sessionCount() == 0)
             finishShutdown();
-    });
+    }, Qt::QueuedConnection);
     QTimer::singleShot(m_config.shutdownGraceMs, this, &Server::finishShutdown);
     m_hub.disconnectAll(QWebSocketProtocol::CloseCodeGoingAway, u"going away"_s);
     if (m_hub.sessionCount() == 0)

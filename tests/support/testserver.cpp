@@ -1,0 +1,108 @@
+#include "testserver.h"
+
+#include <QJsonDocument>
+#include <QTcpSocket>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+
+QByteArray HttpReply::header(QByteArrayView name) const
+{
+    for (const auto &[key, value] : headers) {
+        if (name.compare(key, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+QJsonObject HttpReply::json() const
+{
+    return QJsonDocument::fromJson(body).object();
+}
+
+TestServer::TestServer(const Routes &routes, cortado::ServerConfig config)
+{
+    config.host = QHostAddress::LocalHost;
+    config.port = 0;
+    m_server = std::make_unique<cortado::Server>(std::move(config));
+    if (routes)
+        routes(m_server->router());
+    QString error;
+    m_listening = m_server->listen(&error);
+    if (!m_listening)
+        qWarning("TestServer: %s", qPrintable(error));
+}
+
+QUrl TestServer::wsUrl(const QString &pathAndQuery) const
+{
+    const QUrl relative(pathAndQuery);
+    QUrl url = m_server->webSocketUrl(relative.path());
+    url.setQuery(relative.query());
+    return url;
+}
+
+std::unique_ptr<TestClient> TestServer::client(const QString &path)
+{
+    auto client = std::make_unique<TestClient>();
+    if (!client->open(wsUrl(path)))
+        return nullptr;
+    return client;
+}
+
+HttpReply readHttpReply(QTcpSocket &socket, const QByteArray &request, int timeoutMs)
+{
+    HttpReply reply;
+    QByteArray buffer;
+    QObject guard; // scopes the connection below to this call
+    QObject::connect(&socket, &QTcpSocket::disconnected, &guard, [&reply] { reply.closed = true; });
+    reply.closed = socket.state() != QAbstractSocket::ConnectedState;
+    socket.write(request);
+    qsizetype headEnd = -1;
+    qsizetype length = -1;
+    [[maybe_unused]] const bool complete = QTest::qWaitFor(
+            [&] {
+                buffer += socket.readAll();
+                if (headEnd < 0) {
+                    headEnd = buffer.indexOf("\r\n\r\n");
+                    if (headEnd < 0)
+                        return reply.closed;
+                    const QList<QByteArray> lines = buffer.first(headEnd).split('\n');
+                    reply.status = lines.first().split(' ').value(1).toInt();
+                    for (qsizetype i = 1; i < lines.size(); ++i) {
+                        const QByteArray line = lines.at(i).trimmed();
+                        const qsizetype colon = line.indexOf(':');
+                        reply.headers.append({line.first(colon).trimmed(), line.sliced(colon + 1).trimmed()});
+                    }
+                    length = reply.header("content-length").toLongLong();
+                }
+                return buffer.size() - headEnd - 4 >= length || reply.closed;
+            },
+            timeoutMs);
+    if (headEnd >= 0)
+        reply.body = buffer.sliced(headEnd + 4);
+    else
+        reply.status = 0;
+    return reply;
+}
+
+HttpReply TestServer::rawHttp(const QByteArray &request, int timeoutMs) const
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port());
+    if (!QTest::qWaitFor([&] { return socket.state() == QAbstractSocket::ConnectedState; }, timeoutMs))
+        return {};
+    return readHttpReply(socket, request, timeoutMs);
+}
+
+HttpReply TestServer::http(const QByteArray &method, const QString &path, const QByteArray &body,
+                           const QList<QPair<QByteArray, QByteArray>> &headers) const
+{
+    QByteArray request = method + ' ' + path.toUtf8() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    for (const auto &[name, value] : headers)
+        request += name + ": " + value + "\r\n";
+    if (!body.isEmpty() || method == "POST" || method == "PUT" || method == "PATCH")
+        request += "Content-Type: application/json\r\nContent-Length: "
+                + QByteArray::number(body.size()) + "\r\n";
+    request += "\r\n" + body;
+    return rawHttp(request);
+}

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "testclient.h"
+#include "transport/server.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QPair>
+
+#include <functional>
+#include <memory>
+
+void registerExampleRoutes(cortado::Router &router);
+
+// A raw HTTP/1.1 response as a client saw it.
+struct HttpReply
+{
+    int status = 0; // 0: no complete response arrived
+    QList<QPair<QByteArray, QByteArray>> headers;
+    QByteArray body;
+    bool closed = false; // the server closed the connection
+
+    QByteArray header(QByteArrayView name) const;
+    QJsonObject json() const;
+};
+
+// A real Cortado server on 127.0.0.1 with an OS-assigned port, in the test's own thread.
+class TestServer
+{
+public:
+    using Routes = std::function<void(cortado::Router &)>;
+
+    explicit TestServer(const Routes &routes = registerExampleRoutes,
+                        cortado::ServerConfig config = {});
+
+    bool isListening() const { return m_listening; }
+    cortado::Server &server() { return *m_server; }
+    cortado::Hub &hub() { return m_server->hub(); }
+    // `pathAndQuery` may carry a query: "/secure?key=x".
+    QUrl wsUrl(const QString &pathAndQuery) const;
+    quint16 port() const { return m_server->port(); }
+
+    // A connected client (welcome received), or nullptr.
+    std::unique_ptr<TestClient> client(const QString &path);
+
+    // Sends raw bytes on a new TCP connection and reads one response.
+    HttpReply rawHttp(const QByteArray &request, int timeoutMs = 5000) const;
+    HttpReply http(const QByteArray &method, const QString &path, const QByteArray &body = {},
+                   const QList<QPair<QByteArray, QByteArray>> &headers = {}) const;
+
+private:
+    std::unique_ptr<cortado::Server> m_server;
+    bool m_listening = false;
+};
+
+HttpReply readHttpReply(QTcpSocket &socket, const QByteArray &request, int timeoutMs);

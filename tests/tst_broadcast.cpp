@@ -1,0 +1,233 @@
+// Who receives what: every broadcast scope, room cleanup, route isolation, and the hub's signals.
+#include "testserver.h"
+
+#include <QJsonArray>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <map>
+
+using namespace Qt::StringLiterals;
+
+// The example app plus /scopes, whose "scope:send" event broadcasts "scope:hello" to the scope the
+// payload names: {"scope": "socket" | "room" | "others" | "route" | "everyone", "socket"?: id}.
+static void routesWithScopes(cortado::Router &router)
+{
+    registerExampleRoutes(router);
+    router.addWebSocketRoute(u"scopes.ws.cpp"_s, [](cortado::WsRoute &route) {
+        route.on(u"scope:send"_s, [](cortado::EventContext &ctx) -> cortado::Ack {
+            const QJsonObject request = ctx.payload().toObject();
+            const QString scope = request.value("scope"_L1).toString();
+            const QString room = ctx.room().value_or(QString());
+            std::optional<cortado::Target> target;
+            if (scope == "socket"_L1)
+                target = cortado::Target::socket(request.value("socket"_L1).toString());
+            else if (scope == "room"_L1)
+                target = ctx.toRoom(room);
+            else if (scope == "others"_L1)
+                target = ctx.toRoom(room).except(ctx.session().id());
+            else if (scope == "route"_L1)
+                target = ctx.toRoute();
+            else if (scope == "everyone"_L1)
+                target = cortado::Target::everyone();
+            if (!target)
+                return cortado::Error::badRequest(u"bad_payload"_s, u"unknown scope"_s);
+            const qsizetype delivered = ctx.hub().send(
+                    *target, cortado::Message{u"scope:hello"_s, scope, ctx.room(), ctx.session().id()});
+            return cortado::Ack::ok(QJsonObject{{u"delivered"_s, delivered}});
+        });
+    });
+}
+
+class tst_Broadcast : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void scopes_data();
+    void scopes();
+    void roomBroadcastReachesOnlyMembers();
+    void disconnectLeavesAllRooms();
+    void routesAreIsolated();
+    void hubSignalsDescribeTheTraffic();
+    void broadcastIsEncodedOnce();
+
+private:
+    std::unique_ptr<TestServer> m_server;
+};
+
+void tst_Broadcast::init()
+{
+    m_server = std::make_unique<TestServer>(routesWithScopes);
+    QVERIFY(m_server->isListening());
+}
+
+void tst_Broadcast::cleanup()
+{
+    m_server.reset();
+}
+
+void tst_Broadcast::scopes_data()
+{
+    // Five clients: sender and roommate in room "r" on /scopes, bystander on /scopes outside the
+    // room, stranger on /chat in a room also called "r", and target (on /scopes, not in "r").
+    QTest::addColumn<QString>("scope");
+    QTest::addColumn<QStringList>("receivers");
+    QTest::newRow("one socket") << u"socket"_s << QStringList{u"target"_s};
+    QTest::newRow("room with sender") << u"room"_s << QStringList{u"sender"_s, u"roommate"_s};
+    QTest::newRow("room without sender") << u"others"_s << QStringList{u"roommate"_s};
+    QTest::newRow("route") << u"route"_s << QStringList{u"sender"_s, u"roommate"_s, u"bystander"_s, u"target"_s};
+    QTest::newRow("everyone") << u"everyone"_s
+                              << QStringList{u"sender"_s, u"roommate"_s, u"bystander"_s, u"stranger"_s, u"target"_s};
+}
+
+void tst_Broadcast::scopes()
+{
+    QFETCH(QString, scope);
+    QFETCH(QStringList, receivers);
+
+    std::map<QString, std::unique_ptr<TestClient>> clients;
+    for (const QString &name : {u"sender"_s, u"roommate"_s, u"bystander"_s, u"target"_s}) {
+        clients[name] = m_server->client(u"/scopes"_s);
+        QVERIFY(clients[name]);
+    }
+    clients[u"stranger"_s] = m_server->client(u"/chat"_s);
+    QVERIFY(clients[u"stranger"_s]);
+    for (const QString &name : {u"sender"_s, u"roommate"_s, u"stranger"_s})
+        QVERIFY(clients[name]->join(u"r"_s).value("ok"_L1).toBool());
+
+    const QJsonObject ack = clients[u"sender"_s]->request(
+            u"scope:send"_s, QJsonObject{{u"scope"_s, scope}, {u"socket"_s, clients[u"target"_s]->socketId()}},
+            u"r"_s);
+    QCOMPARE(ack.value("ok"_L1).toBool(), true);
+    QCOMPARE(ack.value("payload"_L1).toObject().value("delivered"_L1).toInt(), receivers.size());
+
+    for (const QString &name : receivers) {
+        QVERIFY2(clients[name]->waitFor(u"scope:hello"_s), qPrintable(name));
+        const QJsonObject hello = clients[name]->received(u"scope:hello"_s).first();
+        QCOMPARE(hello.value("from"_L1).toString(), clients[u"sender"_s]->socketId());
+        QCOMPARE(hello.value("payload"_L1).toString(), scope);
+    }
+    QTest::qWait(50); // anything misdirected would have arrived by now
+    for (const auto &[name, client] : clients)
+        QCOMPARE(client->received(u"scope:hello"_s).size(), receivers.contains(name) ? 1 : 0);
+}
+
+void tst_Broadcast::roomBroadcastReachesOnlyMembers()
+{
+    auto alice = m_server->client(u"/chat"_s), bob = m_server->client(u"/chat"_s),
+         carol = m_server->client(u"/chat"_s);
+    QVERIFY(alice && bob && carol);
+    QVERIFY(alice->join(u"lobby"_s).value("ok"_L1).toBool());
+    QVERIFY(bob->join(u"lobby"_s).value("ok"_L1).toBool());
+    QVERIFY(carol->join(u"elsewhere"_s).value("ok"_L1).toBool());
+
+    QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"hi"_s}}, u"lobby"_s).value("ok"_L1).toBool());
+    QVERIFY(bob->waitFor(u"chat:message"_s));
+    QVERIFY(alice->waitFor(u"chat:message"_s));
+    QTest::qWait(50);
+    QCOMPARE(carol->received(u"chat:message"_s).size(), 0);
+
+    // After leaving, bob hears nothing more.
+    QVERIFY(bob->leave(u"lobby"_s).value("ok"_L1).toBool());
+    QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"again"_s}}, u"lobby"_s).value("ok"_L1).toBool());
+    QVERIFY(alice->waitFor(u"chat:message"_s, 2));
+    QTest::qWait(50);
+    QCOMPARE(bob->received(u"chat:message"_s).size(), 1);
+}
+
+void tst_Broadcast::disconnectLeavesAllRooms()
+{
+    auto alice = m_server->client(u"/chat"_s), bob = m_server->client(u"/chat"_s);
+    QVERIFY(alice && bob);
+    for (const QString &room : {u"a"_s, u"b"_s, u"c"_s})
+        QVERIFY(alice->join(room).value("ok"_L1).toBool());
+    QVERIFY(bob->join(u"a"_s).value("ok"_L1).toBool());
+    QCOMPARE(m_server->hub().rooms().size(), 3);
+
+    QSignalSpy closed(&m_server->hub(), &cortado::Hub::roomClosed);
+    alice->close();
+    QTRY_COMPARE(m_server->hub().sessionCount(), 1);
+    // "b" and "c" had only alice: gone. "a" keeps bob.
+    QCOMPARE(m_server->hub().rooms().size(), 1);
+    QCOMPARE(m_server->hub().room(u"/chat"_s, u"a"_s)->members, 1);
+    QCOMPARE(closed.size(), 2);
+    const QJsonArray rooms = m_server->http("GET", u"/api/rooms"_s).json().value("rooms"_L1).toArray();
+    QCOMPARE(rooms.size(), 1);
+
+    // A dropped TCP connection (no close frame) cleans up the same way.
+    bob->socket().abort();
+    QTRY_COMPARE(m_server->hub().sessionCount(), 0);
+    QVERIFY(m_server->hub().rooms().isEmpty());
+}
+
+void tst_Broadcast::routesAreIsolated()
+{
+    auto chat = m_server->client(u"/chat"_s), board = m_server->client(u"/board"_s),
+         board2 = m_server->client(u"/board"_s);
+    QVERIFY(chat && board && board2);
+    QVERIFY(chat->join(u"same"_s).value("ok"_L1).toBool());
+    QVERIFY(board->join(u"same"_s).value("ok"_L1).toBool());
+    QVERIFY(board2->join(u"same"_s).value("ok"_L1).toBool());
+
+    QVERIFY(chat->request(u"chat:send"_s, QJsonObject{{u"t"_s, 1}}, u"same"_s).value("ok"_L1).toBool());
+    QVERIFY(board->request(u"board:update"_s, QJsonObject{{u"t"_s, 1}}, u"same"_s).value("ok"_L1).toBool());
+    QVERIFY(board2->waitFor(u"board:updated"_s));
+    QTest::qWait(50);
+    QCOMPARE(board->received(u"chat:message"_s).size(), 0);
+    QCOMPARE(board2->received(u"chat:message"_s).size(), 0);
+    QCOMPARE(chat->received(u"board:updated"_s).size(), 0);
+    QCOMPARE(m_server->hub().room(u"/chat"_s, u"same"_s)->members, 1);
+    QCOMPARE(m_server->hub().room(u"/board"_s, u"same"_s)->members, 2);
+}
+
+void tst_Broadcast::hubSignalsDescribeTheTraffic()
+{
+    cortado::Hub &hub = m_server->hub();
+    QSignalSpy connected(&hub, &cortado::Hub::connected);
+    QSignalSpy joined(&hub, &cortado::Hub::joined);
+    QSignalSpy received(&hub, &cortado::Hub::eventReceived);
+    QSignalSpy sent(&hub, &cortado::Hub::messageSent);
+    QSignalSpy left(&hub, &cortado::Hub::left);
+    QSignalSpy disconnected(&hub, &cortado::Hub::disconnected);
+
+    auto alice = m_server->client(u"/chat"_s);
+    QVERIFY(alice);
+    QCOMPARE(connected.size(), 1);
+    QVERIFY(alice->join(u"lobby"_s).value("ok"_L1).toBool());
+    QCOMPARE(joined.size(), 1);
+    QCOMPARE(joined.first().at(1).toString(), u"lobby"_s);
+    QVERIFY(alice->request(u"chat:send"_s, QJsonObject{}, u"lobby"_s).value("ok"_L1).toBool());
+    QCOMPARE(received.size(), 2);
+    QCOMPARE(received.last().at(1).toString(), u"chat:send"_s);
+    QCOMPARE(sent.size(), 1);
+    QCOMPARE(sent.first().at(1).toString(), u"chat:message"_s);
+    QCOMPARE(sent.first().at(2).value<qsizetype>(), 1);
+    alice->close();
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(left.size(), 1);
+}
+
+void tst_Broadcast::broadcastIsEncodedOnce()
+{
+    // 20 members, one broadcast: one messageSent (one encoding), twenty deliveries of equal bytes.
+    std::vector<std::unique_ptr<TestClient>> members;
+    for (int i = 0; i < 20; ++i) {
+        members.push_back(m_server->client(u"/chat"_s));
+        QVERIFY(members.back());
+        QVERIFY(members.back()->join(u"crowd"_s).value("ok"_L1).toBool());
+    }
+    QSignalSpy sent(&m_server->hub(), &cortado::Hub::messageSent);
+    QVERIFY(members.front()->request(u"chat:send"_s, QJsonObject{{u"n"_s, 1}}, u"crowd"_s).value("ok"_L1).toBool());
+    QCOMPARE(sent.size(), 1);
+    QCOMPARE(sent.first().at(2).value<qsizetype>(), 20);
+    for (const auto &member : members)
+        QVERIFY(member->waitFor(u"chat:message"_s));
+    for (const auto &member : members)
+        QCOMPARE(member->received(u"chat:message"_s).first(), members.front()->received(u"chat:message"_s).first());
+}
+
+QTEST_GUILESS_MAIN(tst_Broadcast)
+#include "tst_broadcast.moc"

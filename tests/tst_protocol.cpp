@@ -1,0 +1,131 @@
+// The envelope parser and encoders: what every client frame goes through.
+#include "cortado/protocol.h"
+
+#include <QJsonDocument>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using namespace cortado::protocol;
+
+class tst_Protocol : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void parse_data();
+    void parse();
+    void eventNames_data();
+    void eventNames();
+    void encodersProduceDocumentedShapes();
+    void reconnectAdvice_data();
+    void reconnectAdvice();
+};
+
+void tst_Protocol::parse_data()
+{
+    QTest::addColumn<QByteArray>("frame");
+    QTest::addColumn<QString>("errorCode"); // empty: parses
+    QTest::addColumn<bool>("errorHasId");
+
+    QTest::newRow("full") << R"({"event":"chat:send","payload":{"a":1},"room":"lobby","id":7})"_ba << QString() << false;
+    QTest::newRow("event only") << R"({"event":"chat:send"})"_ba << QString() << false;
+    QTest::newRow("string id") << R"({"event":"chat:send","id":"req-1"})"_ba << QString() << false;
+    QTest::newRow("null room is no room") << R"({"event":"a:b","room":null})"_ba << QString() << false;
+    QTest::newRow("not json") << "hello"_ba << u"bad_json"_s << false;
+    QTest::newRow("truncated") << R"({"event":"a:b")"_ba << u"bad_json"_s << false;
+    QTest::newRow("array") << "[1,2]"_ba << u"bad_json"_s << false;
+    QTest::newRow("no event") << R"({"payload":1,"id":3})"_ba << u"bad_event"_s << true;
+    QTest::newRow("event not string") << R"({"event":5,"id":3})"_ba << u"bad_event"_s << true;
+    QTest::newRow("event without colon") << R"({"event":"send","id":3})"_ba << u"bad_event"_s << true;
+    QTest::newRow("room not string") << R"({"event":"a:b","room":5,"id":3})"_ba << u"bad_room"_s << true;
+    QTest::newRow("empty room") << R"({"event":"a:b","room":"","id":3})"_ba << u"bad_room"_s << true;
+    QTest::newRow("control char room") << "{\"event\":\"a:b\",\"room\":\"a\\u0001\"}"_ba << u"bad_room"_s << false;
+    QTest::newRow("object id") << R"({"event":"a:b","id":{}})"_ba << u"bad_id"_s << false;
+    QTest::newRow("fractional id") << R"({"event":"a:b","id":1.5})"_ba << u"bad_id"_s << false;
+    QTest::newRow("empty string id") << R"({"event":"a:b","id":""})"_ba << u"bad_id"_s << false;
+}
+
+void tst_Protocol::parse()
+{
+    QFETCH(QByteArray, frame);
+    QFETCH(QString, errorCode);
+    QFETCH(bool, errorHasId);
+
+    const ParseResult result = parseEnvelope(frame);
+    if (errorCode.isEmpty()) {
+        QVERIFY2(result.envelope, qPrintable(result.error.message));
+        QVERIFY(!result.envelope->event.isEmpty());
+        return;
+    }
+    QVERIFY(!result.envelope);
+    QCOMPARE(result.error.code, errorCode);
+    QVERIFY(!result.error.message.isEmpty());
+    QCOMPARE(!result.id.isUndefined(), errorHasId);
+}
+
+void tst_Protocol::eventNames_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<bool>("valid");
+    QTest::newRow("domain:action") << u"chat:send"_s << true;
+    QTest::newRow("three parts") << u"board:card:move"_s << true;
+    QTest::newRow("digits dash dot") << u"v2.chat:send-now"_s << true;
+    QTest::newRow("no colon") << u"chat"_s << false;
+    QTest::newRow("empty action") << u"chat:"_s << false;
+    QTest::newRow("empty domain") << u":send"_s << false;
+    QTest::newRow("double colon") << u"a::b"_s << false;
+    QTest::newRow("space") << u"chat:se nd"_s << false;
+    QTest::newRow("too long") << u"a:"_s + QString(64, u'x') << false;
+}
+
+void tst_Protocol::eventNames()
+{
+    QFETCH(QString, name);
+    QFETCH(bool, valid);
+    QCOMPARE(isValidEventName(name), valid);
+}
+
+void tst_Protocol::encodersProduceDocumentedShapes()
+{
+    const QJsonObject event = QJsonDocument::fromJson(
+            encodeEvent(u"chat:message"_s, QJsonObject{{u"t"_s, 1}}, u"lobby"_s, u"abc"_s)).object();
+    QCOMPARE(event, (QJsonObject{{u"event"_s, u"chat:message"_s}, {u"payload"_s, QJsonObject{{u"t"_s, 1}}},
+                                 {u"room"_s, u"lobby"_s}, {u"from"_s, u"abc"_s}}));
+
+    const QJsonObject ack = QJsonDocument::fromJson(encodeAck(7, QJsonObject{{u"x"_s, true}})).object();
+    QCOMPARE(ack, (QJsonObject{{u"event"_s, u"ack"_s}, {u"id"_s, 7}, {u"ok"_s, true},
+                               {u"payload"_s, QJsonObject{{u"x"_s, true}}}}));
+
+    const QJsonObject error = QJsonDocument::fromJson(
+            encodeErrorAck(u"r1"_s, ErrorInfo{u"forbidden"_s, u"no"_s})).object();
+    QCOMPARE(error, (QJsonObject{{u"event"_s, u"ack"_s}, {u"id"_s, u"r1"_s}, {u"ok"_s, false},
+                                 {u"error"_s, QJsonObject{{u"code"_s, u"forbidden"_s}, {u"message"_s, u"no"_s}}}}));
+
+    const QJsonObject system = QJsonDocument::fromJson(
+            encodeSystemError(ErrorInfo{u"bad_json"_s, u"x"_s})).object();
+    QCOMPARE(system.value("event"_L1).toString(), u"system:error"_s);
+    QCOMPARE(system.value("payload"_L1).toObject().value("code"_L1).toString(), u"bad_json"_s);
+}
+
+void tst_Protocol::reconnectAdvice_data()
+{
+    QTest::addColumn<int>("code");
+    QTest::addColumn<bool>("reconnect");
+    QTest::newRow("normal") << close::Normal << false;
+    QTest::newRow("going away") << close::GoingAway << true;
+    QTest::newRow("too big") << close::MessageTooBig << false;
+    QTest::newRow("unauthorized") << close::Unauthorized << false;
+    QTest::newRow("kicked") << close::Kicked << false;
+    QTest::newRow("slow consumer") << close::SlowConsumer << true;
+    QTest::newRow("internal") << close::InternalError << true;
+}
+
+void tst_Protocol::reconnectAdvice()
+{
+    QFETCH(int, code);
+    QFETCH(bool, reconnect);
+    QCOMPARE(close::shouldReconnect(code), reconnect);
+}
+
+QTEST_GUILESS_MAIN(tst_Protocol)
+#include "tst_protocol.moc"

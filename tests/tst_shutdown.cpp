@@ -1,0 +1,133 @@
+// The real cortado-server binary: configuration, the "listening on" line, clean shutdown.
+#include "testclient.h"
+
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTest>
+
+#include <csignal>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// Starts the server binary and waits for its "listening on http://HOST:PORT" line.
+struct RunningServer
+{
+    QProcess process;
+    QUrl url;
+
+    bool start(const QStringList &arguments, const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment())
+    {
+        process.setProcessEnvironment(environment);
+        process.setProcessChannelMode(QProcess::SeparateChannels);
+        process.start(QStringLiteral(CORTADO_SERVER_BINARY), arguments);
+        if (!process.waitForStarted(5000))
+            return false;
+        QByteArray output;
+        const bool ready = QTest::qWaitFor([&] {
+            output += process.readAllStandardOutput();
+            return output.contains('\n') || process.state() == QProcess::NotRunning;
+        }, 10000);
+        const QRegularExpressionMatch match =
+                QRegularExpression(u"^listening on (http://[^\\s]+)\\n"_s).match(QString::fromUtf8(output));
+        if (!ready || !match.hasMatch())
+            return false;
+        url = QUrl(match.captured(1));
+        return true;
+    }
+
+    QUrl ws(const QString &path) const
+    {
+        QUrl result = url;
+        result.setScheme(u"ws"_s);
+        result.setPath(path);
+        return result;
+    }
+
+    ~RunningServer()
+    {
+        if (process.state() != QProcess::NotRunning) {
+            process.kill();
+            process.waitForFinished(5000);
+        }
+    }
+};
+
+} // namespace
+
+class tst_Shutdown : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void signalClosesClientsWithGoingAway_data();
+    void signalClosesClientsWithGoingAway();
+    void hostAndPortFromEnvironmentAndArguments();
+    void badConfigurationFailsFast();
+};
+
+void tst_Shutdown::signalClosesClientsWithGoingAway_data()
+{
+    QTest::addColumn<int>("signal");
+    QTest::newRow("SIGTERM") << SIGTERM;
+    QTest::newRow("SIGINT") << SIGINT;
+}
+
+void tst_Shutdown::signalClosesClientsWithGoingAway()
+{
+    QFETCH(int, signal);
+    RunningServer server;
+    QVERIFY(server.start({u"--port"_s, u"0"_s}));
+    QCOMPARE(server.url.host(), u"127.0.0.1"_s);
+
+    TestClient chat, board;
+    QVERIFY(chat.open(server.ws(u"/chat"_s)));
+    QVERIFY(board.open(server.ws(u"/board"_s)));
+    QVERIFY(chat.join(u"lobby"_s).value("ok"_L1).toBool());
+
+    ::kill(pid_t(server.process.processId()), signal);
+    QVERIFY(chat.waitForDisconnected());
+    QVERIFY(board.waitForDisconnected());
+    for (TestClient *client : {&chat, &board}) {
+        QCOMPARE(client->closeCode(), 1001); // a close frame, not a reset
+        QCOMPARE(client->closeReason(), u"going away"_s);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(server.process.state(), QProcess::NotRunning, 5000);
+    QCOMPARE(server.process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(server.process.exitCode(), 0);
+}
+
+void tst_Shutdown::hostAndPortFromEnvironmentAndArguments()
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"CORTADO_HOST"_s, u"127.0.0.2"_s);
+    environment.insert(u"CORTADO_PORT"_s, u"0"_s);
+    {
+        RunningServer server;
+        QVERIFY(server.start({}, environment));
+        QCOMPARE(server.url.host(), u"127.0.0.2"_s);
+    }
+    {
+        RunningServer server; // arguments win over the environment
+        QVERIFY(server.start({u"--host"_s, u"127.0.0.3"_s}, environment));
+        QCOMPARE(server.url.host(), u"127.0.0.3"_s);
+        QVERIFY(server.url.port() > 0);
+    }
+}
+
+void tst_Shutdown::badConfigurationFailsFast()
+{
+    for (const QStringList &arguments : {QStringList{u"--port"_s, u"70000"_s},
+                                         QStringList{u"--host"_s, u"not-an-address"_s},
+                                         QStringList{u"--max-message-size"_s, u"0"_s}}) {
+        QProcess process;
+        process.start(QStringLiteral(CORTADO_SERVER_BINARY), arguments);
+        QVERIFY(process.waitForFinished(5000));
+        QCOMPARE(process.exitCode(), 2);
+        QVERIFY2(process.readAllStandardError().startsWith("cortado-server: "), qPrintable(arguments.join(u' ')));
+    }
+}
+
+QTEST_GUILESS_MAIN(tst_Shutdown)
+#include "tst_shutdown.moc"
