@@ -6,6 +6,7 @@
 #include <QSocketNotifier>
 
 #include <csignal>
+#include <sys/resource.h>
 #include <cstdio>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -43,6 +44,16 @@ void onTerminationSignals(QObject *context, std::function<void()> handler)
     sigaction(SIGTERM, &action, nullptr);
 }
 
+// Each WebSocket is a file descriptor; the usual soft limit (1024) is far below what a node serves.
+void raiseFileLimit()
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
 [[noreturn]] void fail(const QString &message)
 {
     std::fprintf(stderr, "cortado-server: %s\n", qPrintable(message));
@@ -58,6 +69,7 @@ int main(int argc, char *argv[])
     if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
         qputenv("QT_NO_GLIB", "1");
 
+    raiseFileLimit();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"cortado-server"_s);
     QCoreApplication::setApplicationVersion(u"0.1.0"_s);

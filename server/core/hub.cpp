@@ -3,6 +3,7 @@
 #include "cortado/protocol.h"
 
 #include <QLoggingCategory>
+#include <QMetaMethod>
 #include <QRandomGenerator>
 
 Q_LOGGING_CATEGORY(lcCore, "cortado.core", QtInfoMsg)
@@ -144,9 +145,11 @@ qsizetype Hub::send(const Target &target, const Message &message)
     return recipients;
 }
 
-void Hub::sendFrame(Session &session, const QByteArray &utf8Frame)
+void Hub::sendFrame(Session &session, const QString &event, const QByteArray &utf8Frame)
 {
     deliver(&session, QString::fromUtf8(utf8Frame));
+    if (isSignalConnected(QMetaMethod::fromSignal(&Hub::messageSent)))
+        Q_EMIT messageSent(Target::socket(session.id()), event, 1, utf8Frame.size());
 }
 
 bool Hub::disconnect(const SocketId &id, int closeCode, const QString &reason)

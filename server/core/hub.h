@@ -59,8 +59,9 @@ public:
 
     // Encodes `message` once and queues it to every session the target names; returns how many.
     qsizetype send(const Target &target, const Message &message);
-    // Queues an already encoded frame (an ack, a system error) to one session.
-    void sendFrame(Session &session, const QByteArray &utf8Frame);
+    // Queues an already encoded frame (an ack, a system message) to one session; `event` names it
+    // for watchers.
+    void sendFrame(Session &session, const QString &event, const QByteArray &utf8Frame);
 
     // Asks one socket (or all) to close with a WebSocket close code.
     bool disconnect(const SocketId &id, int closeCode, const QString &reason);

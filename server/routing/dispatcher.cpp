@@ -104,7 +104,8 @@ void EventDispatcher::answer(const EventContext &context, const Ack &ack)
     const QJsonValue &id = context.envelope().id;
     if (ack.isOk()) {
         if (!id.isUndefined())
-            m_hub.sendFrame(context.session(), protocol::encodeAck(id, ack.payload()));
+            m_hub.sendFrame(context.session(), protocol::events::Ack,
+                            protocol::encodeAck(id, ack.payload()));
         return;
     }
     sendError(context.session(), id, ack.error().info());
@@ -114,8 +115,10 @@ void EventDispatcher::sendError(Session &session, const QJsonValue &id,
                                 const protocol::ErrorInfo &error)
 {
     // With an id the client is waiting for an ack; without one, it still deserves to know.
-    m_hub.sendFrame(session, id.isUndefined() ? protocol::encodeSystemError(error)
-                                              : protocol::encodeErrorAck(id, error));
+    if (id.isUndefined())
+        m_hub.sendFrame(session, protocol::events::Error, protocol::encodeSystemError(error));
+    else
+        m_hub.sendFrame(session, protocol::events::Ack, protocol::encodeErrorAck(id, error));
 }
 
 } // namespace cortado

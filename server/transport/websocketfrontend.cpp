@@ -37,7 +37,7 @@ WebSocketConnection::WebSocketConnection(QWebSocket *socket, const Router::WebSo
     });
     connect(m_socket, &QWebSocket::disconnected, this, &WebSocketConnection::onDisconnected);
 
-    m_hub.sendFrame(*m_session,
+    m_hub.sendFrame(*m_session, protocol::events::Welcome,
                     protocol::encodeEvent(protocol::events::Welcome,
                                           QJsonObject{{u"socketId"_s, m_session->id()},
                                                       {u"route"_s, m_session->route()},
