@@ -86,6 +86,7 @@ int main(int argc, char *argv[])
     qint64 received = 0;
     std::vector<std::unique_ptr<QWebSocket>> clients;
     int welcomed = 0;
+    int acked = 0;
     for (int i = 0; i < clientCount; ++i) {
         auto socket = std::make_unique<QWebSocket>();
         QObject::connect(socket.get(), &QWebSocket::textMessageReceived, [&](const QString &text) {
@@ -93,17 +94,21 @@ int main(int argc, char *argv[])
                 ++received;
             else if (text.startsWith("{\"event\":\"system:welcome\""_L1))
                 ++welcomed;
+            else if (text.startsWith("{\"event\":\"ack\""_L1))
+                ++acked;
         });
         socket->open(url);
         clients.push_back(std::move(socket));
     }
     if (!QTest::qWaitFor([&] { return welcomed == clientCount; }, 60000))
         qFatal("only %d of %d clients connected", welcomed, clientCount);
-    const QString join = frame({{u"event"_s, u"room:join"_s}, {u"room"_s, u"bench"_s}});
+    const QString join = frame({{u"event"_s, u"room:join"_s}, {u"room"_s, u"bench"_s}, {u"id"_s, 1}});
     for (auto &client : clients)
         client->sendTextMessage(join);
+    if (!QTest::qWaitFor([&] { return acked == clientCount; }, 60000))
+        qFatal("only %d of %d joins acknowledged", acked, clientCount);
     QWebSocket &sender = *clients.front();
-    // Wait until the room is complete: a probe message reaches everyone.
+    // A probe message reaches everyone before measuring starts.
     sender.sendTextMessage(frame({{u"event"_s, u"chat:send"_s}, {u"room"_s, u"bench"_s}, {u"payload"_s, 0}}));
     if (!QTest::qWaitFor([&] { return received == clientCount; }, 60000))
         qFatal("room incomplete: %lld of %d", received, clientCount);
