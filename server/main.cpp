@@ -1,5 +1,9 @@
 // cortado-server: the example application. Composition only; everything else is in the libraries.
+#include "example/exampleapp.h"
 #include "transport/server.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -12,8 +16,6 @@
 #include <unistd.h>
 
 using namespace Qt::StringLiterals;
-
-void registerExampleRoutes(cortado::Router &router);
 
 namespace {
 
@@ -60,6 +62,56 @@ void raiseFileLimit()
     std::exit(2);
 }
 
+cortado::auth::TokenConfig tokenConfig()
+{
+    QString error, notice;
+    std::optional<cortado::auth::TokenConfig> config =
+            cortado::auth::TokenConfig::fromEnvironment(cortado::auth::dataDirectory(), &error, &notice);
+    if (!config)
+        fail(error);
+    if (!notice.isEmpty())
+        std::fprintf(stderr, "cortado-server: %s\n", qPrintable(notice));
+    return *config;
+}
+
+// `cortado-server token --user alice --role admin`: a signed token for development, printed alone
+// on the last line of the output.
+int printToken(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(u"Prints a token signed with the configured key."_s);
+    parser.addHelpOption();
+    const QCommandLineOption userOption(u"user"_s, u"The user id (sub)."_s, u"id"_s);
+    const QCommandLineOption nameOption(u"name"_s, u"Display name (default: the id)."_s, u"name"_s);
+    const QCommandLineOption roleOption(u"role"_s, u"A role; repeat for several."_s, u"role"_s);
+    const QCommandLineOption ttlOption(u"ttl"_s, u"Lifetime in seconds (default 86400)."_s, u"seconds"_s, u"86400"_s);
+    parser.addOptions({userOption, nameOption, roleOption, ttlOption});
+    parser.process(arguments);
+    if (!parser.isSet(userOption))
+        fail(u"token needs --user"_s);
+    bool ttlOk = false;
+    const qint64 ttl = parser.value(ttlOption).toLongLong(&ttlOk);
+    if (!ttlOk || ttl <= 0)
+        fail(u"--ttl must be a positive number of seconds"_s);
+
+    const cortado::auth::TokenConfig config = tokenConfig();
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    QJsonObject claims{{u"sub"_s, parser.value(userOption)},
+                       {u"name"_s, parser.isSet(nameOption) ? parser.value(nameOption) : parser.value(userOption)},
+                       {u"roles"_s, QJsonArray::fromStringList(parser.values(roleOption))},
+                       {u"iat"_s, now},
+                       {u"exp"_s, now + ttl}};
+    if (!config.issuer.isEmpty())
+        claims.insert(u"iss"_s, config.issuer);
+    if (!config.audience.isEmpty())
+        claims.insert(u"aud"_s, config.audience);
+    const QByteArray token = cortado::auth::issueToken(config, claims);
+    if (token.isEmpty())
+        fail(u"cannot sign: RS256 needs CORTADO_JWT_PRIVATE_KEY_FILE"_s);
+    std::printf("%s\n", token.constData());
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -73,9 +125,15 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"cortado-server"_s);
     QCoreApplication::setApplicationVersion(u"0.1.0"_s);
+    if (app.arguments().value(1) == "token"_L1) {
+        QStringList arguments = app.arguments();
+        arguments.removeAt(1);
+        return printToken(arguments);
+    }
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(u"Cortado realtime server (example application)"_s);
+    parser.setApplicationDescription(u"Cortado realtime server (example application).\n"
+                                     u"`cortado-server token --help`: print a development token."_s);
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption hostOption(u"host"_s, u"Address to listen on (CORTADO_HOST; default 127.0.0.1)."_s, u"address"_s);
@@ -97,7 +155,7 @@ int main(int argc, char *argv[])
         fail(error);
 
     cortado::Server server(config);
-    registerExampleRoutes(server.router());
+    setupExampleApp(server, tokenConfig());
     if (!server.listen(&error))
         fail(error);
 

@@ -1,4 +1,5 @@
 // Who receives what: every broadcast scope, room cleanup, route isolation, and the hub's signals.
+#include "example/exampleapp.h"
 #include "testserver.h"
 
 #include <QJsonArray>
@@ -11,10 +12,10 @@ using namespace Qt::StringLiterals;
 
 // The example app plus /scopes, whose "scope:send" event broadcasts "scope:hello" to the scope the
 // payload names: {"scope": "socket" | "room" | "others" | "route" | "everyone", "socket"?: id}.
-static void routesWithScopes(cortado::Router &router)
+static void routesWithScopes(cortado::Server &server)
 {
-    registerExampleRoutes(router);
-    router.addWebSocketRoute(u"scopes.ws.cpp"_s, [](cortado::WsRoute &route) {
+    setupExampleApp(server, TestServer::tokenConfig());
+    server.router().addWebSocketRoute(u"scopes.ws.cpp"_s, [](cortado::WsRoute &route) {
         route.on(u"scope:send"_s, [](cortado::EventContext &ctx) -> cortado::Ack {
             const QJsonObject request = ctx.payload().toObject();
             const QString scope = request.value("scope"_L1).toString();
@@ -173,8 +174,8 @@ void tst_Broadcast::disconnectLeavesAllRooms()
 
 void tst_Broadcast::routesAreIsolated()
 {
-    auto chat = m_server->client(u"/chat"_s), board = m_server->client(u"/board"_s),
-         board2 = m_server->client(u"/board"_s);
+    auto chat = m_server->client(u"/chat"_s), board = m_server->client(u"/board"_s, u"user1"_s),
+         board2 = m_server->client(u"/board"_s, u"user2"_s);
     QVERIFY(chat && board && board2);
     QVERIFY(chat->join(u"same"_s).value("ok"_L1).toBool());
     QVERIFY(board->join(u"same"_s).value("ok"_L1).toBool());

@@ -72,7 +72,7 @@ void tst_ExampleApp::chatNeedsARoomAndMembership()
 void tst_ExampleApp::boardUpdatesMergeAndReachOthers()
 {
     TestServer server;
-    auto alice = server.client(u"/board"_s), bob = server.client(u"/board"_s);
+    auto alice = server.client(u"/board"_s, u"user1"_s), bob = server.client(u"/board"_s, u"user2"_s);
     QVERIFY(alice && bob);
     QVERIFY(alice->join(u"plan"_s).value("ok"_L1).toBool());
     QVERIFY(bob->join(u"plan"_s).value("ok"_L1).toBool());
@@ -93,7 +93,7 @@ void tst_ExampleApp::boardUpdatesMergeAndReachOthers()
     QCOMPARE(updated.value("from"_L1).toString(), bob->socketId());
 
     // A newcomer sees the merged state.
-    auto carol = server.client(u"/board"_s);
+    auto carol = server.client(u"/board"_s, u"user3"_s);
     QVERIFY(carol);
     QVERIFY(carol->join(u"plan"_s).value("ok"_L1).toBool());
     QVERIFY(carol->waitFor(u"board:state"_s));
@@ -106,7 +106,7 @@ void tst_ExampleApp::boardUpdatesMergeAndReachOthers()
 void tst_ExampleApp::boardJoinerGetsTheState()
 {
     TestServer server;
-    auto alice = server.client(u"/board"_s);
+    auto alice = server.client(u"/board"_s, u"user4"_s);
     QVERIFY(alice);
     const QJsonObject ack = alice->join(u"fresh"_s);
     QVERIFY(ack.value("ok"_L1).toBool());
@@ -121,7 +121,7 @@ void tst_ExampleApp::boardJoinerGetsTheState()
 void tst_ExampleApp::boardRejectsNonObjects()
 {
     TestServer server;
-    auto alice = server.client(u"/board"_s);
+    auto alice = server.client(u"/board"_s, u"user5"_s);
     QVERIFY(alice);
     QVERIFY(alice->join(u"p"_s).value("ok"_L1).toBool());
     for (const QJsonValue &payload : {QJsonValue(1), QJsonValue(u"x"_s), QJsonValue(QJsonArray{}), QJsonValue()}) {
@@ -135,7 +135,7 @@ void tst_ExampleApp::boardRejectsNonObjects()
 void tst_ExampleApp::boardStateGoesWithTheLastMember()
 {
     TestServer server;
-    auto alice = server.client(u"/board"_s);
+    auto alice = server.client(u"/board"_s, u"user6"_s);
     QVERIFY(alice);
     QVERIFY(alice->join(u"temp"_s).value("ok"_L1).toBool());
     QVERIFY(alice->request(u"board:update"_s, QJsonObject{{u"k"_s, 1}}, u"temp"_s).value("ok"_L1).toBool());

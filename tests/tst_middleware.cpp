@@ -105,7 +105,7 @@ void tst_Middleware::routes(cortado::Router &router)
 
 void tst_Middleware::oneMiddlewareGuardsRestAndWebSocket()
 {
-    TestServer server([this](cortado::Router &r) { routes(r); });
+    TestServer server(TestServer::routes([this](cortado::Router &r) { routes(r); }));
 
     const HttpReply refused = server.http("GET", u"/private"_s);
     QCOMPARE(refused.status, 401);
@@ -120,7 +120,7 @@ void tst_Middleware::oneMiddlewareGuardsRestAndWebSocket()
 
 void tst_Middleware::refusedHandshakeCreatesNoSocket()
 {
-    TestServer server([this](cortado::Router &r) { routes(r); });
+    TestServer server(TestServer::routes([this](cortado::Router &r) { routes(r); }));
     QSignalSpy connected(&server.hub(), &cortado::Hub::connected);
     const HttpReply reply = server.rawHttp(
             "GET /secure HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -134,7 +134,7 @@ void tst_Middleware::refusedHandshakeCreatesNoSocket()
 
 void tst_Middleware::dataFromMiddlewareReachesHandlers()
 {
-    TestServer server([this](cortado::Router &r) { routes(r); });
+    TestServer server(TestServer::routes([this](cortado::Router &r) { routes(r); }));
     QCOMPARE(server.http("GET", u"/private?key=letmein"_s).json().value("user"_L1).toString(), u"alice"_s);
 
     auto client = server.client(u"/secure?key=letmein"_s);
@@ -145,7 +145,7 @@ void tst_Middleware::dataFromMiddlewareReachesHandlers()
 
 void tst_Middleware::globalMiddlewareSeesEveryRequestAndHandshake()
 {
-    TestServer server([this](cortado::Router &r) { routes(r); });
+    TestServer server(TestServer::routes([this](cortado::Router &r) { routes(r); }));
     server.http("GET", u"/public"_s);
     server.http("GET", u"/private"_s);
     QVERIFY(server.client(u"/secure?key=letmein"_s));
@@ -157,7 +157,7 @@ void tst_Middleware::globalMiddlewareSeesEveryRequestAndHandshake()
 
 void tst_Middleware::eventMiddlewareStopsTheEvent()
 {
-    TestServer server([this](cortado::Router &r) { routes(r); });
+    TestServer server(TestServer::routes([this](cortado::Router &r) { routes(r); }));
     auto client = server.client(u"/secure?key=letmein"_s);
     QVERIFY(client);
     const QJsonObject ack = client->request(u"admin:wipe"_s);
@@ -174,7 +174,7 @@ void tst_Middleware::eventMiddlewareStopsTheEvent()
 
 void tst_Middleware::eventMiddlewareOrder()
 {
-    TestServer server([this](cortado::Router &r) { routes(r); });
+    TestServer server(TestServer::routes([this](cortado::Router &r) { routes(r); }));
     auto client = server.client(u"/secure?key=letmein"_s);
     QVERIFY(client);
     client->request(u"admin:wipe"_s);

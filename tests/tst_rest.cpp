@@ -55,7 +55,7 @@ void tst_Rest::roomsListedPerRoute()
 {
     TestServer server;
     auto alice = server.client(u"/chat"_s), bob = server.client(u"/chat"_s),
-         carol = server.client(u"/board"_s);
+         carol = server.client(u"/board"_s, u"user1"_s);
     QVERIFY(alice && bob && carol);
     QVERIFY(alice->join(u"lobby"_s).value("ok"_L1).toBool());
     QVERIFY(bob->join(u"lobby"_s).value("ok"_L1).toBool());
@@ -92,7 +92,7 @@ void tst_Rest::restBroadcastReachesWebSocketMembers()
 {
     TestServer server;
     auto member = server.client(u"/chat"_s), outsider = server.client(u"/chat"_s),
-         boardMember = server.client(u"/board"_s);
+         boardMember = server.client(u"/board"_s, u"user2"_s);
     QVERIFY(member && outsider && boardMember);
     QVERIFY(member->join(u"news"_s).value("ok"_L1).toBool());
     QVERIFY(boardMember->join(u"news"_s).value("ok"_L1).toBool());

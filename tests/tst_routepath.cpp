@@ -143,7 +143,7 @@ void tst_RoutePath::matching()
     QFETCH(QString, room);
     QFETCH(QByteArray, allow);
 
-    TestServer server(defineRoutes);
+    TestServer server(TestServer::routes(defineRoutes));
     QVERIFY(server.isListening());
     const HttpReply reply = server.http(method, path);
     QCOMPARE(reply.status, status);
@@ -171,10 +171,10 @@ void tst_RoutePath::duplicatePathsAreConfigurationErrors()
     QVERIFY(router.errors().at(0).contains(u"/api/rooms"_s));
 
     // ...and the server refuses to start with them.
-    TestServer server([](cortado::Router &r) {
+    TestServer server(TestServer::routes([](cortado::Router &r) {
         r.addRestRoute(u"a.cpp"_s, [](cortado::RestRoute &) { });
         r.addRestRoute(u"a/index.cpp"_s, [](cortado::RestRoute &) { });
-    });
+    }));
     QVERIFY(!server.isListening());
 }
 
@@ -191,8 +191,10 @@ void tst_RoutePath::exampleAppRoutesComeFromTheFolder()
         webSocket.append(entry->path.pattern());
     rest.sort();
     webSocket.sort();
-    QCOMPARE(rest, (QStringList{u"/"_s, u"/api/rooms"_s, u"/api/rooms/<room>"_s,
-                                u"/api/rooms/<room>/broadcast"_s, u"/health"_s}));
+    QCOMPARE(rest, (QStringList{u"/"_s, u"/api/projects"_s, u"/api/projects/<project>"_s,
+                                u"/api/projects/<project>/members"_s, u"/api/rooms"_s,
+                                u"/api/rooms/<room>"_s, u"/api/rooms/<room>/broadcast"_s,
+                                u"/api/sockets/<socket>/rooms/<room>"_s, u"/health"_s}));
     QCOMPARE(webSocket, (QStringList{u"/board"_s, u"/chat"_s}));
 }
 

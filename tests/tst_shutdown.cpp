@@ -3,6 +3,7 @@
 
 #include <QProcess>
 #include <QRegularExpression>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <csignal>
@@ -11,13 +12,35 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
+// Every run keeps its data (the development JWT secret) in one temporary folder.
+QTemporaryDir dataDir;
+
+QProcessEnvironment serverEnvironment()
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"CORTADO_DATA_DIR"_s, dataDir.path());
+    environment.remove(u"CORTADO_JWT_SECRET"_s);
+    return environment;
+}
+
+// Runs `cortado-server token ...`; the token is the last line of its output.
+QByteArray devToken(const QStringList &arguments)
+{
+    QProcess process;
+    process.setProcessEnvironment(serverEnvironment());
+    process.start(QStringLiteral(CORTADO_SERVER_BINARY), QStringList{u"token"_s} + arguments);
+    if (!process.waitForFinished(10000) || process.exitCode() != 0)
+        return {};
+    return process.readAllStandardOutput().trimmed().split('\n').last();
+}
+
 // Starts the server binary and waits for its "listening on http://HOST:PORT" line.
 struct RunningServer
 {
     QProcess process;
     QUrl url;
 
-    bool start(const QStringList &arguments, const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment())
+    bool start(const QStringList &arguments, const QProcessEnvironment &environment = serverEnvironment())
     {
         process.setProcessEnvironment(environment);
         process.setProcessChannelMode(QProcess::SeparateChannels);
@@ -64,6 +87,8 @@ private Q_SLOTS:
     void signalClosesClientsWithGoingAway_data();
     void signalClosesClientsWithGoingAway();
     void hostAndPortFromEnvironmentAndArguments();
+    void developmentSecretIsGeneratedOnceAndPrivate();
+    void tokenCommandSignsTokensTheServerAccepts();
     void badConfigurationFailsFast();
 };
 
@@ -83,7 +108,9 @@ void tst_Shutdown::signalClosesClientsWithGoingAway()
 
     TestClient chat, board;
     QVERIFY(chat.open(server.ws(u"/chat"_s)));
-    QVERIFY(board.open(server.ws(u"/board"_s)));
+    QUrl boardUrl = server.ws(u"/board"_s);
+    boardUrl.setQuery(u"token="_s + QString::fromLatin1(devToken({u"--user"_s, u"alice"_s})));
+    QVERIFY(board.open(boardUrl));
     QVERIFY(chat.join(u"lobby"_s).value("ok"_L1).toBool());
 
     ::kill(pid_t(server.process.processId()), signal);
@@ -98,9 +125,54 @@ void tst_Shutdown::signalClosesClientsWithGoingAway()
     QCOMPARE(server.process.exitCode(), 0);
 }
 
+void tst_Shutdown::developmentSecretIsGeneratedOnceAndPrivate()
+{
+    QTemporaryDir fresh;
+    QProcessEnvironment environment = serverEnvironment();
+    environment.insert(u"CORTADO_DATA_DIR"_s, fresh.filePath(u"data"_s));
+    RunningServer server;
+    QVERIFY(server.start({u"--port"_s, u"0"_s}, environment));
+    QFile secret(fresh.filePath(u"data/jwt-secret"_s));
+    QVERIFY(secret.exists());
+    QCOMPARE(secret.permissions() & (QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther),
+             QFile::ReadOwner | QFile::WriteOwner);
+    QVERIFY(server.process.readAllStandardError().contains("development JWT secret"));
+    QVERIFY(secret.open(QIODevice::ReadOnly));
+    const QByteArray first = secret.readAll();
+    QVERIFY(first.size() >= 32);
+
+    RunningServer again; // the second start keeps the secret, so earlier tokens stay valid
+    QVERIFY(again.start({u"--port"_s, u"0"_s}, environment));
+    secret.seek(0);
+    QCOMPARE(secret.readAll(), first);
+}
+
+void tst_Shutdown::tokenCommandSignsTokensTheServerAccepts()
+{
+    RunningServer server;
+    QVERIFY(server.start({u"--port"_s, u"0"_s}));
+    const QByteArray token = devToken({u"--user"_s, u"alice"_s, u"--role"_s, u"moderator"_s});
+    QCOMPARE(token.count('.'), 2);
+
+    QUrl url = server.ws(u"/board"_s);
+    url.setQuery(u"token="_s + QString::fromLatin1(token));
+    TestClient alice;
+    QVERIFY(alice.open(url));
+    QVERIFY(alice.join(u"b"_s).value("ok"_L1).toBool());
+    QCOMPARE(alice.request(u"board:clear"_s, {}, u"b"_s).value("ok"_L1).toBool(), true); // the role came through
+
+    TestClient guest; // and without a token, /board refuses
+    QVERIFY(!guest.open(server.ws(u"/board"_s)));
+
+    QProcess missingUser;
+    missingUser.start(QStringLiteral(CORTADO_SERVER_BINARY), {u"token"_s});
+    QVERIFY(missingUser.waitForFinished(5000));
+    QCOMPARE(missingUser.exitCode(), 2);
+}
+
 void tst_Shutdown::hostAndPortFromEnvironmentAndArguments()
 {
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    QProcessEnvironment environment = serverEnvironment();
     environment.insert(u"CORTADO_HOST"_s, u"127.0.0.2"_s);
     environment.insert(u"CORTADO_PORT"_s, u"0"_s);
     {

@@ -187,7 +187,7 @@ void tst_WebSocket::messageSizeIsConfigurable()
 {
     cortado::ServerConfig config;
     config.webSocket.maxMessageSize = 1024;
-    TestServer server(registerExampleRoutes, config);
+    TestServer server({}, config);
     auto client = server.client(u"/chat"_s);
     QVERIFY(client);
     QCOMPARE(client->received().first().value("payload"_L1).toObject().value("maxMessageSize"_L1).toInt(), 1024);

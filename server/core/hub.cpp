@@ -7,6 +7,7 @@
 #include <QRandomGenerator>
 
 Q_LOGGING_CATEGORY(lcCore, "cortado.core", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcAudit, "cortado.audit", QtInfoMsg)
 
 namespace cortado {
 
@@ -76,6 +77,26 @@ bool Hub::leave(Session &session, const QString &room)
         return false;
     removeFromRoom(m_routes[session.route()], session, room);
     return true;
+}
+
+bool Hub::serverJoin(const SocketId &id, const QString &room, const QString &actor)
+{
+    Session *target = session(id);
+    if (!target)
+        return false;
+    qCInfo(lcAudit, "server-side join by %s: socket %s -> %s %s", qUtf8Printable(actor),
+           qUtf8Printable(id), qUtf8Printable(target->route()), qUtf8Printable(room));
+    return join(*target, room);
+}
+
+bool Hub::serverLeave(const SocketId &id, const QString &room, const QString &actor)
+{
+    Session *target = session(id);
+    if (!target)
+        return false;
+    qCInfo(lcAudit, "server-side leave by %s: socket %s <- %s %s", qUtf8Printable(actor),
+           qUtf8Printable(id), qUtf8Printable(target->route()), qUtf8Printable(room));
+    return leave(*target, room);
 }
 
 void Hub::removeFromRoom(RouteState &state, Session &session, const QString &room)

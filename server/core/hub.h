@@ -54,8 +54,15 @@ public:
     void detach(const SocketId &id, int closeCode);
 
     // Room membership. Both return false when nothing changed (already in / not in the room).
+    // These are the raw operations: the event dispatcher checks room guards before calling join().
     bool join(Session &session, const QString &room);
     bool leave(Session &session, const QString &room);
+
+    // Server-side membership changes (REST handlers, the admin console): no room guards apply, and
+    // each one is logged to "cortado.audit" with `actor`. False when the socket does not exist or
+    // nothing changed.
+    bool serverJoin(const SocketId &id, const QString &room, const QString &actor);
+    bool serverLeave(const SocketId &id, const QString &room, const QString &actor);
 
     // Encodes `message` once and queues it to every session the target names; returns how many.
     qsizetype send(const Target &target, const Message &message);

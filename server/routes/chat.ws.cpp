@@ -1,15 +1,28 @@
-// WebSocket /chat — room chat. Guests may connect.
+// WebSocket /chat — room chat. Guests may connect and use public rooms; "user:<id>" is only that
+// user's room and "project:<id>" only its members' (both need a token).
 //
 //   → {"event":"chat:send","room":"lobby","payload":{...},"id":1}
 //   ← {"event":"chat:message","room":"lobby","payload":{...},"from":"<sender socket id>"}
 //     to every member of the room, sender included; then the ack {"delivered": N}.
 #include <cortado/route.h>
 
+#include "auth/auth.h"
+#include "example/projects.h"
+
 using namespace Qt::StringLiterals;
 namespace errors = cortado::protocol::errors;
 
 CORTADO_WS_ROUTE(route)
 {
+    route.guardRooms(u"user:{id}"_s, cortado::auth::onlyUser(u"id"_s));
+    route.guardRooms(u"project:{id}"_s,
+                     cortado::auth::membersOnly(u"id"_s, [](const cortado::EventContext &ctx,
+                                                             const cortado::auth::User &user,
+                                                             const QString &project) {
+                         const auto *projects = ctx.services().get<ProjectStore>();
+                         return projects && projects->isMember(project, user.id);
+                     }));
+
     route.on(u"chat:send"_s, [](cortado::EventContext &ctx) -> cortado::Ack {
         if (!ctx.room())
             return cortado::Error::badRequest(errors::BadRoom, u"chat:send needs a \"room\""_s);

@@ -22,7 +22,7 @@ void EventDispatcher::dispatchText(Session &session, const WsRoute &route, QByte
         return;
     }
     m_hub.recordIncoming(session, parsed.envelope->event, parsed.envelope->room, utf8.size());
-    EventContext context(session, m_hub, std::move(*parsed.envelope));
+    EventContext context(session, m_hub, m_router.services(), std::move(*parsed.envelope));
     answer(context, invoke(context, route));
 }
 
@@ -50,6 +50,8 @@ Ack EventDispatcher::invoke(EventContext &context, const WsRoute &route)
         return leave(context);
 
     const WsRoute::EventBinding *binding = route.binding(event);
+    if (!binding)
+        binding = m_router.globalBinding(event);
     if (!binding)
         return Error::badRequest(errors::UnknownEvent,
                                  u"no handler for \"%1\" on %2"_s.arg(event, context.session().route()));
@@ -79,6 +81,10 @@ Ack EventDispatcher::join(EventContext &context, const WsRoute &route)
     const QString &room = *context.room();
     Session &session = context.session();
     if (!session.isInRoom(room)) {
+        if (const auto guard = route.roomGuard(room)) {
+            if (std::optional<Error> refusal = (*guard->first)(context, guard->second))
+                return *refusal;
+        }
         if (session.rooms().size() >= protocol::MaxRoomsPerSocket)
             return Error::badRequest(errors::TooManyRooms,
                                      u"a socket may be in at most %1 rooms"_s.arg(

@@ -2,6 +2,7 @@
 // carries data along the chain, errors as values, and responses.
 #pragma once
 
+#include "core/services.h"
 #include "cortado/protocol.h"
 
 #include <QByteArray>
@@ -66,10 +67,14 @@ struct Request
 class Context
 {
 public:
-    Context(Request request, Hub &hub) : m_request(std::move(request)), m_hub(hub) { }
+    Context(Request request, Hub &hub, const Services &services)
+        : m_request(std::move(request)), m_hub(hub), m_services(services)
+    {
+    }
 
     const Request &request() const { return m_request; }
     Hub &hub() const { return m_hub; }
+    const Services &services() const { return m_services; }
 
     // The body parsed as a JSON object, or a `bad_json` error.
     std::optional<QJsonObject> jsonBody(Error *error) const;
@@ -80,6 +85,7 @@ private:
     friend class Router;
     Request m_request;
     Hub &m_hub;
+    const Services &m_services;
 };
 
 struct HttpResponse

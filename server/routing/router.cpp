@@ -31,6 +31,53 @@ const WsRoute::EventBinding *WsRoute::binding(const QString &event) const
     return it == m_events.cend() ? nullptr : &*it;
 }
 
+RoomPattern::RoomPattern(const QString &pattern) : m_pattern(pattern)
+{
+    static const QRegularExpression parts(u"\\{([A-Za-z_][A-Za-z0-9_]*)\\}|\\*"_s);
+    QString regex = u"^"_s;
+    qsizetype last = 0;
+    for (const QRegularExpressionMatch &part : parts.globalMatch(pattern)) {
+        regex += QRegularExpression::escape(pattern.mid(last, part.capturedStart() - last));
+        if (part.captured(0) == "*"_L1) {
+            regex += u".*"_s;
+        } else {
+            m_names.append(part.captured(1));
+            regex += u"([^:]+)"_s;
+        }
+        last = part.capturedEnd();
+    }
+    regex += QRegularExpression::escape(pattern.mid(last)) + u'$';
+    m_regex.setPattern(regex);
+}
+
+std::optional<QHash<QString, QString>> RoomPattern::match(const QString &room) const
+{
+    const QRegularExpressionMatch match = m_regex.match(room);
+    if (!match.hasMatch())
+        return std::nullopt;
+    QHash<QString, QString> captures;
+    for (qsizetype i = 0; i < m_names.size(); ++i)
+        captures.insert(m_names.at(i), match.captured(int(i) + 1));
+    return captures;
+}
+
+void WsRoute::guardRooms(const QString &pattern, RoomGuard guard)
+{
+    RoomPattern compiled(pattern);
+    Q_ASSERT_X(compiled.isValid(), "WsRoute::guardRooms", "bad room pattern");
+    m_roomGuards.append({std::move(compiled), std::move(guard)});
+}
+
+std::optional<std::pair<const RoomGuard *, QHash<QString, QString>>>
+WsRoute::roomGuard(const QString &room) const
+{
+    for (const auto &[pattern, guard] : m_roomGuards) {
+        if (auto captures = pattern.match(room))
+            return std::make_pair(&guard, std::move(*captures));
+    }
+    return std::nullopt;
+}
+
 Router::Router() = default;
 Router::~Router() = default;
 
@@ -110,6 +157,16 @@ static Match findRoute(const Entries &entries, const QString &encodedPath)
             return Match{entry.get(), std::move(*params)};
     }
     return {};
+}
+
+WsRoute::EventBinding &Router::on(const QString &event, EventHandler handler)
+{
+    return m_globalEvents.on(event, std::move(handler));
+}
+
+const WsRoute::EventBinding *Router::globalBinding(const QString &event) const
+{
+    return m_globalEvents.binding(event);
 }
 
 Router::RestMatch Router::matchRest(const QString &encodedPath) const

@@ -37,6 +37,13 @@ public:
     // Global event middleware: every client event on every WebSocket route.
     void useForEvents(EventMiddleware middleware) { m_eventMiddleware.append(std::move(middleware)); }
 
+    // Handles `event` on every WebSocket route that has no handler of its own (e.g. auth:refresh).
+    WsRoute::EventBinding &on(const QString &event, EventHandler handler);
+    const WsRoute::EventBinding *globalBinding(const QString &event) const;
+
+    Services &services() { return m_services; }
+    const Services &services() const { return m_services; }
+
     const QStringList &errors() const { return m_errors; }
 
     struct RestMatch
@@ -68,6 +75,8 @@ private:
     std::vector<std::unique_ptr<WebSocketEntry>> m_webSockets;
     QList<Middleware> m_middleware;
     QList<EventMiddleware> m_eventMiddleware;
+    WsRoute m_globalEvents;
+    Services m_services;
     QStringList m_errors;
 };
 

@@ -7,6 +7,7 @@
 
 #include <QHash>
 #include <QList>
+#include <QRegularExpression>
 
 namespace cortado {
 
@@ -32,13 +33,14 @@ private:
 class EventContext
 {
 public:
-    EventContext(Session &session, Hub &hub, protocol::Envelope envelope)
-        : m_session(session), m_hub(hub), m_envelope(std::move(envelope))
+    EventContext(Session &session, Hub &hub, const Services &services, protocol::Envelope envelope)
+        : m_session(session), m_hub(hub), m_services(services), m_envelope(std::move(envelope))
     {
     }
 
     Session &session() const { return m_session; }
     Hub &hub() const { return m_hub; }
+    const Services &services() const { return m_services; }
     const protocol::Envelope &envelope() const { return m_envelope; }
     const QString &event() const { return m_envelope.event; }
     const QJsonValue &payload() const { return m_envelope.payload; }
@@ -52,11 +54,31 @@ public:
 private:
     Session &m_session;
     Hub &m_hub;
+    const Services &m_services;
     protocol::Envelope m_envelope;
 };
 
 using EventHandler = std::function<Ack(EventContext &)>;
 using EventMiddleware = std::function<std::optional<Error>(EventContext &)>;
+// Decides whether the socket in `ctx` may join the room `ctx.room()`; `captures` holds the
+// pattern's {name} parts ("user:{id}" joined as "user:42" gives id=42).
+using RoomGuard = std::function<std::optional<Error>(EventContext &ctx,
+                                                     const QHash<QString, QString> &captures)>;
+
+// A room name pattern: literal text, {name} for one part without ':' (captured), * for the rest.
+class RoomPattern
+{
+public:
+    explicit RoomPattern(const QString &pattern);
+    bool isValid() const { return m_regex.isValid(); }
+    const QString &pattern() const { return m_pattern; }
+    std::optional<QHash<QString, QString>> match(const QString &room) const;
+
+private:
+    QString m_pattern;
+    QRegularExpression m_regex;
+    QStringList m_names;
+};
 
 class RestRoute
 {
@@ -113,6 +135,14 @@ public:
     // When the last member leaves a room of this route.
     void onRoomClosed(std::function<void(const QString &room)> hook) { m_onRoomClosed = std::move(hook); }
 
+    // Who may join rooms whose names match `pattern` ("user:{id}", "project:{id}", "private:*").
+    // The first matching pattern decides; rooms no pattern matches are open to every socket.
+    // A refused room:join gets an error ack and changes nothing. Server-side joins
+    // (Hub::serverJoin) bypass guards.
+    void guardRooms(const QString &pattern, RoomGuard guard);
+    // The guard for `room` and its captures, if a pattern matches.
+    std::optional<std::pair<const RoomGuard *, QHash<QString, QString>>> roomGuard(const QString &room) const;
+
     const EventBinding *binding(const QString &event) const;
     const QList<Middleware> &connectMiddleware() const { return m_connectMiddleware; }
     const QList<EventMiddleware> &eventMiddleware() const { return m_eventMiddleware; }
@@ -130,6 +160,7 @@ private:
     std::function<void(Session &, Hub &)> m_onDisconnect;
     std::function<void(EventContext &)> m_onJoin;
     std::function<void(const QString &)> m_onRoomClosed;
+    QList<std::pair<RoomPattern, RoomGuard>> m_roomGuards;
 };
 
 } // namespace cortado

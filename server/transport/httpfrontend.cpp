@@ -72,7 +72,7 @@ HttpResponse HttpFrontend::respond(const QHttpServerRequest &httpRequest)
     }
 
     request.params = std::move(match.params);
-    Context context(std::move(request), m_hub);
+    Context context(std::move(request), m_hub, m_router.services());
     if (std::optional<Error> error = m_router.runMiddleware(context, route.middleware()))
         return HttpResponse::error(*error);
     try {

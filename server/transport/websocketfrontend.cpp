@@ -108,7 +108,7 @@ void WebSocketFrontend::handleUpgrade(QTcpSocket *socket, const RequestHead &hea
         return;
     }
     request.params = std::move(match.params);
-    Context context(std::move(request), m_hub);
+    Context context(std::move(request), m_hub, m_router.services());
     if (std::optional<Error> error = m_router.runMiddleware(context, match.entry->route.connectMiddleware())) {
         Gateway::refuse(socket, *error); // before the handshake: no socket, no session
         return;

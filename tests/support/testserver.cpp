@@ -1,5 +1,7 @@
 #include "testserver.h"
 
+#include "example/exampleapp.h"
+
 #include <QJsonDocument>
 #include <QTcpSocket>
 #include <QTest>
@@ -20,13 +22,36 @@ QJsonObject HttpReply::json() const
     return QJsonDocument::fromJson(body).object();
 }
 
-TestServer::TestServer(const Routes &routes, cortado::ServerConfig config)
+cortado::auth::TokenConfig TestServer::tokenConfig()
+{
+    cortado::auth::TokenConfig config;
+    config.verificationKey = config.signingKey = "cortado-test-secret-0123456789-abcdefghij";
+    config.leewaySeconds = 0;
+    config.expiryWarningSeconds = 2;
+    return config;
+}
+
+QByteArray TestServer::token(const QString &user, const QStringList &roles, qint64 ttlSeconds,
+                             const QJsonObject &extraClaims)
+{
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    QJsonObject claims{{u"sub"_s, user}, {u"name"_s, user.toUpper()},
+                       {u"roles"_s, QJsonArray::fromStringList(roles)}, {u"iat"_s, now},
+                       {u"exp"_s, now + ttlSeconds}};
+    for (auto it = extraClaims.begin(); it != extraClaims.end(); ++it)
+        claims.insert(it.key(), *it);
+    return cortado::auth::issueToken(tokenConfig(), claims);
+}
+
+TestServer::TestServer(const Setup &setup, cortado::ServerConfig config)
 {
     config.host = QHostAddress::LocalHost;
     config.port = 0;
     m_server = std::make_unique<cortado::Server>(std::move(config));
-    if (routes)
-        routes(m_server->router());
+    if (setup)
+        setup(*m_server);
+    else
+        setupExampleApp(*m_server, tokenConfig());
     QString error;
     m_listening = m_server->listen(&error);
     if (!m_listening)
@@ -47,6 +72,12 @@ std::unique_ptr<TestClient> TestServer::client(const QString &path)
     if (!client->open(wsUrl(path)))
         return nullptr;
     return client;
+}
+
+std::unique_ptr<TestClient> TestServer::client(const QString &path, const QString &user,
+                                               const QStringList &roles)
+{
+    return client(path + u"?token="_s + QString::fromLatin1(token(user, roles)));
 }
 
 HttpReply readHttpReply(QTcpSocket &socket, const QByteArray &request, int timeoutMs)

@@ -1,7 +1,10 @@
 #pragma once
 
+#include "auth/tokens.h"
 #include "testclient.h"
 #include "transport/server.h"
+
+#include <QJsonArray>
 
 #include <QByteArray>
 #include <QList>
@@ -28,10 +31,21 @@ struct HttpReply
 class TestServer
 {
 public:
-    using Routes = std::function<void(cortado::Router &)>;
+    using Setup = std::function<void(cortado::Server &)>;
 
-    explicit TestServer(const Routes &routes = registerExampleRoutes,
-                        cortado::ServerConfig config = {});
+    // Without a set-up: the example application, with tokenConfig() for auth.
+    explicit TestServer(const Setup &setup = {}, cortado::ServerConfig config = {});
+    // Only these routes (no auth unless they install it).
+    static Setup routes(std::function<void(cortado::Router &)> define)
+    {
+        return [define](cortado::Server &server) { define(server.router()); };
+    }
+
+    // HS256 with a fixed test secret, no leeway, a 2 s expiry warning.
+    static cortado::auth::TokenConfig tokenConfig();
+    // A token for `user` signed with tokenConfig(); `ttlSeconds` from now, extra claims merged in.
+    static QByteArray token(const QString &user, const QStringList &roles = {}, qint64 ttlSeconds = 3600,
+                            const QJsonObject &extraClaims = {});
 
     bool isListening() const { return m_listening; }
     cortado::Server &server() { return *m_server; }
@@ -42,6 +56,9 @@ public:
 
     // A connected client (welcome received), or nullptr.
     std::unique_ptr<TestClient> client(const QString &path);
+    // The same, signed in as `user` (token in the query).
+    std::unique_ptr<TestClient> client(const QString &path, const QString &user,
+                                       const QStringList &roles = {});
 
     // Sends raw bytes on a new TCP connection and reads one response.
     HttpReply rawHttp(const QByteArray &request, int timeoutMs = 5000) const;

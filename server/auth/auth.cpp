@@ -1,0 +1,216 @@
+#include "auth.h"
+
+#include "cortado/protocol.h"
+
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcAuth, "cortado.auth", QtInfoMsg)
+
+using namespace Qt::StringLiterals;
+
+namespace cortado::auth {
+
+namespace {
+
+constexpr QByteArrayView SubprotocolPrefix = "cortado.bearer.";
+
+// Where a token can come from; empty when the request carries none.
+QByteArray findToken(const Request &request)
+{
+    const QByteArray authorization = request.header("authorization");
+    if (authorization.startsWith("Bearer ") || authorization.startsWith("bearer "))
+        return authorization.sliced(7).trimmed();
+    if (!request.isWebSocketUpgrade)
+        return {};
+    // Browsers cannot set headers on a WebSocket: accept the query and the subprotocol too.
+    const QString query = request.queryValue(u"token"_s);
+    if (!query.isEmpty())
+        return query.toUtf8();
+    for (const QByteArray &offered : request.header("sec-websocket-protocol").split(',')) {
+        const QByteArray protocol = offered.trimmed();
+        if (protocol.startsWith(SubprotocolPrefix))
+            return protocol.sliced(SubprotocolPrefix.size());
+    }
+    return {};
+}
+
+Error forbiddenWithoutRole(const QString &role)
+{
+    return Error::forbidden(u"this needs the \"%1\" role"_s.arg(role));
+}
+
+Error signInRequired()
+{
+    return Error::unauthorized(u"sign in first: this needs a token"_s);
+}
+
+} // namespace
+
+std::optional<User> currentUser(const Context &ctx)
+{
+    return User::fromData(ctx.data);
+}
+
+std::optional<User> currentUser(const EventContext &ctx)
+{
+    return User::fromData(ctx.session().data);
+}
+
+Middleware authenticate(std::shared_ptr<const TokenVerifier> verifier)
+{
+    return [verifier](Context &ctx) -> std::optional<Error> {
+        const QByteArray token = findToken(ctx.request());
+        if (token.isEmpty())
+            return std::nullopt; // a guest; routes that need a user say so
+        auto verified = verifier->verify(token);
+        if (auto *error = std::get_if<Error>(&verified)) {
+            qCInfo(lcAuth, "refused a token from %s for %s: %s", qUtf8Printable(ctx.request().remoteAddress),
+                   qUtf8Printable(ctx.request().path), qUtf8Printable(error->message));
+            return *error;
+        }
+        ctx.data.insert(UserKey, std::get<User>(verified).toData());
+        return std::nullopt;
+    };
+}
+
+Middleware requireUser()
+{
+    return [](Context &ctx) -> std::optional<Error> {
+        if (!currentUser(ctx))
+            return signInRequired();
+        return std::nullopt;
+    };
+}
+
+Middleware requireRole(const QString &role)
+{
+    return [role](Context &ctx) -> std::optional<Error> {
+        const std::optional<User> user = currentUser(ctx);
+        if (!user)
+            return signInRequired();
+        if (!user->hasRole(role))
+            return forbiddenWithoutRole(role);
+        return std::nullopt;
+    };
+}
+
+EventMiddleware requireRoleForEvent(const QString &role)
+{
+    return [role](EventContext &ctx) -> std::optional<Error> {
+        const std::optional<User> user = currentUser(ctx);
+        if (!user)
+            return signInRequired();
+        if (!user->hasRole(role))
+            return forbiddenWithoutRole(role);
+        return std::nullopt;
+    };
+}
+
+RoomGuard onlyUser(const QString &parameter)
+{
+    return [parameter](EventContext &ctx, const QHash<QString, QString> &captures) -> std::optional<Error> {
+        const std::optional<User> user = currentUser(ctx);
+        if (!user)
+            return signInRequired();
+        if (user->id != captures.value(parameter))
+            return Error::forbidden(u"\"%1\" is another user's room"_s.arg(*ctx.room()));
+        return std::nullopt;
+    };
+}
+
+RoomGuard membersOnly(const QString &parameter,
+                      std::function<bool(const EventContext &, const User &, const QString &)> isMember)
+{
+    return [parameter, isMember](EventContext &ctx, const QHash<QString, QString> &captures) -> std::optional<Error> {
+        const std::optional<User> user = currentUser(ctx);
+        if (!user)
+            return signInRequired();
+        if (!isMember(ctx, *user, captures.value(parameter)))
+            return Error::forbidden(u"only members may join \"%1\""_s.arg(*ctx.room()));
+        return std::nullopt;
+    };
+}
+
+RoomGuard RoomAccessList::guard() const
+{
+    return [this](EventContext &ctx, const QHash<QString, QString> &) -> std::optional<Error> {
+        const std::optional<User> user = currentUser(ctx);
+        if (!user)
+            return signInRequired();
+        if (!allows(*ctx.room(), user->id))
+            return Error::forbidden(u"\"%1\" is by invitation"_s.arg(*ctx.room()));
+        return std::nullopt;
+    };
+}
+
+TokenLifetime::TokenLifetime(Hub &hub, std::shared_ptr<const TokenVerifier> verifier, QObject *parent)
+    : QObject(parent), m_hub(hub), m_verifier(std::move(verifier))
+{
+    connect(&m_hub, &Hub::connected, this, [this](const Session &session) {
+        if (const std::optional<User> user = User::fromData(session.data); user && user->expiresAt)
+            schedule(session.id(), *user->expiresAt);
+    });
+    connect(&m_hub, &Hub::disconnected, this,
+            [this](const Session &session) { m_timers.erase(session.id()); });
+}
+
+void TokenLifetime::schedule(const SocketId &id, const QDateTime &expiresAt)
+{
+    Timers &timers = m_timers[id];
+    const qint64 untilExpiry = std::max<qint64>(0, QDateTime::currentDateTimeUtc().msecsTo(expiresAt));
+    const qint64 untilWarning = std::max<qint64>(
+            0, untilExpiry - qint64(m_verifier->config().expiryWarningSeconds) * 1000);
+
+    timers.warning = std::make_unique<QTimer>();
+    timers.warning->setSingleShot(true);
+    connect(timers.warning.get(), &QTimer::timeout, this, [this, id, expiresAt] {
+        m_hub.send(Target::socket(id),
+                   Message{u"system:token_expiring"_s,
+                           QJsonObject{{u"expiresAt"_s, expiresAt.toMSecsSinceEpoch()},
+                                       {u"secondsLeft"_s, QDateTime::currentDateTimeUtc().secsTo(expiresAt)}},
+                           std::nullopt, {}});
+    });
+    timers.warning->start(std::chrono::milliseconds(untilWarning));
+
+    timers.expiry = std::make_unique<QTimer>();
+    timers.expiry->setSingleShot(true);
+    connect(timers.expiry.get(), &QTimer::timeout, this, [this, id] {
+        qCInfo(lcAuth, "closing socket %s: its token expired", qUtf8Printable(id));
+        m_hub.disconnect(id, protocol::close::TokenExpired, u"token expired"_s);
+    });
+    timers.expiry->start(std::chrono::milliseconds(untilExpiry));
+}
+
+Ack TokenLifetime::refresh(EventContext &ctx)
+{
+    const QByteArray token = ctx.payload().toObject().value("token"_L1).toString().toUtf8();
+    if (token.isEmpty())
+        return Error::badRequest(protocol::errors::BadPayload, u"auth:refresh takes {\"token\": \"...\"}"_s);
+    auto verified = m_verifier->verify(token);
+    if (auto *error = std::get_if<Error>(&verified))
+        return *error;
+    const User &fresh = std::get<User>(verified);
+    const std::optional<User> current = currentUser(ctx);
+    if (current && current->id != fresh.id)
+        return Error::forbidden(u"a refreshed token must name the same user"_s);
+    ctx.session().data.insert(UserKey, fresh.toData());
+    if (fresh.expiresAt) {
+        schedule(ctx.session().id(), *fresh.expiresAt);
+    } else {
+        m_timers.erase(ctx.session().id());
+    }
+    QJsonObject payload{{u"user"_s, fresh.id}};
+    if (fresh.expiresAt)
+        payload.insert(u"expiresAt"_s, fresh.expiresAt->toMSecsSinceEpoch());
+    return Ack::ok(payload);
+}
+
+void install(Router &router, Hub &hub, std::shared_ptr<const TokenVerifier> verifier)
+{
+    router.use(authenticate(verifier));
+    router.services().provide(verifier);
+    auto *lifetime = new TokenLifetime(hub, verifier, &hub);
+    router.on(u"auth:refresh"_s, [lifetime](EventContext &ctx) { return lifetime->refresh(ctx); });
+}
+
+} // namespace cortado::auth

@@ -1,0 +1,255 @@
+#include "tokens.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRandomGenerator>
+
+#include <jwt.h>
+
+#include <memory>
+
+using namespace Qt::StringLiterals;
+
+namespace cortado::auth {
+
+namespace {
+
+struct JwtDeleter
+{
+    void operator()(jwt_t *jwt) const { jwt_free(jwt); }
+};
+using JwtPointer = std::unique_ptr<jwt_t, JwtDeleter>;
+
+jwt_alg_t toJwtAlgorithm(Algorithm algorithm)
+{
+    return algorithm == Algorithm::HS256 ? JWT_ALG_HS256 : JWT_ALG_RS256;
+}
+
+QLatin1String algorithmName(Algorithm algorithm)
+{
+    return algorithm == Algorithm::HS256 ? "HS256"_L1 : "RS256"_L1;
+}
+
+Error refuse(const QString &reason, const QString &message)
+{
+    Error error = Error::unauthorized(message);
+    error.details = QJsonObject{{u"reason"_s, reason}};
+    return error;
+}
+
+std::optional<QJsonObject> decodeJsonPart(QByteArrayView part)
+{
+    const auto decoded = QByteArray::fromBase64Encoding(
+            part.toByteArray(), QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded)
+        return std::nullopt;
+    QJsonParseError error;
+    const QJsonDocument document = QJsonDocument::fromJson(*decoded, &error);
+    if (error.error != QJsonParseError::NoError || !document.isObject())
+        return std::nullopt;
+    return document.object();
+}
+
+bool readFile(const QString &path, QByteArray *contents, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = u"cannot read %1: %2"_s.arg(path, file.errorString());
+        return false;
+    }
+    *contents = file.readAll();
+    return true;
+}
+
+bool readInt(const char *variable, int *out, QString *error)
+{
+    if (!qEnvironmentVariableIsSet(variable))
+        return true;
+    bool ok = false;
+    const int value = qEnvironmentVariableIntValue(variable, &ok);
+    if (!ok || value < 0) {
+        *error = u"%1 must be a whole number of seconds"_s.arg(QString::fromLatin1(variable));
+        return false;
+    }
+    *out = value;
+    return true;
+}
+
+// The development secret: created once with owner-only permissions, then reused, so that
+// `cortado-server token` run from the same place signs tokens the server accepts.
+std::optional<QByteArray> developmentSecret(const QString &dataDir, QString *error, QString *notice)
+{
+    const QString path = QDir(dataDir).filePath(u"jwt-secret"_s);
+    QFile file(path);
+    if (file.exists()) {
+        if (!file.open(QIODevice::ReadOnly)) {
+            *error = u"cannot read %1: %2"_s.arg(path, file.errorString());
+            return std::nullopt;
+        }
+        const QByteArray secret = file.readAll().trimmed();
+        if (secret.size() < 32) {
+            *error = u"%1 holds a secret shorter than 32 bytes; delete it to get a new one"_s.arg(path);
+            return std::nullopt;
+        }
+        *notice = u"using the development JWT secret in %1; set CORTADO_JWT_SECRET in production"_s.arg(path);
+        return secret;
+    }
+    if (!QDir().mkpath(dataDir)) {
+        *error = u"cannot create the data folder %1"_s.arg(dataDir);
+        return std::nullopt;
+    }
+    QFile::setPermissions(dataDir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    quint32 random[8];
+    QRandomGenerator::system()->fillRange(random);
+    const QByteArray secret = QByteArray(reinterpret_cast<const char *>(random), sizeof random)
+                                      .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly)
+        || !file.setPermissions(QFile::ReadOwner | QFile::WriteOwner) || file.write(secret) != secret.size()) {
+        *error = u"cannot write %1: %2"_s.arg(path, file.errorString());
+        return std::nullopt;
+    }
+    *notice = u"generated a development JWT secret in %1 (owner-only); set CORTADO_JWT_SECRET in production"_s.arg(path);
+    return secret;
+}
+
+} // namespace
+
+QString dataDirectory()
+{
+    const QString configured = qEnvironmentVariable("CORTADO_DATA_DIR");
+    return configured.isEmpty() ? u"cortado-data"_s : configured;
+}
+
+std::optional<TokenConfig> TokenConfig::fromEnvironment(const QString &dataDir, QString *error,
+                                                        QString *notice)
+{
+    TokenConfig config;
+    config.issuer = qEnvironmentVariable("CORTADO_JWT_ISSUER");
+    config.audience = qEnvironmentVariable("CORTADO_JWT_AUDIENCE");
+    if (!readInt("CORTADO_JWT_LEEWAY", &config.leewaySeconds, error)
+        || !readInt("CORTADO_JWT_EXPIRY_WARNING", &config.expiryWarningSeconds, error))
+        return std::nullopt;
+
+    const QString publicKeyFile = qEnvironmentVariable("CORTADO_JWT_PUBLIC_KEY_FILE");
+    if (!publicKeyFile.isEmpty()) {
+        config.algorithm = Algorithm::RS256;
+        if (!readFile(publicKeyFile, &config.verificationKey, error))
+            return std::nullopt;
+        const QString privateKeyFile = qEnvironmentVariable("CORTADO_JWT_PRIVATE_KEY_FILE");
+        if (!privateKeyFile.isEmpty() && !readFile(privateKeyFile, &config.signingKey, error))
+            return std::nullopt;
+        return config;
+    }
+
+    QByteArray secret = qEnvironmentVariable("CORTADO_JWT_SECRET").toUtf8();
+    if (secret.isEmpty()) {
+        std::optional<QByteArray> generated = developmentSecret(dataDir, error, notice);
+        if (!generated)
+            return std::nullopt;
+        secret = *generated;
+    } else if (secret.size() < 32) {
+        *error = u"CORTADO_JWT_SECRET must be at least 32 bytes for HS256"_s;
+        return std::nullopt;
+    }
+    config.verificationKey = config.signingKey = secret;
+    return config;
+}
+
+std::variant<User, Error> TokenVerifier::verify(QByteArrayView token) const
+{
+    // Our own checks first, so that libjwt only ever sees tokens of the one configured algorithm:
+    // "alg": "none", and an HS256 token "signed" with an RS256 public key, stop here.
+    const QList<QByteArrayView> parts = [&] {
+        QList<QByteArrayView> result;
+        qsizetype start = 0;
+        for (qsizetype dot; (dot = token.indexOf('.', start)) >= 0; start = dot + 1)
+            result.append(token.sliced(start, dot - start));
+        result.append(token.sliced(start));
+        return result;
+    }();
+    if (parts.size() != 3 || parts.at(0).isEmpty() || parts.at(1).isEmpty())
+        return refuse(u"malformed"_s, u"the token is not a signed JWT (header.payload.signature)"_s);
+    const std::optional<QJsonObject> header = decodeJsonPart(parts.at(0));
+    if (!header || !decodeJsonPart(parts.at(1)))
+        return refuse(u"malformed"_s, u"the token's header or payload is not base64url JSON"_s);
+    const QString algorithm = header->value("alg"_L1).toString();
+    if (algorithm != algorithmName(m_config.algorithm))
+        return refuse(u"algorithm"_s, u"tokens must be signed with %1, not \"%2\""_s.arg(
+                                              algorithmName(m_config.algorithm), algorithm));
+    if (parts.at(2).isEmpty())
+        return refuse(u"signature"_s, u"the token has no signature"_s);
+
+    jwt_t *raw = nullptr;
+    const QByteArray terminated = token.toByteArray();
+    const int failed = jwt_decode(&raw, terminated.constData(),
+                                  reinterpret_cast<const unsigned char *>(m_config.verificationKey.constData()),
+                                  int(m_config.verificationKey.size()));
+    JwtPointer jwt(raw);
+    if (failed || !jwt || jwt_get_alg(jwt.get()) != toJwtAlgorithm(m_config.algorithm))
+        return refuse(u"signature"_s, u"the token's signature does not verify"_s);
+
+    std::unique_ptr<char, decltype(&free)> grants(jwt_get_grants_json(jwt.get(), nullptr), &free);
+    const QJsonObject claims = grants ? QJsonDocument::fromJson(grants.get()).object() : QJsonObject();
+
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    const QJsonValue exp = claims.value("exp"_L1);
+    if (!exp.isUndefined() && !exp.isDouble())
+        return refuse(u"claims"_s, u"\"exp\" must be a number"_s);
+    if (exp.isDouble() && now > qint64(exp.toDouble()) + m_config.leewaySeconds)
+        return refuse(u"expired"_s, u"the token expired"_s);
+    const QJsonValue nbf = claims.value("nbf"_L1);
+    if (!nbf.isUndefined() && !nbf.isDouble())
+        return refuse(u"claims"_s, u"\"nbf\" must be a number"_s);
+    if (nbf.isDouble() && now + m_config.leewaySeconds < qint64(nbf.toDouble()))
+        return refuse(u"not_yet_valid"_s, u"the token is not valid yet"_s);
+    if (!m_config.issuer.isEmpty() && claims.value("iss"_L1).toString() != m_config.issuer)
+        return refuse(u"issuer"_s, u"the token was not issued by \"%1\""_s.arg(m_config.issuer));
+    if (!m_config.audience.isEmpty()) {
+        const QJsonValue aud = claims.value("aud"_L1);
+        const bool forUs = aud.isString() ? aud.toString() == m_config.audience
+                                          : aud.toArray().contains(QJsonValue(m_config.audience));
+        if (!forUs)
+            return refuse(u"audience"_s, u"the token is not meant for \"%1\""_s.arg(m_config.audience));
+    }
+    const QString subject = claims.value("sub"_L1).toString();
+    if (subject.isEmpty())
+        return refuse(u"claims"_s, u"the token has no \"sub\""_s);
+
+    User user;
+    user.id = subject;
+    user.name = claims.value("name"_L1).toString(claims.value("preferred_username"_L1).toString(subject));
+    if (claims.value("roles"_L1).isArray()) {
+        for (const QJsonValue &role : claims.value("roles"_L1).toArray()) {
+            if (role.isString())
+                user.roles.append(role.toString());
+        }
+    } else if (claims.value("role"_L1).isString()) {
+        user.roles.append(claims.value("role"_L1).toString());
+    }
+    user.claims = claims;
+    if (exp.isDouble())
+        user.expiresAt = QDateTime::fromSecsSinceEpoch(qint64(exp.toDouble()), Qt::UTC);
+    return user;
+}
+
+QByteArray issueToken(const TokenConfig &config, const QJsonObject &claims)
+{
+    if (config.signingKey.isEmpty())
+        return {};
+    jwt_t *raw = nullptr;
+    if (jwt_new(&raw) != 0)
+        return {};
+    JwtPointer jwt(raw);
+    const QByteArray json = QJsonDocument(claims).toJson(QJsonDocument::Compact);
+    if (jwt_add_grants_json(jwt.get(), json.constData()) != 0
+        || jwt_set_alg(jwt.get(), toJwtAlgorithm(config.algorithm),
+                       reinterpret_cast<const unsigned char *>(config.signingKey.constData()),
+                       int(config.signingKey.size())) != 0)
+        return {};
+    std::unique_ptr<char, decltype(&free)> encoded(jwt_encode_str(jwt.get()), &free);
+    return encoded ? QByteArray(encoded.get()) : QByteArray();
+}
+
+} // namespace cortado::auth

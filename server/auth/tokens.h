@@ -1,0 +1,56 @@
+// JSON Web Tokens: verification for every request and handshake, issuing for development.
+// Signatures are libjwt's; what is ours is the policy around them (which algorithm, which claims).
+#pragma once
+
+#include "routing/http.h"
+#include "user.h"
+
+#include <variant>
+
+namespace cortado::auth {
+
+enum class Algorithm { HS256, RS256 };
+
+struct TokenConfig
+{
+    Algorithm algorithm = Algorithm::HS256;
+    QByteArray verificationKey; // HS256: the shared secret; RS256: the public key (PEM)
+    QByteArray signingKey; // HS256: the shared secret; RS256: the private key (PEM), optional
+    QString issuer; // required "iss" when set
+    QString audience; // required in "aud" when set
+    int leewaySeconds = 30; // clock skew allowed for exp and nbf
+    int expiryWarningSeconds = 60; // system:token_expiring goes out this long before exp
+
+    // From the environment:
+    //   CORTADO_JWT_SECRET            HS256 shared secret
+    //   CORTADO_JWT_PUBLIC_KEY_FILE   RS256 public key (PEM); selects RS256
+    //   CORTADO_JWT_PRIVATE_KEY_FILE  RS256 private key, only for `cortado-server token`
+    //   CORTADO_JWT_ISSUER, CORTADO_JWT_AUDIENCE, CORTADO_JWT_LEEWAY, CORTADO_JWT_EXPIRY_WARNING
+    // With no key configured, a random development secret is generated once and kept in
+    // `dataDir`/jwt-secret (owner-only permissions); `notice` then says so.
+    static std::optional<TokenConfig> fromEnvironment(const QString &dataDir, QString *error,
+                                                      QString *notice);
+};
+
+// The data folder: CORTADO_DATA_DIR, or ./cortado-data.
+QString dataDirectory();
+
+class TokenVerifier
+{
+public:
+    explicit TokenVerifier(TokenConfig config) : m_config(std::move(config)) { }
+
+    // The user a token names, or an `unauthorized` Error whose details.reason is one of
+    // malformed, algorithm, signature, expired, not_yet_valid, issuer, audience, claims.
+    std::variant<User, Error> verify(QByteArrayView token) const;
+
+    const TokenConfig &config() const { return m_config; }
+
+private:
+    TokenConfig m_config;
+};
+
+// Signs `claims` with the configured algorithm and signing key; empty on failure.
+QByteArray issueToken(const TokenConfig &config, const QJsonObject &claims);
+
+} // namespace cortado::auth

@@ -1,0 +1,34 @@
+// PUT / DELETE /api/sockets/<socket>/rooms/<room> — admins move a socket into or out of a room of
+// its route. Server-side: room guards do not apply, and the hub logs each change to cortado.audit.
+#include <cortado/route.h>
+
+#include "auth/auth.h"
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+cortado::HttpResponse change(cortado::Context &ctx, bool join)
+{
+    const QString socket = ctx.request().param(u"socket"_s);
+    const QString room = ctx.request().param(u"room"_s);
+    if (!cortado::protocol::isValidRoomName(room))
+        return cortado::HttpResponse::error(
+                cortado::Error::badRequest(cortado::protocol::errors::BadRoom, u"not a valid room name"_s));
+    if (!ctx.hub().session(socket))
+        return cortado::HttpResponse::error(cortado::Error::notFound(u"no socket %1"_s.arg(socket)));
+    const QString actor = cortado::auth::currentUser(ctx)->id;
+    const bool changed = join ? ctx.hub().serverJoin(socket, room, actor)
+                              : ctx.hub().serverLeave(socket, room, actor);
+    return cortado::HttpResponse::json(
+            QJsonObject{{u"socket"_s, socket}, {u"room"_s, room}, {u"changed"_s, changed}});
+}
+
+} // namespace
+
+CORTADO_REST_ROUTE(route)
+{
+    route.use(cortado::auth::requireRole(u"admin"_s));
+    route.put([](cortado::Context &ctx) { return change(ctx, true); });
+    route.del([](cortado::Context &ctx) { return change(ctx, false); });
+}
