@@ -34,7 +34,7 @@ static void routesWithScopes(cortado::Server &server)
             if (!target)
                 return cortado::Error::badRequest(u"bad_payload"_s, u"unknown scope"_s);
             const qsizetype delivered = ctx.hub().send(
-                    *target, cortado::Message{u"scope:hello"_s, scope, ctx.room(), ctx.session().id()});
+                    *target, cortado::Message{u"scope:hello"_s, scope, ctx.room(), ctx.session().id()}).recipients;
             return cortado::Ack::ok(QJsonObject{{u"delivered"_s, delivered}});
         });
     });

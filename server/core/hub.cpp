@@ -119,11 +119,24 @@ void Hub::deliver(Session *session, const QString &frame)
     session->m_connection->sendText(frame);
 }
 
-qsizetype Hub::send(const Target &target, const Message &message)
+Delivery Hub::send(const Target &target, const Message &message)
 {
-    const QByteArray utf8 =
-            protocol::encodeEvent(message.event, message.payload, message.room, message.from);
+    Delivery delivery;
+    const bool recorded = target.scope() == Target::Scope::Room
+            && m_history.policy(target.routePath(), target.roomName()).has_value();
+    if (recorded)
+        delivery.offset = m_history.nextOffset(target.routePath(), target.roomName());
+    const QByteArray utf8 = protocol::encodeEvent(message.event, message.payload, message.room,
+                                                  message.from, delivery.offset);
     const QString frame = QString::fromUtf8(utf8); // one encoding, shared by every recipient
+    if (recorded) {
+        HistoryEntry entry{*delivery.offset, QDateTime::currentMSecsSinceEpoch(), frame};
+        if (m_historySink && !m_historySink(target.routePath(), target.roomName(), entry)) {
+            delivery.refused = true;
+            return delivery;
+        }
+        m_history.append(target.routePath(), target.roomName(), std::move(entry));
+    }
     const SocketId &excluded = target.excluded();
     qsizetype recipients = 0;
     auto deliverAll = [&](const QSet<Session *> &sessions) {
@@ -163,14 +176,20 @@ qsizetype Hub::send(const Target &target, const Message &message)
         break;
     }
     Q_EMIT messageSent(target, message.event, recipients, utf8.size());
-    return recipients;
+    delivery.recipients = recipients;
+    return delivery;
 }
 
 void Hub::sendFrame(Session &session, const QString &event, const QByteArray &utf8Frame)
 {
-    deliver(&session, QString::fromUtf8(utf8Frame));
+    sendText(session, event, QString::fromUtf8(utf8Frame));
+}
+
+void Hub::sendText(Session &session, const QString &event, const QString &frame)
+{
+    deliver(&session, frame);
     if (isSignalConnected(QMetaMethod::fromSignal(&Hub::messageSent)))
-        Q_EMIT messageSent(Target::socket(session.id()), event, 1, utf8Frame.size());
+        Q_EMIT messageSent(Target::socket(session.id()), event, 1, frame.size());
 }
 
 bool Hub::disconnect(const SocketId &id, int closeCode, const QString &reason)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "history.h"
 #include "session.h"
 #include "target.h"
 
@@ -19,6 +20,14 @@ struct Message
     QJsonValue payload = QJsonValue::Undefined;
     std::optional<QString> room;
     QString from; // sender's socket id; empty for server-originated messages
+};
+
+// What send() did.
+struct Delivery
+{
+    qsizetype recipients = 0;
+    std::optional<qint64> offset; // set for rooms that keep history
+    bool refused = false; // history could not be recorded (storage overloaded): nothing was sent
 };
 
 struct RoomInfo
@@ -64,11 +73,14 @@ public:
     bool serverJoin(const SocketId &id, const QString &room, const QString &actor);
     bool serverLeave(const SocketId &id, const QString &room, const QString &actor);
 
-    // Encodes `message` once and queues it to every session the target names; returns how many.
-    qsizetype send(const Target &target, const Message &message);
+    // Encodes `message` once and queues it to every session the target names. A message into a
+    // room that keeps history first gets the room's next offset and is recorded (and persisted
+    // through the history sink, which may refuse it).
+    Delivery send(const Target &target, const Message &message);
     // Queues an already encoded frame (an ack, a system message) to one session; `event` names it
     // for watchers.
     void sendFrame(Session &session, const QString &event, const QByteArray &utf8Frame);
+    void sendText(Session &session, const QString &event, const QString &frame);
 
     // Asks one socket (or all) to close with a WebSocket close code.
     bool disconnect(const SocketId &id, int closeCode, const QString &reason);
@@ -80,6 +92,12 @@ public:
     QList<RoomInfo> rooms(const QString &route = {}) const;
     std::optional<RoomInfo> room(const QString &route, const QString &name) const;
     QList<const Session *> members(const QString &route, const QString &room) const;
+
+    History &history() { return m_history; }
+    // Called with every new history entry before it is delivered; returning false refuses the
+    // message. Storage installs one to persist history in the background.
+    using HistorySink = std::function<bool(const QString &route, const QString &room, const HistoryEntry &)>;
+    void setHistorySink(HistorySink sink) { m_historySink = std::move(sink); }
 
     // Called by the event dispatcher for every parsed client frame (for counters and watchers).
     void recordIncoming(Session &session, const QString &event, const std::optional<QString> &room,
@@ -109,6 +127,8 @@ private:
 
     std::unordered_map<SocketId, std::unique_ptr<Session>> m_sessions;
     QHash<QString, RouteState> m_routes;
+    History m_history;
+    HistorySink m_historySink;
 };
 
 } // namespace cortado

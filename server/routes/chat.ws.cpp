@@ -29,9 +29,15 @@ CORTADO_WS_ROUTE(route)
         if (!ctx.session().isInRoom(*ctx.room()))
             return cortado::Error::badRequest(errors::NotInRoom,
                                               u"join \"%1\" before sending to it"_s.arg(*ctx.room()));
-        const qsizetype delivered = ctx.hub().send(
+        const cortado::Delivery delivery = ctx.hub().send(
                 ctx.toRoom(*ctx.room()),
                 cortado::Message{u"chat:message"_s, ctx.payload(), ctx.room(), ctx.session().id()});
-        return cortado::Ack::ok(QJsonObject{{u"delivered"_s, delivered}});
+        if (delivery.refused)
+            return cortado::Error::badRequest(errors::Overloaded,
+                                              u"the message cannot be stored right now; retry later"_s);
+        QJsonObject ack{{u"delivered"_s, delivery.recipients}};
+        if (delivery.offset)
+            ack.insert(u"offset"_s, *delivery.offset);
+        return cortado::Ack::ok(ack);
     });
 }

@@ -1,8 +1,13 @@
 #include "dispatcher.h"
 
+#include "core/presence.h"
+
+#include <QtConcurrent>
+
 #include <QJsonObject>
 #include <QLoggingCategory>
 
+#include <cmath>
 #include <exception>
 
 Q_LOGGING_CATEGORY(lcRouting, "cortado.routing", QtInfoMsg)
@@ -12,6 +17,17 @@ using namespace Qt::StringLiterals;
 namespace cortado {
 
 namespace errors = protocol::errors;
+
+EventDispatcher::EventDispatcher(const Router &router, Hub &hub, Presence *presence)
+    : m_router(router), m_hub(hub), m_presence(presence)
+{
+    m_workers.setObjectName(u"cortado-workers"_s);
+}
+
+EventDispatcher::~EventDispatcher()
+{
+    m_workers.waitForDone(); // no worker may outlive what its result would be delivered to
+}
 
 void EventDispatcher::dispatchText(Session &session, const WsRoute &route, QByteArrayView utf8)
 {
@@ -23,7 +39,8 @@ void EventDispatcher::dispatchText(Session &session, const WsRoute &route, QByte
     }
     m_hub.recordIncoming(session, parsed.envelope->event, parsed.envelope->room, utf8.size());
     EventContext context(session, m_hub, m_router.services(), std::move(*parsed.envelope));
-    answer(context, invoke(context, route));
+    if (std::optional<Ack> ack = invoke(context, route))
+        answer(context, *ack);
 }
 
 void EventDispatcher::dispatchBinary(Session &session)
@@ -34,7 +51,7 @@ void EventDispatcher::dispatchBinary(Session &session)
                u"binary frames are not supported; send JSON text frames"_s});
 }
 
-Ack EventDispatcher::invoke(EventContext &context, const WsRoute &route)
+std::optional<Ack> EventDispatcher::invoke(EventContext &context, const WsRoute &route)
 {
     for (const auto *chain : {&m_router.eventMiddleware(), &route.eventMiddleware()}) {
         for (const EventMiddleware &middleware : *chain) {
@@ -48,6 +65,8 @@ Ack EventDispatcher::invoke(EventContext &context, const WsRoute &route)
         return join(context, route);
     if (event == protocol::events::RoomLeave)
         return leave(context);
+    if (event == "presence:update"_L1 && route.tracksPresence())
+        return updatePresence(context);
 
     const WsRoute::EventBinding *binding = route.binding(event);
     if (!binding)
@@ -58,6 +77,10 @@ Ack EventDispatcher::invoke(EventContext &context, const WsRoute &route)
     for (const EventMiddleware &middleware : binding->middleware) {
         if (std::optional<Error> error = middleware(context))
             return *error;
+    }
+    if (binding->heavyWork) {
+        startHeavy(context, *binding);
+        return std::nullopt;
     }
     try {
         return binding->handler(context);
@@ -74,12 +97,53 @@ static Error roomRequired(const QString &event)
     return Error::badRequest(errors::BadRoom, u"\"%1\" needs a \"room\""_s.arg(event));
 }
 
+void EventDispatcher::startHeavy(EventContext &context, const WsRoute::EventBinding &binding)
+{
+    HeavyRequest request{context.event(), context.payload(), context.room(),
+                         context.session().id(), context.session().data};
+    const protocol::Envelope envelope = context.envelope();
+    const HeavyWork work = binding.heavyWork;
+    const HeavyFinish finish = binding.heavyFinish;
+    QtConcurrent::run(&m_workers, [work, request] { return work(request); })
+            .then(&m_loop, [this, envelope, finish, socketId = request.socketId](const QJsonValue &result) {
+                Session *session = m_hub.session(socketId);
+                if (!session)
+                    return; // the socket left while the work ran
+                EventContext done(*session, m_hub, m_router.services(), envelope);
+                Ack ack = Ack::ok(result);
+                if (finish) {
+                    try {
+                        ack = finish(done, result);
+                    } catch (...) {
+                        ack = Error::internal(u"the handler for \"%1\" failed"_s.arg(envelope.event));
+                    }
+                }
+                answer(done, ack);
+            })
+            .onFailed(&m_loop, [this, envelope, socketId = request.socketId] {
+                qCWarning(lcRouting) << "heavy handler for" << envelope.event << "threw";
+                if (Session *session = m_hub.session(socketId)) {
+                    EventContext failed(*session, m_hub, m_router.services(), envelope);
+                    answer(failed, Error::internal(u"the handler for \"%1\" failed"_s.arg(envelope.event)));
+                }
+            });
+}
+
 Ack EventDispatcher::join(EventContext &context, const WsRoute &route)
 {
     if (!context.room())
         return roomRequired(context.event());
     const QString &room = *context.room();
     Session &session = context.session();
+    // {"since": N}: the last offset the client saw, to recover what it missed.
+    std::optional<qint64> since;
+    const QJsonValue sinceValue = context.payload().toObject().value("since"_L1);
+    if (!sinceValue.isUndefined() && !sinceValue.isNull()) {
+        const double value = sinceValue.toDouble(-1);
+        if (!sinceValue.isDouble() || value < 0 || std::trunc(value) != value)
+            return Error::badRequest(errors::BadPayload, u"\"since\" is an offset: an integer >= 0"_s);
+        since = qint64(value);
+    }
     if (!session.isInRoom(room)) {
         if (const auto guard = route.roomGuard(room)) {
             if (std::optional<Error> refusal = (*guard->first)(context, guard->second))
@@ -94,7 +158,35 @@ Ack EventDispatcher::join(EventContext &context, const WsRoute &route)
             route.joinHook()(context);
     }
     const std::optional<RoomInfo> info = m_hub.room(session.route(), room);
-    return Ack::ok(QJsonObject{{u"room"_s, room}, {u"members"_s, info ? info->members : 0}});
+    QJsonObject payload{{u"room"_s, room}, {u"members"_s, info ? info->members : 0}};
+    History &history = m_hub.history();
+    if (history.policy(session.route(), room)) {
+        if (since) {
+            // Replay and ack happen in this one event-loop turn: no live message can slip between
+            // the replayed ones and the ones that follow, so there is no gap and no duplicate.
+            const History::Replay replay = history.since(session.route(), room, *since);
+            for (const HistoryEntry &entry : replay.entries)
+                m_hub.sendText(session, u"replay"_s, entry.frame);
+            payload.insert(u"recovered"_s, replay.recovered);
+        }
+        payload.insert(u"offset"_s, history.latestOffset(session.route(), room));
+    }
+    return Ack::ok(payload);
+}
+
+Ack EventDispatcher::updatePresence(EventContext &context)
+{
+    if (!context.room())
+        return roomRequired(context.event());
+    if (!context.session().isInRoom(*context.room()))
+        return Error::badRequest(errors::NotInRoom, u"join \"%1\" first"_s.arg(*context.room()));
+    const QString status = context.payload().toObject().value("status"_L1).toString();
+    if (status.isEmpty() || status.size() > 32)
+        return Error::badRequest(errors::BadPayload,
+                                 u"presence:update takes {\"status\": \"...\"} (1 to 32 characters)"_s);
+    if (!m_presence || !m_presence->setStatus(context.session(), *context.room(), status))
+        return Error::internal(u"presence is not available"_s);
+    return Ack::ok();
 }
 
 Ack EventDispatcher::leave(EventContext &context)

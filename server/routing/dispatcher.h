@@ -2,7 +2,12 @@
 
 #include "router.h"
 
+#include <QObject>
+#include <QThreadPool>
+
 namespace cortado {
+
+class Presence;
 
 // Turns one client frame into a handler call and its ack. Parses each frame once, looks the
 // handler up by event name (a hash lookup), runs the event middleware chain, answers errors with
@@ -10,20 +15,31 @@ namespace cortado {
 class EventDispatcher
 {
 public:
-    EventDispatcher(const Router &router, Hub &hub) : m_router(router), m_hub(hub) { }
+    // `presence` may be null (no route tracks presence).
+    EventDispatcher(const Router &router, Hub &hub, Presence *presence = nullptr);
+    ~EventDispatcher();
 
     void dispatchText(Session &session, const WsRoute &route, QByteArrayView utf8);
     void dispatchBinary(Session &session);
 
+    // Where heavy handlers run (defaults to as many threads as cores).
+    QThreadPool &workers() { return m_workers; }
+
 private:
-    Ack invoke(EventContext &context, const WsRoute &route);
+    // std::nullopt when the answer comes later (a heavy handler is running).
+    std::optional<Ack> invoke(EventContext &context, const WsRoute &route);
     Ack join(EventContext &context, const WsRoute &route);
     Ack leave(EventContext &context);
+    Ack updatePresence(EventContext &context);
+    void startHeavy(EventContext &context, const WsRoute::EventBinding &binding);
     void answer(const EventContext &context, const Ack &ack);
     void sendError(Session &session, const QJsonValue &id, const protocol::ErrorInfo &error);
 
     const Router &m_router;
     Hub &m_hub;
+    Presence *m_presence;
+    QThreadPool m_workers;
+    QObject m_loop; // heavy results come back to the thread this lives in
 };
 
 } // namespace cortado

@@ -25,6 +25,30 @@ WsRoute::EventBinding &WsRoute::on(const QString &event, EventHandler handler)
     return binding;
 }
 
+WsRoute::EventBinding &WsRoute::onHeavy(const QString &event, HeavyWork work, HeavyFinish finish)
+{
+    EventBinding &binding = on(event, {});
+    binding.heavyWork = std::move(work);
+    binding.heavyFinish = std::move(finish);
+    return binding;
+}
+
+void WsRoute::keepHistory(const QString &pattern, HistoryPolicy policy)
+{
+    RoomPattern compiled(pattern);
+    Q_ASSERT_X(compiled.isValid(), "WsRoute::keepHistory", "bad room pattern");
+    m_history.append({std::move(compiled), policy});
+}
+
+std::optional<HistoryPolicy> WsRoute::historyPolicy(const QString &room) const
+{
+    for (const auto &[pattern, policy] : m_history) {
+        if (pattern.match(room))
+            return policy;
+    }
+    return std::nullopt;
+}
+
 const WsRoute::EventBinding *WsRoute::binding(const QString &event) const
 {
     const auto it = m_events.constFind(event);
@@ -167,6 +191,15 @@ WsRoute::EventBinding &Router::on(const QString &event, EventHandler handler)
 const WsRoute::EventBinding *Router::globalBinding(const QString &event) const
 {
     return m_globalEvents.binding(event);
+}
+
+const Router::WebSocketEntry *Router::webSocketRoute(const QString &pattern) const
+{
+    for (const auto &entry : m_webSockets) {
+        if (entry->path.pattern() == pattern)
+            return entry.get();
+    }
+    return nullptr;
 }
 
 Router::RestMatch Router::matchRest(const QString &encodedPath) const

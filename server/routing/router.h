@@ -60,6 +60,9 @@ public:
     };
     WebSocketMatch matchWebSocket(const QString &encodedPath) const;
 
+    // The WebSocket route whose pattern is exactly `pattern` (a session's route()).
+    const WebSocketEntry *webSocketRoute(const QString &pattern) const;
+
     const std::vector<std::unique_ptr<RestEntry>> &restRoutes() const { return m_rest; }
     const std::vector<std::unique_ptr<WebSocketEntry>> &webSocketRoutes() const { return m_webSockets; }
     const QList<Middleware> &middleware() const { return m_middleware; }

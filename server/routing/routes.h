@@ -65,6 +65,20 @@ using EventMiddleware = std::function<std::optional<Error>(EventContext &)>;
 using RoomGuard = std::function<std::optional<Error>(EventContext &ctx,
                                                      const QHash<QString, QString> &captures)>;
 
+// A heavy handler's view of the event: copies, safe to use on a worker thread (no session, no hub).
+struct HeavyRequest
+{
+    QString event;
+    QJsonValue payload;
+    std::optional<QString> room;
+    SocketId socketId;
+    QVariantMap sessionData; // a snapshot: the user, and what middleware attached
+};
+// Runs on a worker thread; its result goes to the finisher on the event loop. May throw.
+using HeavyWork = std::function<QJsonValue(const HeavyRequest &)>;
+// Runs on the event loop when the work is done and the socket is still there.
+using HeavyFinish = std::function<Ack(EventContext &, const QJsonValue &result)>;
+
 // A room name pattern: literal text, {name} for one part without ':' (captured), * for the rest.
 class RoomPattern
 {
@@ -108,6 +122,8 @@ public:
     struct EventBinding
     {
         EventHandler handler;
+        HeavyWork heavyWork; // set for heavy handlers (then `handler` is unused)
+        HeavyFinish heavyFinish;
         QList<EventMiddleware> middleware;
 
         // Middleware for this event only, e.g. a role check for "board:clear".
@@ -121,6 +137,19 @@ public:
     // Handles one client event name ("chat:send"). The built-in room:join / room:leave need no
     // handler; use onJoin() to react to a join.
     EventBinding &on(const QString &event, EventHandler handler);
+    // A heavy handler: middleware runs on the event loop, then `work` runs on the worker pool with a
+    // copy of the event, then `finish` (default: ack with the result) runs back on the event loop,
+    // where it may broadcast. Other sockets are served meanwhile. If the socket left, the result is
+    // dropped.
+    EventBinding &onHeavy(const QString &event, HeavyWork work, HeavyFinish finish = {});
+
+    // Presence for this route's rooms (presence:state / join / leave / update; see core/presence.h).
+    void trackPresence() { m_tracksPresence = true; }
+    bool tracksPresence() const { return m_tracksPresence; }
+    // Rooms matching `pattern` keep an ordered history with offsets; room:join may then carry
+    // {"since": offset} to recover what a client missed. The first matching pattern applies.
+    void keepHistory(const QString &pattern, HistoryPolicy policy = {});
+    std::optional<HistoryPolicy> historyPolicy(const QString &room) const;
 
     // Handshake middleware: runs on the upgrade request, after the global middleware. An error
     // refuses the upgrade with its HTTP status; data it attaches lands on the session.
@@ -161,6 +190,8 @@ private:
     std::function<void(EventContext &)> m_onJoin;
     std::function<void(const QString &)> m_onRoomClosed;
     QList<std::pair<RoomPattern, RoomGuard>> m_roomGuards;
+    QList<std::pair<RoomPattern, HistoryPolicy>> m_history;
+    bool m_tracksPresence = false;
 };
 
 } // namespace cortado

@@ -50,10 +50,21 @@ ServerConfig ServerConfig::fromEnvironment(QString *error)
 Server::Server(ServerConfig config, QObject *parent)
     : QObject(parent),
       m_config(std::move(config)),
+      m_presence(std::make_shared<Presence>(m_hub,
+                                            [this](const QString &route) {
+                                                const Router::WebSocketEntry *entry = m_router.webSocketRoute(route);
+                                                return entry && entry->route.tracksPresence();
+                                            })),
       m_gateway(new Gateway(m_config.http, this)),
       m_http(std::make_unique<HttpFrontend>(m_router, m_hub)),
-      m_webSockets(std::make_unique<WebSocketFrontend>(m_router, m_hub, m_config.webSocket))
+      m_webSockets(std::make_unique<WebSocketFrontend>(m_router, m_hub, m_presence.get(), m_config.webSocket))
 {
+    // Routes say which rooms keep history; the hub asks when it sends into a room.
+    m_hub.history().setPolicyLookup([this](const QString &route, const QString &room) -> std::optional<HistoryPolicy> {
+        const Router::WebSocketEntry *entry = m_router.webSocketRoute(route);
+        return entry ? entry->route.historyPolicy(room) : std::nullopt;
+    });
+    m_router.services().provide(m_presence);
     connect(m_gateway, &Gateway::webSocketUpgrade, m_webSockets.get(),
             &WebSocketFrontend::handleUpgrade);
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/hub.h"
+#include "core/presence.h"
 #include "routing/router.h"
 #include "transport/gateway.h"
 #include "transport/websocketfrontend.h"
@@ -40,6 +41,7 @@ public:
 
     Router &router() { return m_router; }
     Hub &hub() { return m_hub; }
+    Presence &presence() { return *m_presence; }
 
     // Starts listening; false with `error` set on a bad route table or an unavailable port.
     bool listen(QString *error);
@@ -60,6 +62,7 @@ private:
     ServerConfig m_config;
     Router m_router;
     Hub m_hub;
+    std::shared_ptr<Presence> m_presence;
     Gateway *m_gateway; // owned by m_http once bound
     std::unique_ptr<HttpFrontend> m_http;
     std::unique_ptr<WebSocketFrontend> m_webSockets;

@@ -76,12 +76,12 @@ void WebSocketConnection::onDisconnected()
     deleteLater();
 }
 
-WebSocketFrontend::WebSocketFrontend(const Router &router, Hub &hub, WebSocketLimits limits,
-                                     QObject *parent)
+WebSocketFrontend::WebSocketFrontend(const Router &router, Hub &hub, Presence *presence,
+                                     WebSocketLimits limits, QObject *parent)
     : QObject(parent),
       m_router(router),
       m_hub(hub),
-      m_dispatcher(router, hub),
+      m_dispatcher(router, hub, presence),
       m_limits(limits),
       m_server(u"cortado"_s, QWebSocketServer::NonSecureMode)
 {

@@ -48,7 +48,7 @@ class WebSocketFrontend : public QObject
     Q_OBJECT
 
 public:
-    WebSocketFrontend(const Router &router, Hub &hub, WebSocketLimits limits,
+    WebSocketFrontend(const Router &router, Hub &hub, Presence *presence, WebSocketLimits limits,
                       QObject *parent = nullptr);
     ~WebSocketFrontend() override;
 

@@ -139,7 +139,8 @@ static QByteArray toCompactJson(const QJsonObject &object)
 }
 
 QByteArray encodeEvent(const QString &event, const QJsonValue &payload,
-                       const std::optional<QString> &room, const QString &from)
+                       const std::optional<QString> &room, const QString &from,
+                       std::optional<qint64> offset)
 {
     QJsonObject object{{u"event"_s, event}};
     if (!payload.isUndefined())
@@ -148,6 +149,8 @@ QByteArray encodeEvent(const QString &event, const QJsonValue &payload,
         object.insert(u"room"_s, *room);
     if (!from.isEmpty())
         object.insert(u"from"_s, from);
+    if (offset)
+        object.insert(u"offset"_s, *offset);
     return toCompactJson(object);
 }
 

@@ -39,6 +39,7 @@ inline constexpr QLatin1String PayloadTooLarge{"payload_too_large"};
 inline constexpr QLatin1String HeadersTooLarge{"headers_too_large"};
 inline constexpr QLatin1String BadRequest{"bad_request"};
 inline constexpr QLatin1String InternalError{"internal_error"};
+inline constexpr QLatin1String Overloaded{"overloaded"}; // the server cannot take this now; retry later
 } // namespace errors
 
 // Server events every client may receive.
@@ -107,7 +108,8 @@ bool isValidRoomName(QStringView name);
 
 // Encoders return compact UTF-8 JSON, ready to send; call them once per message, not per recipient.
 QByteArray encodeEvent(const QString &event, const QJsonValue &payload,
-                       const std::optional<QString> &room = {}, const QString &from = {});
+                       const std::optional<QString> &room = {}, const QString &from = {},
+                       std::optional<qint64> offset = {});
 QByteArray encodeAck(const QJsonValue &id, const QJsonValue &payload = QJsonValue::Undefined);
 QByteArray encodeErrorAck(const QJsonValue &id, const ErrorInfo &error);
 QByteArray encodeSystemError(const ErrorInfo &error);

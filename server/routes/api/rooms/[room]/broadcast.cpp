@@ -24,12 +24,16 @@ CORTADO_REST_ROUTE(route)
             wsRoute = u"/chat"_s;
 
         const QString room = ctx.request().param(u"room"_s);
-        const qsizetype delivered = ctx.hub().send(
+        const cortado::Delivery delivery = ctx.hub().send(
                 cortado::Target::room(wsRoute, room),
                 cortado::Message{event.toString(), body->value("payload"_L1), room, {}});
-        return cortado::HttpResponse::json(QJsonObject{{u"route"_s, wsRoute},
-                                                       {u"room"_s, room},
-                                                       {u"event"_s, event},
-                                                       {u"delivered"_s, delivered}});
+        if (delivery.refused)
+            return cortado::HttpResponse::error(cortado::Error{
+                    503, errors::Overloaded, u"the room's history cannot be stored right now; retry later"_s});
+        QJsonObject answer{{u"route"_s, wsRoute}, {u"room"_s, room}, {u"event"_s, event},
+                           {u"delivered"_s, delivery.recipients}};
+        if (delivery.offset)
+            answer.insert(u"offset"_s, *delivery.offset);
+        return cortado::HttpResponse::json(answer);
     });
 }
