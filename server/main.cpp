@@ -66,7 +66,7 @@ cortado::auth::TokenConfig tokenConfig()
 {
     QString error, notice;
     std::optional<cortado::auth::TokenConfig> config =
-            cortado::auth::TokenConfig::fromEnvironment(cortado::auth::dataDirectory(), &error, &notice);
+            cortado::auth::TokenConfig::fromEnvironment(cortado::dataDirectory(), &error, &notice);
     if (!config)
         fail(error);
     if (!notice.isEmpty())
@@ -150,9 +150,10 @@ int main(int argc, char *argv[])
     if (parser.isSet(messageOption))
         qputenv("CORTADO_MAX_MESSAGE_SIZE", parser.value(messageOption).toUtf8());
     QString error;
-    const cortado::ServerConfig config = cortado::ServerConfig::fromEnvironment(&error);
+    cortado::ServerConfig config = cortado::ServerConfig::fromEnvironment(&error);
     if (!error.isEmpty())
         fail(error);
+    config.storage = cortado::StorageConfig::fromEnvironment(cortado::dataDirectory());
 
     cortado::Server server(config);
     setupExampleApp(server, tokenConfig());

@@ -116,12 +116,6 @@ std::optional<QByteArray> developmentSecret(const QString &dataDir, QString *err
 
 } // namespace
 
-QString dataDirectory()
-{
-    const QString configured = qEnvironmentVariable("CORTADO_DATA_DIR");
-    return configured.isEmpty() ? u"cortado-data"_s : configured;
-}
-
 std::optional<TokenConfig> TokenConfig::fromEnvironment(const QString &dataDir, QString *error,
                                                         QString *notice)
 {

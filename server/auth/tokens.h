@@ -32,9 +32,6 @@ struct TokenConfig
                                                       QString *notice);
 };
 
-// The data folder: CORTADO_DATA_DIR, or ./cortado-data.
-QString dataDirectory();
-
 class TokenVerifier
 {
 public:

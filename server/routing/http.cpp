@@ -1,6 +1,7 @@
 #include "http.h"
 
 #include <QJsonDocument>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -66,6 +67,36 @@ HttpResponse HttpResponse::json(const QJsonValue &value, int status)
     else // scalars: wrap, encode, unwrap, so strings are escaped like everywhere else
         response.body = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact).sliced(1).chopped(1);
     return response;
+}
+
+HttpResponse HttpResponse::later(std::function<void(Reply)> start)
+{
+    HttpResponse response;
+    response.deferred = std::move(start);
+    return response;
+}
+
+static QByteArray reasonPhrase(int status)
+{
+    static const QHash<int, QByteArray> reasons{
+            {200, "OK"}, {201, "Created"}, {202, "Accepted"}, {204, "No Content"},
+            {400, "Bad Request"}, {401, "Unauthorized"}, {403, "Forbidden"}, {404, "Not Found"},
+            {405, "Method Not Allowed"}, {409, "Conflict"}, {413, "Payload Too Large"},
+            {429, "Too Many Requests"}, {431, "Request Header Fields Too Large"},
+            {500, "Internal Server Error"}, {503, "Service Unavailable"}};
+    return reasons.value(status, "Status");
+}
+
+QByteArray HttpResponse::serialize(bool closeConnection) const
+{
+    QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status)
+            + "\r\nContent-Type: " + contentType + "\r\nContent-Length: " + QByteArray::number(body.size())
+            + "\r\n";
+    for (const auto &[name, value] : headers)
+        out += name + ": " + value + "\r\n";
+    if (closeConnection)
+        out += "Connection: close\r\n";
+    return out + "\r\n" + body;
 }
 
 HttpResponse HttpResponse::error(const Error &error)

@@ -95,8 +95,18 @@ struct HttpResponse
     QByteArray body;
     Headers headers;
 
+    // For answers that take time (a database read on another thread): `start` is called at once
+    // with a `reply` function; call it on the event loop's thread when the answer is ready. If the
+    // client left meanwhile, the reply goes nowhere.
+    using Reply = std::function<void(const HttpResponse &)>;
+    std::function<void(Reply)> deferred;
+
     static HttpResponse json(const QJsonValue &value, int status = 200);
     static HttpResponse error(const Error &error);
+    static HttpResponse later(std::function<void(Reply)> start);
+
+    // The HTTP/1.1 bytes of this response.
+    QByteArray serialize(bool closeConnection = false) const;
 };
 
 // Middleware either lets the request through (returns std::nullopt) or stops it with an error.

@@ -133,18 +133,8 @@ void Gateway::inspect(QTcpSocket *socket)
 
 void Gateway::refuse(QTcpSocket *socket, const Error &error)
 {
-    static const QHash<int, QByteArray> reasons{
-            {400, "Bad Request"}, {401, "Unauthorized"}, {403, "Forbidden"},
-            {404, "Not Found"}, {413, "Payload Too Large"}, {429, "Too Many Requests"},
-            {431, "Request Header Fields Too Large"}, {500, "Internal Server Error"},
-            {503, "Service Unavailable"}};
-    const HttpResponse response = HttpResponse::error(error);
-    QByteArray out = "HTTP/1.1 " + QByteArray::number(response.status) + ' '
-            + reasons.value(response.status, "Error") + "\r\nContent-Type: "
-            + response.contentType + "\r\nContent-Length: " + QByteArray::number(response.body.size())
-            + "\r\nConnection: close\r\n\r\n" + response.body;
     QObject::disconnect(socket, nullptr, nullptr, nullptr);
-    socket->write(out);
+    socket->write(HttpResponse::error(error).serialize(true));
     if (socket->state() != QAbstractSocket::ConnectedState) {
         socket->deleteLater();
         return;

@@ -4,6 +4,8 @@
 #include <QHttpServerResponder>
 #include <QLoggingCategory>
 #include <QMetaEnum>
+#include <QPointer>
+#include <QTcpSocket>
 
 Q_DECLARE_LOGGING_CATEGORY(lcTransport)
 
@@ -33,13 +35,13 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
     // Returning false makes QHttpServer call missingHandler() and close, never answer 101.
     if (isWebSocketUpgrade(request))
         return false;
-    write(request, socket, respond(request));
+    write(socket, respond(request));
     return true;
 }
 
-void HttpFrontend::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
+void HttpFrontend::missingHandler(const QHttpServerRequest &, QTcpSocket *socket)
 {
-    write(request, socket,
+    write(socket,
           HttpResponse::error(Error::badRequest(
                   protocol::errors::BadRequest,
                   u"a WebSocket upgrade must be the first request on its connection"_s)));
@@ -85,16 +87,19 @@ HttpResponse HttpFrontend::respond(const QHttpServerRequest &httpRequest)
     return HttpResponse::error(Error::internal(u"the handler failed"_s));
 }
 
-void HttpFrontend::write(const QHttpServerRequest &request, QTcpSocket *socket,
-                         const HttpResponse &response)
+void HttpFrontend::write(QTcpSocket *socket, const HttpResponse &response)
 {
-    QHttpServerResponder responder = makeResponder(request, socket);
-    responder.writeStatusLine(QHttpServerResponder::StatusCode(response.status));
-    responder.writeHeader("Content-Type", response.contentType);
-    for (const auto &[name, value] : response.headers)
-        responder.writeHeader(name, value);
-    responder.writeHeader("Content-Length", QByteArray::number(response.body.size()));
-    responder.writeBody(response.body);
+    if (!response.deferred) {
+        socket->write(response.serialize());
+        return;
+    }
+    // Answered later: the socket may be gone by then (QHttpServer 6.4 crashes when a QFuture route
+    // outlives its client, so Cortado never hands it one).
+    QPointer<QTcpSocket> guard(socket);
+    response.deferred([guard](const HttpResponse &answer) {
+        if (guard && guard->state() == QAbstractSocket::ConnectedState)
+            guard->write(answer.serialize());
+    });
 }
 
 } // namespace cortado

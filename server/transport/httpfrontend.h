@@ -22,7 +22,7 @@ protected:
 
 private:
     HttpResponse respond(const QHttpServerRequest &request);
-    void write(const QHttpServerRequest &request, QTcpSocket *socket, const HttpResponse &response);
+    void write(QTcpSocket *socket, const HttpResponse &response);
 
     const Router &m_router;
     Hub &m_hub;

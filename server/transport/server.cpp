@@ -81,6 +81,14 @@ bool Server::listen(QString *error)
         *error = u"bad route table:\n  "_s + m_router.errors().join(u"\n  "_s);
         return false;
     }
+    if (m_config.storage && !m_storage) {
+        auto storage = std::make_shared<Storage>(*m_config.storage);
+        if (!storage->open(error))
+            return false;
+        storage->attach(m_hub);
+        m_storage = storage;
+        m_router.services().provide(m_storage);
+    }
     if (!m_gateway->listen(m_config.host, m_config.port)) {
         *error = u"cannot listen on %1:%2: %3"_s.arg(m_config.host.toString())
                          .arg(m_config.port)
@@ -135,6 +143,13 @@ void Server::finishShutdown()
 {
     if (std::exchange(m_stopped, true))
         return;
+    if (m_storage) {
+        const StorageStatus status = m_storage->status();
+        if (status.backlog > 0)
+            qCInfo(lcTransport) << "storing" << status.backlog << "queued writes before exit";
+        if (!m_storage->flush(m_config.storageFlushMs))
+            qCCritical(lcTransport) << "could not store every queued write:" << m_storage->status().lastError;
+    }
     Q_EMIT stopped();
 }
 

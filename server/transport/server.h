@@ -2,6 +2,7 @@
 
 #include "core/hub.h"
 #include "core/presence.h"
+#include "storage/storage.h"
 #include "routing/router.h"
 #include "transport/gateway.h"
 #include "transport/websocketfrontend.h"
@@ -23,6 +24,8 @@ struct ServerConfig
     GatewayLimits http;
     WebSocketLimits webSocket;
     int shutdownGraceMs = 3000; // how long shutdown() waits for clients to answer the close frame
+    int storageFlushMs = 10'000; // how long shutdown() waits for queued writes to be stored
+    std::optional<StorageConfig> storage; // none: nothing is persisted
 
     // Reads CORTADO_HOST, CORTADO_PORT, CORTADO_MAX_MESSAGE_SIZE, CORTADO_MAX_BODY_SIZE,
     // CORTADO_MAX_HEADER_SIZE over the defaults; `error` says which value is bad.
@@ -42,15 +45,17 @@ public:
     Router &router() { return m_router; }
     Hub &hub() { return m_hub; }
     Presence &presence() { return *m_presence; }
+    Storage *storage() { return m_storage.get(); } // null without ServerConfig::storage
 
-    // Starts listening; false with `error` set on a bad route table or an unavailable port.
+    // Opens storage (restoring history), then listens; false with `error` set on a bad route
+    // table, an unusable database or an unavailable port.
     bool listen(QString *error);
     quint16 port() const;
     QUrl httpUrl() const;
     QUrl webSocketUrl(const QString &path) const;
 
-    // Stops accepting, closes every WebSocket with 1001 "going away", and emits stopped() once
-    // the clients have answered (or the grace period ran out).
+    // Stops accepting, closes every WebSocket with 1001 "going away", waits for the clients to
+    // answer (or the grace period), stores every queued write, then emits stopped().
     void shutdown();
 
 Q_SIGNALS:
@@ -63,6 +68,7 @@ private:
     Router m_router;
     Hub m_hub;
     std::shared_ptr<Presence> m_presence;
+    std::shared_ptr<Storage> m_storage;
     Gateway *m_gateway; // owned by m_http once bound
     std::unique_ptr<HttpFrontend> m_http;
     std::unique_ptr<WebSocketFrontend> m_webSockets;
