@@ -211,9 +211,11 @@ void tst_Broadcast::hubSignalsDescribeTheTraffic()
     QVERIFY(alice->request(u"chat:send"_s, QJsonObject{}, u"lobby"_s).value("ok"_L1).toBool());
     QCOMPARE(received.size(), 2);
     QCOMPARE(received.last().at(1).toString(), u"chat:send"_s);
-    // Out: the welcome, two acks (join, send) and one chat:message to one recipient.
-    QCOMPARE(sentEvents(sent), (QStringList{u"system:welcome"_s, u"ack"_s, u"chat:message"_s, u"ack"_s}));
-    QCOMPARE(sent.at(2).at(2).value<qsizetype>(), 1);
+    // Out: the welcome, presence for the join, the join's ack, one chat:message to one recipient,
+    // and the send's ack.
+    QCOMPARE(sentEvents(sent), (QStringList{u"system:welcome"_s, u"presence:state"_s, u"presence:join"_s,
+                                            u"ack"_s, u"chat:message"_s, u"ack"_s}));
+    QCOMPARE(sent.at(4).at(2).value<qsizetype>(), 1);
     alice->close();
     QTRY_COMPARE(disconnected.size(), 1);
     QCOMPARE(left.size(), 1);

@@ -8,10 +8,12 @@
 //   → {"event":"board:clear","room":"r1","id":2}   (moderators) empties the board;
 //   ← the room gets {"event":"board:cleared","room":"r1","payload":{"version":N}}
 //
-// State lives in memory while the room has members and is dropped when it empties.
+// Boards are kept in memory and persisted through storage (when the server has one), so they come
+// back after a restart.
 #include <cortado/route.h>
 
 #include "auth/auth.h"
+#include "storage/storage.h"
 
 #include <QJsonDocument>
 
@@ -29,6 +31,34 @@ struct Board
     QJsonObject state;
     qint64 version = 0;
 };
+
+const QString Collection = QStringLiteral("board");
+
+// The room's board: in memory, else as storage had it at start-up, else empty.
+Board &boardOf(QHash<QString, Board> &boards, const cortado::EventContext &ctx)
+{
+    const QString &room = *ctx.room();
+    auto it = boards.find(room);
+    if (it == boards.end()) {
+        Board board;
+        if (const auto *storage = ctx.services().get<cortado::Storage>()) {
+            const QJsonObject saved = storage->startupDocuments(Collection).value(room);
+            board.state = saved.value("state"_L1).toObject();
+            board.version = saved.value("version"_L1).toInteger();
+        }
+        it = boards.insert(room, board);
+    }
+    return *it;
+}
+
+// Queues the board for storage; false when storage cannot take it now.
+bool save(const cortado::EventContext &ctx, const Board &board)
+{
+    auto *storage = ctx.services().get<cortado::Storage>();
+    return !storage
+            || storage->putDocument(Collection, *ctx.room(),
+                                    QJsonObject{{u"state"_s, board.state}, {u"version"_s, board.version}});
+}
 
 QJsonObject mergePatch(QJsonObject target, const QJsonObject &patch)
 {
@@ -60,22 +90,24 @@ CORTADO_WS_ROUTE(route)
     auto boards = std::make_shared<QHash<QString, Board>>();
     route.use(cortado::auth::requireUser());
 
+    route.trackPresence();
     route.onJoin([boards](cortado::EventContext &ctx) {
-        const Board &board = (*boards)[*ctx.room()];
+        const Board &board = boardOf(*boards, ctx);
         ctx.hub().send(ctx.toSender(),
                        cortado::Message{u"board:state"_s,
                                         QJsonObject{{u"state"_s, board.state},
                                                     {u"version"_s, board.version}},
                                         ctx.room(), {}});
     });
-    route.onRoomClosed([boards](const QString &room) { boards->remove(room); });
 
     route.on(u"board:clear"_s, [boards](cortado::EventContext &ctx) -> cortado::Ack {
         if (std::optional<cortado::Error> error = requireMembership(ctx))
             return *error;
-        Board &board = (*boards)[*ctx.room()];
-        board.state = {};
-        ++board.version;
+        Board &board = boardOf(*boards, ctx);
+        Board cleared{{}, board.version + 1};
+        if (!save(ctx, cleared))
+            return cortado::Error::badRequest(errors::Overloaded, u"the board cannot be stored right now"_s);
+        board = cleared;
         ctx.hub().send(ctx.toRoom(*ctx.room()),
                        cortado::Message{u"board:cleared"_s, QJsonObject{{u"version"_s, board.version}},
                                         ctx.room(), ctx.session().id()});
@@ -88,13 +120,15 @@ CORTADO_WS_ROUTE(route)
         if (!ctx.payload().isObject())
             return cortado::Error::badRequest(errors::BadPayload,
                                               u"board:update takes a JSON object to merge"_s);
-        Board &board = (*boards)[*ctx.room()];
-        QJsonObject merged = mergePatch(board.state, ctx.payload().toObject());
-        if (QJsonDocument(merged).toJson(QJsonDocument::Compact).size() > MaxBoardBytes)
+        Board &board = boardOf(*boards, ctx);
+        Board updated{mergePatch(board.state, ctx.payload().toObject()), board.version + 1};
+        if (QJsonDocument(updated.state).toJson(QJsonDocument::Compact).size() > MaxBoardBytes)
             return cortado::Error::badRequest(errors::PayloadTooLarge,
                                               u"a board holds at most %1 bytes"_s.arg(MaxBoardBytes));
-        board.state = std::move(merged);
-        ++board.version;
+        // Stored before it is acknowledged: an acknowledged update survives a restart.
+        if (!save(ctx, updated))
+            return cortado::Error::badRequest(errors::Overloaded, u"the board cannot be stored right now"_s);
+        board = std::move(updated);
         ctx.hub().send(ctx.toRoom(*ctx.room()).except(ctx.session().id()),
                        cortado::Message{u"board:updated"_s,
                                         QJsonObject{{u"patch"_s, ctx.payload()},

@@ -1,5 +1,6 @@
-// WebSocket /chat — room chat. Guests may connect and use public rooms; "user:<id>" is only that
-// user's room and "project:<id>" only its members' (both need a token).
+// WebSocket /chat — room chat with presence and history. Guests may connect and use public rooms;
+// "user:<id>" is only that user's room and "project:<id>" only its members' (both need a token).
+// Messages carry an "offset"; room:join with {"since": N} replays what came after N.
 //
 //   → {"event":"chat:send","room":"lobby","payload":{...},"id":1}
 //   ← {"event":"chat:message","room":"lobby","payload":{...},"from":"<sender socket id>"}
@@ -14,6 +15,9 @@ namespace errors = cortado::protocol::errors;
 
 CORTADO_WS_ROUTE(route)
 {
+    route.trackPresence();
+    // Every chat room keeps its last 200 messages for a day: {"since": N} on room:join recovers them.
+    route.keepHistory(u"*"_s, cortado::HistoryPolicy{200, 24 * 3600});
     route.guardRooms(u"user:{id}"_s, cortado::auth::onlyUser(u"id"_s));
     route.guardRooms(u"project:{id}"_s,
                      cortado::auth::membersOnly(u"id"_s, [](const cortado::EventContext &ctx,

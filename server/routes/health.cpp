@@ -1,5 +1,8 @@
-// GET /health — liveness and a few live numbers.
+// GET /health — liveness, a few live numbers, and the storage's state. "status" is "degraded"
+// while the database is unreachable (live traffic still flows; writes wait in the queue).
 #include <cortado/route.h>
+
+#include "storage/storage.h"
 
 #include <QDateTime>
 
@@ -9,10 +12,16 @@ CORTADO_REST_ROUTE(route)
 {
     static const qint64 startedAt = QDateTime::currentMSecsSinceEpoch();
     route.get([](cortado::Context &ctx) {
-        return cortado::HttpResponse::json(QJsonObject{
-                {u"status"_s, u"ok"_s},
-                {u"uptimeMs"_s, QDateTime::currentMSecsSinceEpoch() - startedAt},
-                {u"connections"_s, ctx.hub().sessionCount()},
-                {u"rooms"_s, ctx.hub().rooms().size()}});
+        QJsonObject health{{u"status"_s, u"ok"_s},
+                           {u"uptimeMs"_s, QDateTime::currentMSecsSinceEpoch() - startedAt},
+                           {u"connections"_s, ctx.hub().sessionCount()},
+                           {u"rooms"_s, ctx.hub().rooms().size()}};
+        if (const auto *storage = ctx.services().get<cortado::Storage>()) {
+            const cortado::StorageStatus status = storage->status();
+            health.insert(u"storage"_s, status.toJson());
+            if (!status.connected)
+                health.insert(u"status"_s, u"degraded"_s);
+        }
+        return cortado::HttpResponse::json(health);
     });
 }
