@@ -122,7 +122,7 @@ void Hub::deliver(Session *session, const QString &frame)
 Delivery Hub::send(const Target &target, const Message &message)
 {
     Delivery delivery;
-    const bool recorded = target.scope() == Target::Scope::Room
+    const bool recorded = target.scope() == Target::Scope::Room && !message.ephemeral
             && m_history.policy(target.routePath(), target.roomName()).has_value();
     if (recorded)
         delivery.offset = m_history.nextOffset(target.routePath(), target.roomName());

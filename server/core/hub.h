@@ -20,6 +20,7 @@ struct Message
     QJsonValue payload = QJsonValue::Undefined;
     std::optional<QString> room;
     QString from; // sender's socket id; empty for server-originated messages
+    bool ephemeral = false; // never recorded in room history (presence diffs, typing signals)
 };
 
 // What send() did.

@@ -59,10 +59,10 @@ void Presence::onJoined(const Session &session, const QString &room)
     for (const PresenceEntry &present : list(session.route(), room))
         users.append(present.toJson());
     m_hub.send(Target::socket(session.id()),
-               Message{u"presence:state"_s, QJsonObject{{u"users"_s, users}}, room, {}});
+               Message{u"presence:state"_s, QJsonObject{{u"users"_s, users}}, room, {}, true});
     if (firstConnection)
         m_hub.send(Target::room(session.route(), room).except(session.id()),
-                   Message{u"presence:join"_s, QJsonObject{{u"user"_s, entry.toJson()}}, room, {}});
+                   Message{u"presence:join"_s, QJsonObject{{u"user"_s, entry.toJson()}}, room, {}, true});
 }
 
 void Presence::onLeft(const Session &session, const QString &room)
@@ -83,7 +83,7 @@ void Presence::onLeft(const Session &session, const QString &room)
     if (entries->isEmpty())
         m_rooms.erase(entries);
     m_hub.send(Target::room(session.route(), room),
-               Message{u"presence:leave"_s, QJsonObject{{u"user"_s, QJsonObject{{u"id"_s, key}}}}, room, {}});
+               Message{u"presence:leave"_s, QJsonObject{{u"user"_s, QJsonObject{{u"id"_s, key}}}}, room, {}, true});
 }
 
 bool Presence::setStatus(const Session &session, const QString &room, const QString &status)
@@ -96,7 +96,7 @@ bool Presence::setStatus(const Session &session, const QString &room, const QStr
         return false;
     entry->status = status;
     m_hub.send(Target::room(session.route(), room),
-               Message{u"presence:update"_s, QJsonObject{{u"user"_s, entry->toJson()}}, room, {}});
+               Message{u"presence:update"_s, QJsonObject{{u"user"_s, entry->toJson()}}, room, {}, true});
     return true;
 }
 

@@ -28,11 +28,11 @@ WebSocketConnection::WebSocketConnection(QWebSocket *socket, const Router::WebSo
     m_session = &m_hub.attach(route.path.pattern(), socket->peerAddress().toString(),
                               std::move(data), this);
     connect(m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
-        if (m_session)
+        if (m_session && !m_closing)
             m_dispatcher.dispatchText(*m_session, m_route.route, text.toUtf8());
     });
     connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this] {
-        if (m_session)
+        if (m_session && !m_closing)
             m_dispatcher.dispatchBinary(*m_session);
     });
     connect(m_socket, &QWebSocket::disconnected, this, &WebSocketConnection::onDisconnected);
@@ -57,11 +57,15 @@ WebSocketConnection::~WebSocketConnection()
 
 void WebSocketConnection::sendText(const QString &frame)
 {
-    m_socket->sendTextMessage(frame);
+    if (!m_closing) // RFC 6455 5.5.1: no data frames after our close frame
+        m_socket->sendTextMessage(frame);
 }
 
 void WebSocketConnection::close(int code, const QString &reason)
 {
+    // From here on the socket's frames are ignored: the client is told to go, so nothing it sends
+    // now is acknowledged (and so nothing it sends now may be expected to be kept).
+    m_closing = true;
     m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
 }
 

@@ -38,6 +38,7 @@ private:
     Hub &m_hub;
     EventDispatcher &m_dispatcher;
     Session *m_session = nullptr;
+    bool m_closing = false;
 };
 
 // Accepts the upgrades the gateway hands over: finds the .ws route, runs the handshake middleware

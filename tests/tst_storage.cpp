@@ -1,0 +1,219 @@
+// Persistence in the background: board state across restarts, nothing acknowledged lost on
+// SIGTERM mid-load, and traffic that keeps flowing while the database is away.
+#include "postgres.h"
+#include "testserver.h"
+
+#include <QJsonArray>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+cortado::ServerConfig withStorage(const QString &url)
+{
+    cortado::ServerConfig config;
+    cortado::StorageConfig storage;
+    storage.url = url;
+    config.storage = storage;
+    return config;
+}
+
+// The real binary, with its data in `dataDir` and the database at `databaseUrl`.
+struct ServerProcess
+{
+    QProcess process;
+    QUrl url;
+
+    bool start(const QString &dataDir, const QString &databaseUrl)
+    {
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(u"CORTADO_DATA_DIR"_s, dataDir);
+        environment.insert(u"CORTADO_DATABASE_URL"_s, databaseUrl);
+        environment.insert(u"CORTADO_PORT"_s, u"0"_s);
+        process.setProcessEnvironment(environment);
+        process.start(QStringLiteral(CORTADO_SERVER_BINARY), {});
+        QByteArray output;
+        if (!QTest::qWaitFor([&] { output += process.readAllStandardOutput(); return output.contains('\n'); }, 10000))
+            return false;
+        url = QUrl(QRegularExpression(u"listening on (\\S+)"_s).match(QString::fromUtf8(output)).captured(1));
+        return url.isValid();
+    }
+    QUrl ws(const QString &path) const
+    {
+        QUrl result = url;
+        result.setScheme(u"ws"_s);
+        result.setPath(path);
+        return result;
+    }
+    ~ServerProcess()
+    {
+        if (process.state() != QProcess::NotRunning) {
+            process.kill();
+            process.waitForFinished(5000);
+        }
+    }
+};
+
+// Every offset stored for a room, read page by page through REST.
+QList<qint64> storedOffsets(const TestServer *server, const QUrl &base, const QString &room)
+{
+    QList<qint64> offsets;
+    for (;;) {
+        const QString path = u"/api/rooms/%1/history?since=%2&limit=500"_s.arg(room).arg(offsets.isEmpty() ? 0 : offsets.last());
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, server ? server->port() : quint16(base.port()));
+        if (!socket.waitForConnected(5000))
+            return offsets;
+        const HttpReply reply = readHttpReply(socket, "GET " + path.toUtf8() + " HTTP/1.1\r\nHost: x\r\n\r\n", 10000);
+        const QJsonArray page = reply.json().value("messages"_L1).toArray();
+        if (page.isEmpty())
+            return offsets;
+        for (const QJsonValue &message : page)
+            offsets.append(message.toObject().value("offset"_L1).toInteger());
+    }
+}
+
+} // namespace
+
+class tst_Storage : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void boardStateSurvivesRestart_data();
+    void boardStateSurvivesRestart();
+    void sigtermMidLoadLosesNothingAcknowledged();
+    void trafficFlowsWhileTheDatabaseIsAway();
+
+private:
+    QString databaseUrl(const QString &kind, const QTemporaryDir &dir);
+    PostgresInstance m_postgres;
+    QString m_postgresError;
+};
+
+void tst_Storage::initTestCase()
+{
+    if (!m_postgres.start(&m_postgresError))
+        qWarning("PostgreSQL unavailable: %s", qPrintable(m_postgresError));
+}
+
+QString tst_Storage::databaseUrl(const QString &kind, const QTemporaryDir &dir)
+{
+    return kind == "sqlite"_L1 ? u"sqlite:"_s + dir.filePath(u"cortado.db"_s) : m_postgres.url();
+}
+
+void tst_Storage::boardStateSurvivesRestart_data()
+{
+    QTest::addColumn<QString>("database");
+    QTest::newRow("sqlite") << u"sqlite"_s;
+    QTest::newRow("postgresql") << u"postgresql"_s;
+}
+
+void tst_Storage::boardStateSurvivesRestart()
+{
+    QFETCH(QString, database);
+    if (database == "postgresql"_L1)
+        QVERIFY2(m_postgresError.isEmpty(), qPrintable(m_postgresError));
+    QTemporaryDir dir;
+    const cortado::ServerConfig config = withStorage(databaseUrl(database, dir));
+    const QString room = u"plan-"_s + QString::number(QDateTime::currentMSecsSinceEpoch());
+    {
+        TestServer first({}, config);
+        QVERIFY(first.isListening());
+        auto alice = first.client(u"/board"_s, u"alice"_s);
+        QVERIFY(alice && alice->join(room).value("ok"_L1).toBool());
+        QVERIFY(alice->request(u"board:update"_s, QJsonObject{{u"title"_s, u"Q4"_s}, {u"cards"_s, QJsonObject{{u"a"_s, 1}}}}, room).value("ok"_L1).toBool());
+        QVERIFY(alice->request(u"board:update"_s, QJsonObject{{u"cards"_s, QJsonObject{{u"b"_s, 2}}}}, room).value("ok"_L1).toBool());
+    }
+    TestServer second({}, config);
+    QVERIFY(second.isListening());
+    auto bob = second.client(u"/board"_s, u"bob"_s);
+    QVERIFY(bob && bob->join(room).value("ok"_L1).toBool());
+    QVERIFY(bob->waitFor(u"board:state"_s));
+    const QJsonObject state = bob->received(u"board:state"_s).first().value("payload"_L1).toObject();
+    QCOMPARE(state.value("version"_L1).toInt(), 2);
+    QCOMPARE(state.value("state"_L1).toObject(),
+             (QJsonObject{{u"title"_s, u"Q4"_s}, {u"cards"_s, QJsonObject{{u"a"_s, 1}, {u"b"_s, 2}}}}));
+}
+
+void tst_Storage::sigtermMidLoadLosesNothingAcknowledged()
+{
+    QTemporaryDir dir;
+    const QString database = u"sqlite:"_s + dir.filePath(u"cortado.db"_s);
+    QList<qint64> acknowledged;
+    {
+        ServerProcess server;
+        QVERIFY(server.start(dir.path(), database));
+        TestClient sender;
+        QVERIFY(sender.open(server.ws(u"/chat"_s)));
+        QVERIFY(sender.join(u"load"_s).value("ok"_L1).toBool());
+        // Pipelined: 3,000 sends without waiting; SIGTERM lands while they are being handled.
+        for (int i = 0; i < 3000; ++i)
+            sender.sendFrame(QJsonObject{{u"event"_s, u"chat:send"_s}, {u"room"_s, u"load"_s},
+                                         {u"payload"_s, i}, {u"id"_s, 1000 + i}});
+        QVERIFY(QTest::qWaitFor([&] { return sender.received(u"ack"_s).size() > 300; }, 10000));
+        ::kill(pid_t(server.process.processId()), SIGTERM);
+        // (The close code itself is tst_shutdown's to check: with thousands of frames still queued,
+        // Qt's client can report the TCP close before it has parsed the close frame.)
+        QVERIFY(sender.waitForDisconnected(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(server.process.state(), QProcess::NotRunning, 15000);
+        QCOMPARE(server.process.exitCode(), 0);
+        for (const QJsonObject &ack : sender.received(u"ack"_s)) {
+            if (ack.value("ok"_L1).toBool() && ack.value("id"_L1).toInt() >= 1000)
+                acknowledged.append(ack.value("payload"_L1).toObject().value("offset"_L1).toInteger());
+        }
+    }
+    QVERIFY(acknowledged.size() > 300);
+    qInfo("%lld messages acknowledged before SIGTERM", qint64(acknowledged.size()));
+
+    ServerProcess restarted;
+    QVERIFY(restarted.start(dir.path(), database));
+    const QList<qint64> stored = storedOffsets(nullptr, restarted.url, u"load"_s);
+    for (qint64 offset : acknowledged)
+        QVERIFY2(stored.contains(offset), qPrintable(u"acknowledged offset %1 was lost"_s.arg(offset)));
+    QCOMPARE(stored, [&] { QList<qint64> all; for (qint64 i = 1; i <= stored.size(); ++i) all.append(i); return all; }());
+}
+
+void tst_Storage::trafficFlowsWhileTheDatabaseIsAway()
+{
+    QVERIFY2(m_postgresError.isEmpty(), qPrintable(m_postgresError));
+    TestServer server({}, withStorage(m_postgres.url()));
+    QVERIFY(server.isListening());
+    auto alice = server.client(u"/chat"_s), bob = server.client(u"/chat"_s);
+    QVERIFY(alice && bob);
+    const QString room = u"outage-"_s + QString::number(QDateTime::currentMSecsSinceEpoch());
+    QVERIFY(alice->join(room).value("ok"_L1).toBool());
+    QVERIFY(bob->join(room).value("ok"_L1).toBool());
+    for (int i = 1; i <= 20; ++i)
+        QVERIFY(alice->request(u"chat:send"_s, i, room).value("ok"_L1).toBool());
+    QTRY_COMPARE(server.server().storage()->status().backlog, 0);
+
+    QString error;
+    QVERIFY2(m_postgres.stop(&error), qPrintable(error));
+    for (int i = 21; i <= 50; ++i)
+        QVERIFY(alice->request(u"chat:send"_s, i, room).value("ok"_L1).toBool()); // live traffic goes on
+    QVERIFY(bob->waitFor(u"chat:message"_s, 50));
+    QTRY_VERIFY_WITH_TIMEOUT(!server.server().storage()->status().connected, 10000);
+    const QJsonObject health = server.http("GET", u"/health"_s).json();
+    QCOMPARE(health.value("status"_L1).toString(), u"degraded"_s);
+    QVERIFY(health.value("storage"_L1).toObject().value("backlog"_L1).toInt() > 0);
+    QVERIFY(!health.value("storage"_L1).toObject().value("lastError"_L1).toString().isEmpty());
+
+    QVERIFY2(m_postgres.start(&error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(server.server().storage()->status().connected
+                                     && server.server().storage()->status().backlog == 0, 20000);
+    QCOMPARE(server.http("GET", u"/health"_s).json().value("status"_L1).toString(), u"ok"_s);
+    const QList<qint64> stored = storedOffsets(&server, {}, room);
+    QCOMPARE(stored.size(), 50);
+    QCOMPARE(stored.last(), 50);
+}
+
+QTEST_GUILESS_MAIN(tst_Storage)
+#include "tst_storage.moc"

@@ -1,0 +1,98 @@
+// Heavy handlers run on the worker pool: a slow one does not hold up anybody else.
+#include "testserver.h"
+
+#include <QElapsedTimer>
+#include <QTest>
+#include <QThread>
+
+using namespace Qt::StringLiterals;
+
+static void routesWithHeavyWork(cortado::Router &router)
+{
+    router.addWebSocketRoute(u"reports.ws.cpp"_s, [](cortado::WsRoute &route) {
+        route.onHeavy(
+                u"report:build"_s,
+                [](const cortado::HeavyRequest &request) -> QJsonValue {
+                    const int ms = request.payload.toObject().value("ms"_L1).toInt();
+                    if (ms < 0)
+                        throw std::runtime_error("negative work");
+                    QThread::msleep(ms); // stands in for real CPU work or a blocking call
+                    return QJsonObject{{u"rows"_s, 42}, {u"thread"_s, QString::number(quintptr(QThread::currentThreadId()))}};
+                },
+                [](cortado::EventContext &ctx, const QJsonValue &result) {
+                    if (ctx.room())
+                        ctx.hub().send(ctx.toRoom(*ctx.room()), cortado::Message{u"report:ready"_s, result, ctx.room(), {}});
+                    return cortado::Ack::ok(result);
+                });
+    });
+}
+
+class tst_Workers : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void slowHeavyHandlerDoesNotDelayOthers();
+    void resultIsBroadcastFromTheEventLoop();
+    void failingWorkGetsAnErrorAck();
+    void socketThatLeftIsSkipped();
+};
+
+void tst_Workers::slowHeavyHandlerDoesNotDelayOthers()
+{
+    TestServer server(TestServer::routes(routesWithHeavyWork));
+    auto slow = server.client(u"/reports"_s), other = server.client(u"/reports"_s);
+    QVERIFY(slow && other);
+    slow->sendFrame(QJsonObject{{u"event"_s, u"report:build"_s}, {u"payload"_s, QJsonObject{{u"ms"_s, 1500}}}, {u"id"_s, 1}});
+    QTest::qWait(100); // the work is running now
+
+    QElapsedTimer timer;
+    timer.start();
+    for (int i = 0; i < 5; ++i)
+        QVERIFY(other->join(u"room-%1"_s.arg(i)).value("ok"_L1).toBool());
+    QVERIFY2(timer.elapsed() < 500, qPrintable(u"5 acks took %1 ms"_s.arg(timer.elapsed())));
+    QCOMPARE(slow->received(u"ack"_s).size(), 0); // still working
+
+    const QJsonObject ack = slow->waitForAck(1, 5000);
+    QCOMPARE(ack.value("ok"_L1).toBool(), true);
+    QCOMPARE(ack.value("payload"_L1).toObject().value("rows"_L1).toInt(), 42);
+    QVERIFY(ack.value("payload"_L1).toObject().value("thread"_L1).toString()
+            != QString::number(quintptr(QThread::currentThreadId()))); // not the event loop's thread
+}
+
+void tst_Workers::resultIsBroadcastFromTheEventLoop()
+{
+    TestServer server(TestServer::routes(routesWithHeavyWork));
+    auto asker = server.client(u"/reports"_s), member = server.client(u"/reports"_s);
+    QVERIFY(asker && member);
+    QVERIFY(asker->join(u"team"_s).value("ok"_L1).toBool());
+    QVERIFY(member->join(u"team"_s).value("ok"_L1).toBool());
+    QCOMPARE(asker->request(u"report:build"_s, QJsonObject{{u"ms"_s, 50}}, u"team"_s).value("ok"_L1).toBool(), true);
+    QVERIFY(member->waitFor(u"report:ready"_s));
+}
+
+void tst_Workers::failingWorkGetsAnErrorAck()
+{
+    TestServer server(TestServer::routes(routesWithHeavyWork));
+    auto client = server.client(u"/reports"_s);
+    QVERIFY(client);
+    const QJsonObject ack = client->request(u"report:build"_s, QJsonObject{{u"ms"_s, -1}});
+    QCOMPARE(ack.value("error"_L1).toObject().value("code"_L1).toString(), u"internal_error"_s);
+    QVERIFY(client->join(u"fine"_s).value("ok"_L1).toBool());
+}
+
+void tst_Workers::socketThatLeftIsSkipped()
+{
+    TestServer server(TestServer::routes(routesWithHeavyWork));
+    auto client = server.client(u"/reports"_s);
+    QVERIFY(client);
+    client->sendFrame(QJsonObject{{u"event"_s, u"report:build"_s}, {u"payload"_s, QJsonObject{{u"ms"_s, 300}}}, {u"id"_s, 1}});
+    QTest::qWait(50);
+    client->socket().abort();
+    QTRY_COMPARE(server.hub().sessionCount(), 0);
+    QTest::qWait(500); // the result arrives for nobody, and nothing breaks
+    QVERIFY(server.client(u"/reports"_s));
+}
+
+QTEST_GUILESS_MAIN(tst_Workers)
+#include "tst_workers.moc"
