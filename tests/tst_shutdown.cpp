@@ -1,4 +1,5 @@
 // The real cortado-server binary: configuration, the "listening on" line, clean shutdown.
+#include "serverprocess.h"
 #include "testclient.h"
 
 #include <QProcess>
@@ -28,54 +29,13 @@ QByteArray devToken(const QStringList &arguments)
 {
     QProcess process;
     process.setProcessEnvironment(serverEnvironment());
-    process.start(QStringLiteral(CORTADO_SERVER_BINARY), QStringList{u"token"_s} + arguments);
+    process.start(ServerProcess::binary(), QStringList{u"token"_s} + arguments);
     if (!process.waitForFinished(10000) || process.exitCode() != 0)
         return {};
     return process.readAllStandardOutput().trimmed().split('\n').last();
 }
 
-// Starts the server binary and waits for its "listening on http://HOST:PORT" line.
-struct RunningServer
-{
-    QProcess process;
-    QUrl url;
-
-    bool start(const QStringList &arguments, const QProcessEnvironment &environment = serverEnvironment())
-    {
-        process.setProcessEnvironment(environment);
-        process.setProcessChannelMode(QProcess::SeparateChannels);
-        process.start(QStringLiteral(CORTADO_SERVER_BINARY), arguments);
-        if (!process.waitForStarted(5000))
-            return false;
-        QByteArray output;
-        const bool ready = QTest::qWaitFor([&] {
-            output += process.readAllStandardOutput();
-            return output.contains('\n') || process.state() == QProcess::NotRunning;
-        }, 10000);
-        const QRegularExpressionMatch match =
-                QRegularExpression(u"^listening on (http://[^\\s]+)\\n"_s).match(QString::fromUtf8(output));
-        if (!ready || !match.hasMatch())
-            return false;
-        url = QUrl(match.captured(1));
-        return true;
-    }
-
-    QUrl ws(const QString &path) const
-    {
-        QUrl result = url;
-        result.setScheme(u"ws"_s);
-        result.setPath(path);
-        return result;
-    }
-
-    ~RunningServer()
-    {
-        if (process.state() != QProcess::NotRunning) {
-            process.kill();
-            process.waitForFinished(5000);
-        }
-    }
-};
+using RunningServer = ServerProcess;
 
 } // namespace
 
@@ -103,7 +63,7 @@ void tst_Shutdown::signalClosesClientsWithGoingAway()
 {
     QFETCH(int, signal);
     RunningServer server;
-    QVERIFY(server.start({u"--port"_s, u"0"_s}));
+    QVERIFY(server.start({u"--port"_s, u"0"_s}, serverEnvironment()));
     QCOMPARE(server.url.host(), u"127.0.0.1"_s);
 
     TestClient chat, board;
@@ -150,7 +110,7 @@ void tst_Shutdown::developmentSecretIsGeneratedOnceAndPrivate()
 void tst_Shutdown::tokenCommandSignsTokensTheServerAccepts()
 {
     RunningServer server;
-    QVERIFY(server.start({u"--port"_s, u"0"_s}));
+    QVERIFY(server.start({u"--port"_s, u"0"_s}, serverEnvironment()));
     const QByteArray token = devToken({u"--user"_s, u"alice"_s, u"--role"_s, u"moderator"_s});
     QCOMPARE(token.count('.'), 2);
 
@@ -165,7 +125,7 @@ void tst_Shutdown::tokenCommandSignsTokensTheServerAccepts()
     QVERIFY(!guest.open(server.ws(u"/board"_s)));
 
     QProcess missingUser;
-    missingUser.start(QStringLiteral(CORTADO_SERVER_BINARY), {u"token"_s});
+    missingUser.start(ServerProcess::binary(), {u"token"_s});
     QVERIFY(missingUser.waitForFinished(5000));
     QCOMPARE(missingUser.exitCode(), 2);
 }
@@ -194,7 +154,7 @@ void tst_Shutdown::badConfigurationFailsFast()
                                          QStringList{u"--host"_s, u"not-an-address"_s},
                                          QStringList{u"--max-message-size"_s, u"0"_s}}) {
         QProcess process;
-        process.start(QStringLiteral(CORTADO_SERVER_BINARY), arguments);
+        process.start(ServerProcess::binary(), arguments);
         QVERIFY(process.waitForFinished(5000));
         QCOMPARE(process.exitCode(), 2);
         QVERIFY2(process.readAllStandardError().startsWith("cortado-server: "), qPrintable(arguments.join(u' ')));

@@ -1,11 +1,10 @@
 // Persistence in the background: board state across restarts, nothing acknowledged lost on
 // SIGTERM mid-load, and traffic that keeps flowing while the database is away.
 #include "postgres.h"
+#include "serverprocess.h"
 #include "testserver.h"
 
 #include <QJsonArray>
-#include <QProcess>
-#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -25,40 +24,14 @@ cortado::ServerConfig withStorage(const QString &url)
 }
 
 // The real binary, with its data in `dataDir` and the database at `databaseUrl`.
-struct ServerProcess
+bool startServer(ServerProcess &server, const QString &dataDir, const QString &databaseUrl)
 {
-    QProcess process;
-    QUrl url;
-
-    bool start(const QString &dataDir, const QString &databaseUrl)
-    {
-        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-        environment.insert(u"CORTADO_DATA_DIR"_s, dataDir);
-        environment.insert(u"CORTADO_DATABASE_URL"_s, databaseUrl);
-        environment.insert(u"CORTADO_PORT"_s, u"0"_s);
-        process.setProcessEnvironment(environment);
-        process.start(QStringLiteral(CORTADO_SERVER_BINARY), {});
-        QByteArray output;
-        if (!QTest::qWaitFor([&] { output += process.readAllStandardOutput(); return output.contains('\n'); }, 10000))
-            return false;
-        url = QUrl(QRegularExpression(u"listening on (\\S+)"_s).match(QString::fromUtf8(output)).captured(1));
-        return url.isValid();
-    }
-    QUrl ws(const QString &path) const
-    {
-        QUrl result = url;
-        result.setScheme(u"ws"_s);
-        result.setPath(path);
-        return result;
-    }
-    ~ServerProcess()
-    {
-        if (process.state() != QProcess::NotRunning) {
-            process.kill();
-            process.waitForFinished(5000);
-        }
-    }
-};
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"CORTADO_DATA_DIR"_s, dataDir);
+    environment.insert(u"CORTADO_DATABASE_URL"_s, databaseUrl);
+    environment.insert(u"CORTADO_PORT"_s, u"0"_s);
+    return server.start({}, environment);
+}
 
 // Every offset stored for a room, read page by page through REST.
 QList<qint64> storedOffsets(const TestServer *server, const QUrl &base, const QString &room)
@@ -150,7 +123,7 @@ void tst_Storage::sigtermMidLoadLosesNothingAcknowledged()
     QList<qint64> acknowledged;
     {
         ServerProcess server;
-        QVERIFY(server.start(dir.path(), database));
+        QVERIFY(startServer(server, dir.path(), database));
         TestClient sender;
         QVERIFY(sender.open(server.ws(u"/chat"_s)));
         QVERIFY(sender.join(u"load"_s).value("ok"_L1).toBool());
@@ -174,7 +147,7 @@ void tst_Storage::sigtermMidLoadLosesNothingAcknowledged()
     qInfo("%lld messages acknowledged before SIGTERM", qint64(acknowledged.size()));
 
     ServerProcess restarted;
-    QVERIFY(restarted.start(dir.path(), database));
+    QVERIFY(startServer(restarted, dir.path(), database));
     const QList<qint64> stored = storedOffsets(nullptr, restarted.url, u"load"_s);
     for (qint64 offset : acknowledged)
         QVERIFY2(stored.contains(offset), qPrintable(u"acknowledged offset %1 was lost"_s.arg(offset)));

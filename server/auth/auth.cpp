@@ -34,14 +34,18 @@ QByteArray findToken(const Request &request)
     return {};
 }
 
-Error forbiddenWithoutRole(const QString &role)
-{
-    return Error::forbidden(u"this needs the \"%1\" role"_s.arg(role));
-}
-
 Error signInRequired()
 {
     return Error::unauthorized(u"sign in first: this needs a token"_s);
+}
+
+std::optional<Error> checkRole(const std::optional<User> &user, const QString &role)
+{
+    if (!user)
+        return signInRequired();
+    if (!user->hasRole(role))
+        return Error::forbidden(u"this needs the \"%1\" role"_s.arg(role));
+    return std::nullopt;
 }
 
 } // namespace
@@ -84,26 +88,12 @@ Middleware requireUser()
 
 Middleware requireRole(const QString &role)
 {
-    return [role](Context &ctx) -> std::optional<Error> {
-        const std::optional<User> user = currentUser(ctx);
-        if (!user)
-            return signInRequired();
-        if (!user->hasRole(role))
-            return forbiddenWithoutRole(role);
-        return std::nullopt;
-    };
+    return [role](Context &ctx) { return checkRole(currentUser(ctx), role); };
 }
 
 EventMiddleware requireRoleForEvent(const QString &role)
 {
-    return [role](EventContext &ctx) -> std::optional<Error> {
-        const std::optional<User> user = currentUser(ctx);
-        if (!user)
-            return signInRequired();
-        if (!user->hasRole(role))
-            return forbiddenWithoutRole(role);
-        return std::nullopt;
-    };
+    return [role](EventContext &ctx) { return checkRole(currentUser(ctx), role); };
 }
 
 RoomGuard onlyUser(const QString &parameter)

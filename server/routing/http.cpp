@@ -34,7 +34,7 @@ Error Error::internal(QString message)
     return Error{500, protocol::errors::InternalError, std::move(message)};
 }
 
-QByteArray Request::header(QByteArrayView name) const
+QByteArray findHeader(const Headers &headers, QByteArrayView name)
 {
     for (const auto &[key, value] : headers) {
         if (name.compare(key, Qt::CaseInsensitive) == 0)

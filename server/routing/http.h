@@ -41,6 +41,9 @@ struct Error
 
 using Headers = QList<QPair<QByteArray, QByteArray>>;
 
+// Case-insensitive header lookup; empty when absent.
+QByteArray findHeader(const Headers &headers, QByteArrayView name);
+
 // An HTTP request, or the head of a WebSocket upgrade request. Immutable once routed.
 struct Request
 {
@@ -54,7 +57,7 @@ struct Request
     bool isWebSocketUpgrade = false;
 
     // Case-insensitive header lookup; empty when absent.
-    QByteArray header(QByteArrayView name) const;
+    QByteArray header(QByteArrayView name) const { return findHeader(headers, name); }
     QString param(const QString &name) const { return params.value(name); }
     QString queryValue(const QString &name) const
     {

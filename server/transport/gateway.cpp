@@ -11,15 +11,6 @@ using namespace Qt::StringLiterals;
 
 namespace cortado {
 
-QByteArray RequestHead::header(QByteArrayView name) const
-{
-    for (const auto &[key, value] : headers) {
-        if (name.compare(key, Qt::CaseInsensitive) == 0)
-            return value;
-    }
-    return {};
-}
-
 bool RequestHead::isWebSocketUpgrade() const
 {
     return header("upgrade").trimmed().compare("websocket", Qt::CaseInsensitive) == 0

@@ -13,7 +13,7 @@ struct RequestHead
     QByteArray target; // origin-form: "/chat?token=..."
     Headers headers;
 
-    QByteArray header(QByteArrayView name) const;
+    QByteArray header(QByteArrayView name) const { return findHeader(headers, name); }
     bool isWebSocketUpgrade() const;
     // The head as a routing Request (path, query, headers; no body).
     Request toRequest(const QString &remoteAddress) const;

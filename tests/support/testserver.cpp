@@ -8,15 +8,6 @@
 
 using namespace Qt::StringLiterals;
 
-QByteArray HttpReply::header(QByteArrayView name) const
-{
-    for (const auto &[key, value] : headers) {
-        if (name.compare(key, Qt::CaseInsensitive) == 0)
-            return value;
-    }
-    return {};
-}
-
 QJsonObject HttpReply::json() const
 {
     return QJsonDocument::fromJson(body).object();

@@ -23,7 +23,7 @@ struct HttpReply
     QByteArray body;
     bool closed = false; // the server closed the connection
 
-    QByteArray header(QByteArrayView name) const;
+    QByteArray header(QByteArrayView name) const { return cortado::findHeader(headers, name); }
     QJsonObject json() const;
 };
 

@@ -1,0 +1,47 @@
+#include "serverprocess.h"
+
+#include <QRegularExpression>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+
+QString ServerProcess::binary()
+{
+    return QStringLiteral(CORTADO_SERVER_BINARY);
+}
+
+bool ServerProcess::start(const QStringList &arguments, const QProcessEnvironment &environment)
+{
+    process.setProcessEnvironment(environment);
+    process.setProcessChannelMode(QProcess::SeparateChannels);
+    process.start(binary(), arguments);
+    if (!process.waitForStarted(5000))
+        return false;
+    QByteArray output;
+    const bool ready = QTest::qWaitFor([&] {
+        output += process.readAllStandardOutput();
+        return output.contains('\n') || process.state() == QProcess::NotRunning;
+    }, 10000);
+    const QRegularExpressionMatch match =
+            QRegularExpression(u"^listening on (http://[^\\s]+)\\n"_s).match(QString::fromUtf8(output));
+    if (!ready || !match.hasMatch())
+        return false;
+    url = QUrl(match.captured(1));
+    return true;
+}
+
+QUrl ServerProcess::ws(const QString &path) const
+{
+    QUrl result = url;
+    result.setScheme(u"ws"_s);
+    result.setPath(path);
+    return result;
+}
+
+ServerProcess::~ServerProcess()
+{
+    if (process.state() != QProcess::NotRunning) {
+        process.kill();
+        process.waitForFinished(5000);
+    }
+}

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <QProcess>
+#include <QUrl>
+
+// The real cortado-server binary in a child process: started, its "listening on http://HOST:PORT"
+// line read, killed at the end if it is still running.
+struct ServerProcess
+{
+    QProcess process;
+    QUrl url;
+
+    static QString binary();
+    // False when it did not print its listening line within 10 s.
+    bool start(const QStringList &arguments,
+               const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment());
+    QUrl ws(const QString &path) const;
+    ~ServerProcess();
+};
