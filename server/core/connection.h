@@ -19,6 +19,9 @@ public:
 
     // Sends a close frame with `code` and `reason`; the hub hears of the end through Hub::detach().
     virtual void close(int code, const QString &reason) = 0;
+
+    // Bytes queued for this client and not yet handed to the network (a slow reader's backlog).
+    virtual qint64 queuedBytes() const { return 0; }
 };
 
 } // namespace cortado

@@ -171,11 +171,13 @@ Delivery Hub::send(const Target &target, const Message &message)
         break;
     }
     case Target::Scope::Everyone:
-        for (const RouteState &state : std::as_const(m_routes))
-            deliverAll(state.sessions);
+        for (auto state = m_routes.cbegin(); state != m_routes.cend(); ++state) {
+            if (!isInternalRoute(state.key()))
+                deliverAll(state->sessions);
+        }
         break;
     }
-    Q_EMIT messageSent(target, message.event, recipients, utf8.size());
+    Q_EMIT messageSent(target, message.event, recipients, utf8.size(), message.payload);
     delivery.recipients = recipients;
     return delivery;
 }
@@ -189,7 +191,7 @@ void Hub::sendText(Session &session, const QString &event, const QString &frame)
 {
     deliver(&session, frame);
     if (isSignalConnected(QMetaMethod::fromSignal(&Hub::messageSent)))
-        Q_EMIT messageSent(Target::socket(session.id()), event, 1, frame.size());
+        Q_EMIT messageSent(Target::socket(session.id()), event, 1, frame.size(), QJsonValue::Undefined);
 }
 
 bool Hub::disconnect(const SocketId &id, int closeCode, const QString &reason)
@@ -269,10 +271,16 @@ QList<const Session *> Hub::members(const QString &route, const QString &room) c
 }
 
 void Hub::recordIncoming(Session &session, const QString &event,
-                         const std::optional<QString> &room, qsizetype bytes)
+                         const std::optional<QString> &room, qsizetype bytes, const QJsonValue &payload)
 {
     ++session.m_messagesIn;
-    Q_EMIT eventReceived(session, event, room, bytes);
+    Q_EMIT eventReceived(session, event, room, bytes, payload);
+}
+
+qint64 Hub::queuedBytes(const SocketId &id) const
+{
+    const Session *target = session(id);
+    return target ? target->m_connection->queuedBytes() : 0;
 }
 
 } // namespace cortado

@@ -102,7 +102,14 @@ public:
 
     // Called by the event dispatcher for every parsed client frame (for counters and watchers).
     void recordIncoming(Session &session, const QString &event, const std::optional<QString> &room,
-                        qsizetype bytes);
+                        qsizetype bytes, const QJsonValue &payload = QJsonValue::Undefined);
+
+    // Bytes waiting to be written to this socket (0 when unknown).
+    qint64 queuedBytes(const SocketId &id) const;
+
+    // Routes whose path starts with "/_" (the admin feed) are internal: Target::everyone() skips
+    // them, and watchers should not report their traffic as the application's.
+    static bool isInternalRoute(const QString &route) { return route.startsWith(QLatin1String("/_")); }
 
 Q_SIGNALS:
     void connected(const cortado::Session &session);
@@ -111,9 +118,9 @@ Q_SIGNALS:
     void left(const cortado::Session &session, const QString &room);
     void roomClosed(const QString &route, const QString &room);
     void eventReceived(const cortado::Session &session, const QString &event,
-                       const std::optional<QString> &room, qsizetype bytes);
+                       const std::optional<QString> &room, qsizetype bytes, const QJsonValue &payload);
     void messageSent(const cortado::Target &target, const QString &event, qsizetype recipients,
-                     qsizetype bytes);
+                     qsizetype bytes, const QJsonValue &payload);
 
 private:
     struct RouteState

@@ -60,9 +60,11 @@ void Presence::onJoined(const Session &session, const QString &room)
         users.append(present.toJson());
     m_hub.send(Target::socket(session.id()),
                Message{u"presence:state"_s, QJsonObject{{u"users"_s, users}}, room, {}, true});
-    if (firstConnection)
+    if (firstConnection) {
         m_hub.send(Target::room(session.route(), room).except(session.id()),
                    Message{u"presence:join"_s, QJsonObject{{u"user"_s, entry.toJson()}}, room, {}, true});
+        Q_EMIT changed(session.route(), room);
+    }
 }
 
 void Presence::onLeft(const Session &session, const QString &room)
@@ -84,6 +86,7 @@ void Presence::onLeft(const Session &session, const QString &room)
         m_rooms.erase(entries);
     m_hub.send(Target::room(session.route(), room),
                Message{u"presence:leave"_s, QJsonObject{{u"user"_s, QJsonObject{{u"id"_s, key}}}}, room, {}, true});
+    Q_EMIT changed(session.route(), room);
 }
 
 bool Presence::setStatus(const Session &session, const QString &room, const QString &status)
@@ -97,6 +100,7 @@ bool Presence::setStatus(const Session &session, const QString &room, const QStr
     entry->status = status;
     m_hub.send(Target::room(session.route(), room),
                Message{u"presence:update"_s, QJsonObject{{u"user"_s, entry->toJson()}}, room, {}, true});
+    Q_EMIT changed(session.route(), room);
     return true;
 }
 

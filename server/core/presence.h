@@ -44,6 +44,10 @@ public:
     // The presence key of a session: the user id, or "guest-<socket id>".
     static QString userKey(const Session &session);
 
+Q_SIGNALS:
+    // The room's list changed (a user came, went, or set a status).
+    void changed(const QString &route, const QString &room);
+
 private:
     void onJoined(const Session &session, const QString &room);
     void onLeft(const Session &session, const QString &room);

@@ -1,5 +1,6 @@
 #include "exampleapp.h"
 
+#include "admin/adminfeed.h"
 #include "auth/auth.h"
 #include "projects.h"
 #include "transport/server.h"
@@ -12,4 +13,5 @@ void setupExampleApp(cortado::Server &server, const cortado::auth::TokenConfig &
                            std::make_shared<const cortado::auth::TokenVerifier>(tokens));
     server.router().services().provide(std::make_shared<ProjectStore>());
     registerExampleRoutes(server.router());
+    cortado::AdminFeed::install(server);
 }

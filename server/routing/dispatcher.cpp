@@ -37,7 +37,8 @@ void EventDispatcher::dispatchText(Session &session, const WsRoute &route, QByte
         sendError(session, parsed.id, parsed.error);
         return;
     }
-    m_hub.recordIncoming(session, parsed.envelope->event, parsed.envelope->room, utf8.size());
+    m_hub.recordIncoming(session, parsed.envelope->event, parsed.envelope->room, utf8.size(),
+                         parsed.envelope->payload);
     EventContext context(session, m_hub, m_router.services(), std::move(*parsed.envelope));
     if (std::optional<Ack> ack = invoke(context, route))
         answer(context, *ack);

@@ -29,6 +29,7 @@ public:
 
     void sendText(const QString &frame) override;
     void close(int code, const QString &reason) override;
+    qint64 queuedBytes() const override { return m_socket->bytesToWrite(); }
 
 private:
     void onDisconnected();

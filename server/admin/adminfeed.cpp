@@ -1,0 +1,376 @@
+#include "adminfeed.h"
+
+#include "auth/auth.h"
+#include "transport/server.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcAdmin, "cortado.audit.admin", QtInfoMsg)
+
+using namespace Qt::StringLiterals;
+
+namespace cortado {
+
+namespace {
+
+QSet<QString> stringSet(const QJsonValue &value)
+{
+    QSet<QString> result;
+    for (const QJsonValue &item : value.toArray()) {
+        if (item.isString())
+            result.insert(item.toString());
+    }
+    return result;
+}
+
+QJsonArray sorted(QSet<QString> set)
+{
+    QStringList list = set.values();
+    list.sort();
+    return QJsonArray::fromStringList(list);
+}
+
+} // namespace
+
+bool AdminFeed::TapFilter::matches(const QString &route, const QString &event, const QString &room,
+                                   const QString &socket, bool incoming) const
+{
+    return enabled && (incoming ? in : out) && (routes.isEmpty() || routes.contains(route))
+            && (events.isEmpty() || events.contains(event)) && (rooms.isEmpty() || rooms.contains(room))
+            && (sockets.isEmpty() || sockets.contains(socket));
+}
+
+AdminFeed *AdminFeed::install(Server &server, AdminLimits limits)
+{
+    auto *feed = new AdminFeed(server, limits);
+    feed->setParent(&server);
+    server.router().addWebSocketRoute(u"_admin.ws.cpp"_s, [feed](WsRoute &route) {
+        route.use([](Context &ctx) -> std::optional<Error> {
+            const std::optional<auth::User> user = auth::currentUser(ctx);
+            if (!user)
+                return Error::unauthorized(u"the admin channel needs a token"_s);
+            if (!user->hasRole(u"admin"_s) && !user->hasRole(u"observer"_s))
+                return Error::forbidden(u"the admin channel needs the \"admin\" or \"observer\" role"_s);
+            return std::nullopt;
+        });
+        route.onConnect([feed](Session &session, Hub &) { feed->attach(session); });
+        route.onDisconnect([feed](Session &session, Hub &) { feed->detach(session); });
+
+        // Everything but the tap and the snapshot changes the server: admins only.
+        auto adminOnly = [feed](EventContext &ctx) -> std::optional<Error> {
+            if (!feed->m_consoles.value(ctx.session().id()).canAct)
+                return Error::forbidden(u"observers may watch but not act"_s);
+            return std::nullopt;
+        };
+        route.on(u"admin:snapshot"_s, [feed](EventContext &ctx) {
+            return Ack::ok(feed->snapshot(ctx.session().id()));
+        });
+        route.on(u"admin:tap"_s, [feed](EventContext &ctx) {
+            const QJsonObject request = ctx.payload().toObject();
+            TapFilter &tap = feed->m_consoles[ctx.session().id()].tap;
+            tap.enabled = request.value("enabled"_L1).toBool(true);
+            tap.payloads = request.value("payloads"_L1).toBool(false);
+            tap.routes = stringSet(request.value("routes"_L1));
+            tap.events = stringSet(request.value("events"_L1));
+            tap.rooms = stringSet(request.value("rooms"_L1));
+            tap.sockets = stringSet(request.value("sockets"_L1));
+            const QString direction = request.value("direction"_L1).toString(u"both"_s);
+            tap.in = direction != "out"_L1;
+            tap.out = direction != "in"_L1;
+            return Ack::ok(QJsonObject{{u"enabled"_s, tap.enabled}, {u"perSecond"_s, feed->m_limits.tapPerSecond}});
+        });
+        route.on(u"admin:disconnect"_s, [feed](EventContext &ctx) -> Ack {
+            const QJsonObject request = ctx.payload().toObject();
+            const QString socket = request.value("socket"_L1).toString();
+            const QString reason = request.value("reason"_L1).toString(u"disconnected by an operator"_s).left(120);
+            if (!ctx.hub().session(socket) || feed->isConsole(socket))
+                return Error::notFound(u"no socket %1"_s.arg(socket));
+            qCInfo(lcAdmin, "%s disconnected socket %s: %s", qUtf8Printable(feed->m_consoles.value(ctx.session().id()).actor),
+                   qUtf8Printable(socket), qUtf8Printable(reason));
+            ctx.hub().disconnect(socket, protocol::close::Kicked, reason);
+            return Ack::ok();
+        }).use(adminOnly);
+        for (const bool join : {true, false}) {
+            route.on(join ? u"admin:join"_s : u"admin:leave"_s, [feed, join](EventContext &ctx) -> Ack {
+                const QJsonObject request = ctx.payload().toObject();
+                const QString socket = request.value("socket"_L1).toString();
+                const QString room = request.value("room"_L1).toString();
+                if (!protocol::isValidRoomName(room))
+                    return Error::badRequest(protocol::errors::BadRoom, u"not a valid room name"_s);
+                if (!ctx.hub().session(socket) || feed->isConsole(socket))
+                    return Error::notFound(u"no socket %1"_s.arg(socket));
+                const QString actor = u"console:"_s + feed->m_consoles.value(ctx.session().id()).actor;
+                const bool changed = join ? ctx.hub().serverJoin(socket, room, actor) : ctx.hub().serverLeave(socket, room, actor);
+                return Ack::ok(QJsonObject{{u"changed"_s, changed}});
+            }).use(adminOnly);
+        }
+        route.on(u"admin:emit"_s, [feed](EventContext &ctx) -> Ack {
+            const QJsonObject request = ctx.payload().toObject();
+            const QString event = request.value("event"_L1).toString();
+            if (!protocol::isValidEventName(event))
+                return Error::badRequest(protocol::errors::BadEvent, u"\"event\" must be domain:action"_s);
+            const QString scope = request.value("scope"_L1).toString();
+            const QString room = request.value("room"_L1).toString();
+            std::optional<Target> target;
+            if (scope == "socket"_L1)
+                target = Target::socket(request.value("socket"_L1).toString());
+            else if (scope == "room"_L1 && protocol::isValidRoomName(room))
+                target = Target::room(request.value("route"_L1).toString(), room);
+            else if (scope == "route"_L1)
+                target = Target::route(request.value("route"_L1).toString());
+            else if (scope == "everyone"_L1)
+                target = Target::everyone();
+            if (!target)
+                return Error::badRequest(protocol::errors::BadPayload,
+                                         u"scope is socket {socket}, room {route, room}, route {route} or everyone"_s);
+            qCInfo(lcAdmin, "%s emitted %s to %s", qUtf8Printable(feed->m_consoles.value(ctx.session().id()).actor),
+                   qUtf8Printable(event), qUtf8Printable(scope));
+            const Delivery delivery = ctx.hub().send(
+                    *target, Message{event, request.value("payload"_L1),
+                                     scope == "room"_L1 ? std::optional<QString>(room) : std::nullopt, {}});
+            return Ack::ok(QJsonObject{{u"delivered"_s, delivery.recipients}});
+        }).use(adminOnly);
+    });
+    return feed;
+}
+
+AdminFeed::AdminFeed(Server &server, AdminLimits limits)
+    : m_server(server), m_hub(server.hub()), m_limits(limits),
+      m_startedAt(QDateTime::currentMSecsSinceEpoch())
+{
+    connect(&m_hub, &Hub::connected, this, [this](const Session &session) {
+        if (!Hub::isInternalRoute(session.route()))
+            broadcast(u"admin:socket"_s, socketJson(session));
+    });
+    connect(&m_hub, &Hub::disconnected, this, [this](const Session &session, int code) {
+        if (!Hub::isInternalRoute(session.route()))
+            broadcast(u"admin:socket_closed"_s, QJsonObject{{u"id"_s, session.id()}, {u"code"_s, code}});
+    });
+    auto roomChange = [this](const QString &event) {
+        return [this, event](const Session &session, const QString &room) {
+            if (Hub::isInternalRoute(session.route()))
+                return;
+            const std::optional<RoomInfo> info = m_hub.room(session.route(), room);
+            broadcast(event, QJsonObject{{u"socket"_s, session.id()}, {u"route"_s, session.route()},
+                                         {u"room"_s, room}, {u"members"_s, info ? info->members : 0}});
+        };
+    };
+    connect(&m_hub, &Hub::joined, this, roomChange(u"admin:joined"_s));
+    connect(&m_hub, &Hub::left, this, roomChange(u"admin:left"_s));
+    connect(&m_server.presence(), &Presence::changed, this, [this](const QString &route, const QString &room) {
+        QJsonArray users;
+        for (const PresenceEntry &entry : m_server.presence().list(route, room))
+            users.append(entry.toJson());
+        broadcast(u"admin:presence"_s, QJsonObject{{u"route"_s, route}, {u"room"_s, room}, {u"users"_s, users}});
+    });
+    connect(&m_hub, &Hub::eventReceived, this,
+            [this](const Session &session, const QString &event, const std::optional<QString> &room,
+                   qsizetype bytes, const QJsonValue &payload) {
+                if (Hub::isInternalRoute(session.route()))
+                    return;
+                ++m_messagesIn;
+                tap(session.route(), event, room.value_or(QString()), session.id(), true, bytes, payload, 1);
+            });
+    connect(&m_hub, &Hub::messageSent, this,
+            [this](const Target &target, const QString &event, qsizetype recipients, qsizetype bytes,
+                   const QJsonValue &payload) {
+                QString route = target.routePath();
+                if (target.scope() == Target::Scope::Socket) {
+                    const Session *session = m_hub.session(target.socketId());
+                    route = session ? session->route() : QString();
+                }
+                if (Hub::isInternalRoute(route))
+                    return; // the consoles' own traffic
+                m_messagesOut += recipients;
+                tap(route, event, target.roomName(), target.scope() == Target::Scope::Socket ? target.socketId() : QString(),
+                    false, bytes, payload, recipients);
+            });
+    m_ticker.setInterval(1000);
+    connect(&m_ticker, &QTimer::timeout, this, &AdminFeed::tick);
+}
+
+void AdminFeed::attach(Session &session)
+{
+    const std::optional<auth::User> user = auth::User::fromData(session.data);
+    Console console;
+    console.canAct = user && user->hasRole(u"admin"_s);
+    console.actor = user ? user->id : QString();
+    m_consoles.insert(session.id(), console);
+    if (!m_ticker.isActive())
+        m_ticker.start();
+    send(session.id(), u"admin:snapshot"_s, snapshot(session.id()));
+}
+
+void AdminFeed::detach(const Session &session)
+{
+    m_consoles.remove(session.id());
+    if (m_consoles.isEmpty())
+        m_ticker.stop();
+}
+
+QJsonObject AdminFeed::socketJson(const Session &session) const
+{
+    const QVariantMap user = session.data.value(u"user"_s).toMap();
+    QSet<QString> rooms = session.rooms();
+    return QJsonObject{{u"id"_s, session.id()},
+                       {u"route"_s, session.route()},
+                       {u"address"_s, session.remoteAddress()},
+                       {u"connectedAt"_s, session.connectedAt().toMSecsSinceEpoch()},
+                       {u"user"_s, user.isEmpty() ? QJsonValue() : QJsonValue(QJsonObject{
+                                {u"id"_s, user.value(u"id"_s).toString()},
+                                {u"name"_s, user.value(u"name"_s).toString()},
+                                {u"roles"_s, QJsonArray::fromStringList(user.value(u"roles"_s).toStringList())}})},
+                       {u"rooms"_s, sorted(rooms)},
+                       {u"messagesIn"_s, qint64(session.messagesIn())},
+                       {u"messagesOut"_s, qint64(session.messagesOut())}};
+}
+
+QJsonObject AdminFeed::roomJson(const RoomInfo &room) const
+{
+    History &history = m_hub.history();
+    QJsonObject json{{u"route"_s, room.route}, {u"room"_s, room.name}, {u"members"_s, room.members}};
+    if (history.policy(room.route, room.name)) {
+        json.insert(u"offset"_s, history.latestOffset(room.route, room.name));
+        json.insert(u"historyLength"_s, history.entries(room.route, room.name).size());
+    }
+    return json;
+}
+
+QJsonObject AdminFeed::snapshot(const SocketId &consoleId) const
+{
+    QJsonArray sockets, rooms, presence, wsRoutes, restRoutes;
+    for (const Session *session : m_hub.sessions()) {
+        if (!Hub::isInternalRoute(session->route()))
+            sockets.append(socketJson(*session));
+    }
+    for (const RoomInfo &room : m_hub.rooms()) {
+        if (Hub::isInternalRoute(room.route))
+            continue;
+        rooms.append(roomJson(room));
+        if (m_server.presence().isTracked(room.route)) {
+            QJsonArray users;
+            for (const PresenceEntry &entry : m_server.presence().list(room.route, room.name))
+                users.append(entry.toJson());
+            presence.append(QJsonObject{{u"route"_s, room.route}, {u"room"_s, room.name}, {u"users"_s, users}});
+        }
+    }
+    for (const auto &entry : m_server.router().webSocketRoutes()) {
+        if (!Hub::isInternalRoute(entry->path.pattern()))
+            wsRoutes.append(QJsonObject{{u"path"_s, entry->path.pattern()}, {u"file"_s, entry->path.file()},
+                                        {u"events"_s, QJsonArray::fromStringList(entry->route.events())},
+                                        {u"presence"_s, entry->route.tracksPresence()}});
+    }
+    for (const auto &entry : m_server.router().restRoutes()) {
+        QJsonArray methods;
+        for (const QByteArray &method : entry->route.methods())
+            methods.append(QString::fromLatin1(method));
+        restRoutes.append(QJsonObject{{u"path"_s, entry->path.pattern()}, {u"file"_s, entry->path.file()},
+                                      {u"methods"_s, methods}});
+    }
+    QJsonObject server{{u"version"_s, QCoreApplication::applicationVersion()},
+                       {u"startedAt"_s, m_startedAt},
+                       {u"url"_s, m_server.httpUrl().toString()},
+                       {u"routes"_s, QJsonObject{{u"websocket"_s, wsRoutes}, {u"rest"_s, restRoutes}}}};
+    if (Storage *storage = m_server.storage())
+        server.insert(u"storage"_s, storage->status().toJson());
+    const Console console = m_consoles.value(consoleId);
+    return QJsonObject{{u"server"_s, server},
+                       {u"you"_s, QJsonObject{{u"socketId"_s, consoleId}, {u"user"_s, console.actor},
+                                             {u"role"_s, console.canAct ? u"admin"_s : u"observer"_s}}},
+                       {u"sockets"_s, sockets},
+                       {u"rooms"_s, rooms},
+                       {u"presence"_s, presence},
+                       {u"counters"_s, QJsonObject{{u"messagesIn"_s, m_messagesIn}, {u"messagesOut"_s, m_messagesOut}}}};
+}
+
+void AdminFeed::send(const SocketId &console, const QString &event, const QJsonValue &payload)
+{
+    if (Session *session = m_hub.session(console))
+        m_hub.sendFrame(*session, event, protocol::encodeEvent(event, payload));
+}
+
+void AdminFeed::broadcast(const QString &event, const QJsonValue &payload)
+{
+    if (m_consoles.isEmpty())
+        return;
+    const QByteArray frame = protocol::encodeEvent(event, payload); // once for every console
+    for (auto it = m_consoles.cbegin(); it != m_consoles.cend(); ++it) {
+        if (Session *session = m_hub.session(it.key()))
+            m_hub.sendFrame(*session, event, frame);
+    }
+}
+
+void AdminFeed::tap(const QString &route, const QString &event, const QString &room, const QString &socket,
+                    bool incoming, qsizetype bytes, const QJsonValue &payload, qsizetype recipients)
+{
+    QList<SocketId> tooSlow;
+    for (auto it = m_consoles.begin(); it != m_consoles.end(); ++it) {
+        Console &console = *it;
+        if (!console.tap.matches(route, event, room, socket, incoming))
+            continue;
+        if (console.sentThisSecond >= m_limits.tapPerSecond) {
+            ++console.dropped; // summarised in the next admin:counters instead
+            continue;
+        }
+        if (m_hub.queuedBytes(it.key()) > m_limits.maxQueuedBytes) {
+            tooSlow.append(it.key());
+            continue;
+        }
+        ++console.sentThisSecond;
+        QJsonObject traffic{{u"t"_s, QDateTime::currentMSecsSinceEpoch()},
+                            {u"dir"_s, incoming ? u"in"_s : u"out"_s},
+                            {u"route"_s, route},
+                            {u"event"_s, event},
+                            {u"size"_s, bytes}};
+        if (!socket.isEmpty())
+            traffic.insert(u"socket"_s, socket);
+        if (!room.isEmpty())
+            traffic.insert(u"room"_s, room);
+        if (!incoming)
+            traffic.insert(u"recipients"_s, recipients);
+        if (console.tap.payloads && !payload.isUndefined())
+            traffic.insert(u"payload"_s, payload);
+        send(it.key(), u"admin:traffic"_s, traffic);
+    }
+    for (const SocketId &id : tooSlow) {
+        qCWarning(lcAdmin, "console %s is too slow (%lld bytes queued): disconnecting it", qUtf8Printable(id),
+                  m_hub.queuedBytes(id));
+        m_consoles.remove(id); // nothing more is queued for it
+        m_hub.disconnect(id, protocol::close::SlowConsumer, u"slow consumer"_s);
+    }
+}
+
+void AdminFeed::tick()
+{
+    qsizetype sockets = 0;
+    for (const Session *session : m_hub.sessions()) {
+        if (!Hub::isInternalRoute(session->route()))
+            ++sockets;
+    }
+    qsizetype rooms = 0;
+    for (const RoomInfo &room : m_hub.rooms()) {
+        if (!Hub::isInternalRoute(room.route))
+            ++rooms;
+    }
+    QJsonObject counters{{u"t"_s, QDateTime::currentMSecsSinceEpoch()},
+                         {u"connections"_s, sockets},
+                         {u"rooms"_s, rooms},
+                         {u"messagesIn"_s, m_messagesIn},
+                         {u"messagesOut"_s, m_messagesOut},
+                         {u"inPerSecond"_s, m_messagesIn - m_lastIn},
+                         {u"outPerSecond"_s, m_messagesOut - m_lastOut}};
+    if (Storage *storage = m_server.storage())
+        counters.insert(u"storage"_s, storage->status().toJson());
+    m_lastIn = m_messagesIn;
+    m_lastOut = m_messagesOut;
+    for (auto it = m_consoles.begin(); it != m_consoles.end(); ++it) {
+        QJsonObject mine = counters;
+        mine.insert(u"tapDropped"_s, std::exchange(it->dropped, 0));
+        it->sentThisSecond = 0;
+        send(it.key(), u"admin:counters"_s, mine);
+    }
+}
+
+} // namespace cortado

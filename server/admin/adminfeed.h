@@ -1,0 +1,77 @@
+// The admin channel: a built-in WebSocket route, /_admin, for the console.
+//
+// Users with the "admin" role watch and act; "observer" may only watch. On connect the console gets
+// one admin:snapshot, then deltas (sockets, rooms, presence), admin:counters every second, and — when
+// it asks with admin:tap — the traffic it filtered for. The tap never slows the server: it is filtered
+// here, capped per console per second (the rest is counted as dropped), and a console whose backlog
+// passes a bound is disconnected (4101) instead of being waited for. docs/admin.md lists the messages.
+#pragma once
+
+#include "core/hub.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+namespace cortado {
+
+class Server;
+
+struct AdminLimits
+{
+    int tapPerSecond = 500; // traffic events per console per second; more are counted as dropped
+    qint64 maxQueuedBytes = 1024 * 1024; // a console further behind than this is disconnected
+};
+
+class AdminFeed : public QObject
+{
+    Q_OBJECT
+
+public:
+    // Registers /_admin on the server's router; call before listen(). The feed is owned by the server.
+    static AdminFeed *install(Server &server, AdminLimits limits = {});
+
+private:
+    AdminFeed(Server &server, AdminLimits limits);
+
+    struct TapFilter
+    {
+        bool enabled = false;
+        bool payloads = false;
+        QSet<QString> routes, events, rooms, sockets;
+        bool in = true, out = true;
+        bool matches(const QString &route, const QString &event, const QString &room,
+                     const QString &socket, bool incoming) const;
+    };
+    struct Console
+    {
+        bool canAct = false; // admin (true) or observer
+        QString actor;
+        TapFilter tap;
+        int sentThisSecond = 0;
+        qint64 dropped = 0;
+    };
+
+    void attach(Session &session);
+    void detach(const Session &session);
+    QJsonObject snapshot(const SocketId &consoleId) const;
+    QJsonObject socketJson(const Session &session) const;
+    QJsonObject roomJson(const RoomInfo &room) const;
+    void broadcast(const QString &event, const QJsonValue &payload); // to every console
+    void send(const SocketId &console, const QString &event, const QJsonValue &payload);
+    void tap(const QString &route, const QString &event, const QString &room, const QString &socket,
+             bool incoming, qsizetype bytes, const QJsonValue &payload, qsizetype recipients);
+    void tick();
+    bool isConsole(const SocketId &id) const { return m_consoles.contains(id); }
+
+    Server &m_server;
+    Hub &m_hub;
+    AdminLimits m_limits;
+    QHash<SocketId, Console> m_consoles;
+    QTimer m_ticker;
+    qint64 m_messagesIn = 0, m_messagesOut = 0, m_lastIn = 0, m_lastOut = 0;
+    qint64 m_startedAt;
+};
+
+} // namespace cortado
