@@ -1,0 +1,258 @@
+// The admin channel as the console uses it, against a real server with real clients.
+#include "testserver.h"
+
+#include <QJsonArray>
+#include <QElapsedTimer>
+#include <QTcpSocket>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+std::unique_ptr<TestClient> console(TestServer &server, const QString &role = u"admin"_s)
+{
+    auto client = server.client(u"/_admin"_s, u"ops-"_s + role, {role});
+    if (client && !client->waitFor(u"admin:snapshot"_s))
+        return nullptr;
+    return client;
+}
+
+QJsonObject lastPayload(const TestClient &client, const QString &event)
+{
+    const QList<QJsonObject> frames = client.received(event);
+    return frames.isEmpty() ? QJsonObject() : frames.last().value("payload"_L1).toObject();
+}
+
+QString errorCode(const QJsonObject &ack)
+{
+    return ack.value("error"_L1).toObject().value("code"_L1).toString();
+}
+
+} // namespace
+
+class tst_Admin : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void onlyAdminsAndObservers();
+    void snapshotDescribesTheServer();
+    void deltasFollow();
+    void countersEverySecond();
+    void tapIsFilteredServerSide();
+    void actions();
+    void observerMayNotAct();
+    void stalledConsoleIsDroppedNotWaitedFor();
+};
+
+void tst_Admin::onlyAdminsAndObservers()
+{
+    TestServer server;
+    TestClient guest, user;
+    QVERIFY(!guest.open(server.wsUrl(u"/_admin"_s)));
+    QVERIFY(!user.open(server.wsUrl(u"/_admin?token="_s + QString::fromLatin1(TestServer::token(u"bob"_s, {u"editor"_s})))));
+    QVERIFY(console(server, u"admin"_s));
+    QVERIFY(console(server, u"observer"_s));
+}
+
+void tst_Admin::snapshotDescribesTheServer()
+{
+    TestServer server;
+    auto alice = server.client(u"/chat"_s, u"alice"_s);
+    QVERIFY(alice && alice->join(u"lobby"_s).value("ok"_L1).toBool());
+    QVERIFY(alice->request(u"chat:send"_s, u"hi"_s, u"lobby"_s).value("ok"_L1).toBool());
+    auto ops = console(server);
+    QVERIFY(ops);
+    const QJsonObject snapshot = lastPayload(*ops, u"admin:snapshot"_s);
+
+    const QJsonArray sockets = snapshot.value("sockets"_L1).toArray();
+    QCOMPARE(sockets.size(), 1); // the console itself is not listed
+    const QJsonObject socket = sockets.first().toObject();
+    QCOMPARE(socket.value("id"_L1).toString(), alice->socketId());
+    QCOMPARE(socket.value("route"_L1).toString(), u"/chat"_s);
+    QCOMPARE(socket.value("user"_L1).toObject().value("id"_L1).toString(), u"alice"_s);
+    QCOMPARE(socket.value("rooms"_L1).toArray(), QJsonArray{u"lobby"_s});
+    QCOMPARE(socket.value("messagesIn"_L1).toInt(), 2);
+
+    const QJsonObject room = snapshot.value("rooms"_L1).toArray().first().toObject();
+    QCOMPARE(room.value("room"_L1).toString(), u"lobby"_s);
+    QCOMPARE(room.value("historyLength"_L1).toInt(), 1);
+    QCOMPARE(snapshot.value("presence"_L1).toArray().first().toObject().value("users"_L1).toArray().size(), 1);
+
+    QStringList wsRoutes;
+    for (const QJsonValue &route : snapshot.value("server"_L1).toObject().value("routes"_L1).toObject().value("websocket"_L1).toArray())
+        wsRoutes.append(route.toObject().value("path"_L1).toString());
+    wsRoutes.sort();
+    QCOMPARE(wsRoutes, (QStringList{u"/board"_s, u"/chat"_s}));
+    QCOMPARE(snapshot.value("you"_L1).toObject().value("role"_L1).toString(), u"admin"_s);
+}
+
+void tst_Admin::deltasFollow()
+{
+    TestServer server;
+    auto ops = console(server);
+    QVERIFY(ops);
+    auto alice = server.client(u"/chat"_s, u"alice"_s);
+    QVERIFY(alice);
+    QVERIFY(ops->waitFor(u"admin:socket"_s));
+    QCOMPARE(lastPayload(*ops, u"admin:socket"_s).value("id"_L1).toString(), alice->socketId());
+
+    QVERIFY(alice->join(u"r"_s).value("ok"_L1).toBool());
+    QVERIFY(ops->waitFor(u"admin:joined"_s));
+    QCOMPARE(lastPayload(*ops, u"admin:joined"_s).value("room"_L1).toString(), u"r"_s);
+    QVERIFY(ops->waitFor(u"admin:presence"_s));
+    QCOMPARE(lastPayload(*ops, u"admin:presence"_s).value("users"_L1).toArray().size(), 1);
+
+    QVERIFY(alice->request(u"presence:update"_s, QJsonObject{{u"status"_s, u"away"_s}}, u"r"_s).value("ok"_L1).toBool());
+    QVERIFY(ops->waitFor(u"admin:presence"_s, 2));
+    QCOMPARE(lastPayload(*ops, u"admin:presence"_s).value("users"_L1).toArray().first().toObject().value("status"_L1).toString(), u"away"_s);
+
+    alice->close();
+    QVERIFY(ops->waitFor(u"admin:left"_s));
+    QVERIFY(ops->waitFor(u"admin:socket_closed"_s));
+    QCOMPARE(lastPayload(*ops, u"admin:socket_closed"_s).value("id"_L1).toString(), alice->socketId());
+}
+
+void tst_Admin::countersEverySecond()
+{
+    TestServer server;
+    auto ops = console(server);
+    auto alice = server.client(u"/chat"_s);
+    QVERIFY(ops && alice && alice->join(u"r"_s).value("ok"_L1).toBool());
+    for (int i = 0; i < 5; ++i)
+        alice->send(u"chat:send"_s, i, u"r"_s);
+    QVERIFY(ops->waitFor(u"admin:counters"_s, 2, 3500));
+    const QJsonObject counters = lastPayload(*ops, u"admin:counters"_s);
+    QCOMPARE(counters.value("connections"_L1).toInt(), 1);
+    QCOMPARE(counters.value("rooms"_L1).toInt(), 1);
+    QCOMPARE(counters.value("messagesIn"_L1).toInt(), 6);
+}
+
+void tst_Admin::tapIsFilteredServerSide()
+{
+    TestServer server;
+    auto ops = console(server);
+    auto alice = server.client(u"/chat"_s, u"alice"_s);
+    QVERIFY(ops && alice && alice->join(u"r"_s).value("ok"_L1).toBool());
+    alice->join(u"other"_s);
+    // Nothing is tapped until asked.
+    QVERIFY(alice->request(u"chat:send"_s, u"before"_s, u"r"_s).value("ok"_L1).toBool());
+    QTest::qWait(50);
+    QCOMPARE(ops->received(u"admin:traffic"_s).size(), 0);
+
+    const QJsonObject ack = ops->request(u"admin:tap"_s, QJsonObject{{u"events"_s, QJsonArray{u"chat:send"_s, u"chat:message"_s}},
+                                                                    {u"rooms"_s, QJsonArray{u"r"_s}}, {u"payloads"_s, true}});
+    QVERIFY(ack.value("ok"_L1).toBool());
+    QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"tapped"_s}}, u"r"_s).value("ok"_L1).toBool());
+    QVERIFY(alice->request(u"chat:send"_s, u"not this room"_s, u"other"_s).value("ok"_L1).toBool());
+    QVERIFY(ops->waitFor(u"admin:traffic"_s, 2));
+    QTest::qWait(100);
+    const QList<QJsonObject> traffic = ops->received(u"admin:traffic"_s);
+    QCOMPARE(traffic.size(), 2); // in: chat:send, out: chat:message — no acks, no other room
+    const QJsonObject in = traffic.at(0).value("payload"_L1).toObject();
+    QCOMPARE(in.value("dir"_L1).toString(), u"in"_s);
+    QCOMPARE(in.value("event"_L1).toString(), u"chat:send"_s);
+    QCOMPARE(in.value("socket"_L1).toString(), alice->socketId());
+    QCOMPARE(in.value("payload"_L1).toObject().value("text"_L1).toString(), u"tapped"_s);
+    const QJsonObject out = traffic.at(1).value("payload"_L1).toObject();
+    QCOMPARE(out.value("dir"_L1).toString(), u"out"_s);
+    QCOMPARE(out.value("recipients"_L1).toInt(), 1);
+
+    // Without payloads, and then off.
+    ops->request(u"admin:tap"_s, QJsonObject{{u"direction"_s, u"in"_s}});
+    QVERIFY(alice->request(u"chat:send"_s, u"x"_s, u"r"_s).value("ok"_L1).toBool());
+    QVERIFY(ops->waitFor(u"admin:traffic"_s, 3));
+    QVERIFY(!ops->received(u"admin:traffic"_s).last().value("payload"_L1).toObject().contains("payload"_L1));
+    ops->request(u"admin:tap"_s, QJsonObject{{u"enabled"_s, false}});
+    const qsizetype seen = ops->received(u"admin:traffic"_s).size();
+    QVERIFY(alice->request(u"chat:send"_s, u"y"_s, u"r"_s).value("ok"_L1).toBool());
+    QTest::qWait(50);
+    QCOMPARE(ops->received(u"admin:traffic"_s).size(), seen);
+}
+
+void tst_Admin::actions()
+{
+    TestServer server;
+    auto ops = console(server);
+    auto alice = server.client(u"/chat"_s, u"alice"_s), bob = server.client(u"/chat"_s, u"bob"_s);
+    QVERIFY(ops && alice && bob);
+
+    // Join bypasses the room's rules (user:bob is bob's) and is logged.
+    QTest::ignoreMessage(QtInfoMsg, QRegularExpression(u"server-side join by console:ops-admin"_s));
+    QVERIFY(ops->request(u"admin:join"_s, QJsonObject{{u"socket"_s, alice->socketId()}, {u"room"_s, u"user:bob"_s}})
+                    .value("payload"_L1).toObject().value("changed"_L1).toBool());
+    QVERIFY(server.hub().session(alice->socketId())->isInRoom(u"user:bob"_s));
+    QVERIFY(bob->join(u"user:bob"_s).value("ok"_L1).toBool());
+
+    // Emit to each scope.
+    QCOMPARE(ops->request(u"admin:emit"_s, QJsonObject{{u"scope"_s, u"room"_s}, {u"route"_s, u"/chat"_s}, {u"room"_s, u"user:bob"_s},
+                                                      {u"event"_s, u"ops:notice"_s}, {u"payload"_s, 1}})
+                     .value("payload"_L1).toObject().value("delivered"_L1).toInt(), 2);
+    QCOMPARE(ops->request(u"admin:emit"_s, QJsonObject{{u"scope"_s, u"socket"_s}, {u"socket"_s, bob->socketId()}, {u"event"_s, u"ops:notice"_s}})
+                     .value("payload"_L1).toObject().value("delivered"_L1).toInt(), 1);
+    QCOMPARE(ops->request(u"admin:emit"_s, QJsonObject{{u"scope"_s, u"route"_s}, {u"route"_s, u"/chat"_s}, {u"event"_s, u"ops:notice"_s}})
+                     .value("payload"_L1).toObject().value("delivered"_L1).toInt(), 2);
+    QCOMPARE(ops->request(u"admin:emit"_s, QJsonObject{{u"scope"_s, u"everyone"_s}, {u"event"_s, u"ops:notice"_s}})
+                     .value("payload"_L1).toObject().value("delivered"_L1).toInt(), 2); // consoles are not "everyone"
+    QVERIFY(bob->waitFor(u"ops:notice"_s, 4));
+    QCOMPARE(errorCode(ops->request(u"admin:emit"_s, QJsonObject{{u"scope"_s, u"planet"_s}, {u"event"_s, u"a:b"_s}})), u"bad_payload"_s);
+
+    // Leave, then disconnect with a reason.
+    QVERIFY(ops->request(u"admin:leave"_s, QJsonObject{{u"socket"_s, alice->socketId()}, {u"room"_s, u"user:bob"_s}}).value("ok"_L1).toBool());
+    QVERIFY(!server.hub().session(alice->socketId())->isInRoom(u"user:bob"_s));
+    QVERIFY(ops->request(u"admin:disconnect"_s, QJsonObject{{u"socket"_s, alice->socketId()}, {u"reason"_s, u"spamming"_s}}).value("ok"_L1).toBool());
+    QVERIFY(alice->waitForDisconnected());
+    QCOMPARE(alice->closeCode(), 4009);
+    QCOMPARE(alice->closeReason(), u"spamming"_s);
+    QCOMPARE(errorCode(ops->request(u"admin:disconnect"_s, QJsonObject{{u"socket"_s, u"nope"_s}})), u"not_found"_s);
+}
+
+void tst_Admin::observerMayNotAct()
+{
+    TestServer server;
+    auto watcher = console(server, u"observer"_s);
+    auto alice = server.client(u"/chat"_s);
+    QVERIFY(watcher && alice);
+    QCOMPARE(lastPayload(*watcher, u"admin:snapshot"_s).value("you"_L1).toObject().value("role"_L1).toString(), u"observer"_s);
+    for (const QString &action : {u"admin:disconnect"_s, u"admin:join"_s, u"admin:leave"_s, u"admin:emit"_s})
+        QCOMPARE(errorCode(watcher->request(action, QJsonObject{{u"socket"_s, alice->socketId()}, {u"room"_s, u"x"_s},
+                                                                {u"scope"_s, u"everyone"_s}, {u"event"_s, u"a:b"_s}})),
+                 u"forbidden"_s);
+    QVERIFY(alice->isConnected());
+    QVERIFY(alice->received(u"a:b"_s).isEmpty());
+    QVERIFY(watcher->request(u"admin:tap"_s, QJsonObject{}).value("ok"_L1).toBool()); // watching is fine
+}
+
+void tst_Admin::stalledConsoleIsDroppedNotWaitedFor()
+{
+    TestServer server;
+    // A console that completes the handshake, asks for the tap with payloads, and never reads again.
+    QTcpSocket stalled;
+    stalled.setReadBufferSize(1);
+    stalled.connectToHost(QHostAddress::LocalHost, server.port());
+    QVERIFY(stalled.waitForConnected(5000));
+    const QByteArray token = TestServer::token(u"ops"_s, {u"admin"_s});
+    stalled.write("GET /_admin?token=" + token + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    QTRY_COMPARE(server.hub().sessionCount(), 1);
+    const QByteArray tap = R"({"event":"admin:tap","payload":{"payloads":true}})";
+    QByteArray frame;
+    frame.append(char(0x81)).append(char(0x80 | tap.size())).append(4, '\0').append(tap); // masked with a zero key
+    stalled.write(frame);
+
+    auto alice = server.client(u"/chat"_s), bob = server.client(u"/chat"_s);
+    QVERIFY(alice && bob && alice->join(u"r"_s).value("ok"_L1).toBool() && bob->join(u"r"_s).value("ok"_L1).toBool());
+    const QString big(8000, u'x');
+    QElapsedTimer timer;
+    timer.start();
+    for (int i = 0; i < 600; ++i)
+        alice->send(u"chat:send"_s, big, u"r"_s);
+    QVERIFY(bob->waitFor(u"chat:message"_s, 600, 20000)); // the clients were never held up
+    qInfo("600 x 8 KB delivered in %lld ms with a stalled console attached", timer.elapsed());
+    QTRY_COMPARE(server.hub().sessionCount(), 2); // the console was dropped
+    QVERIFY(!server.hub().sessions().contains(nullptr));
+}
+
+QTEST_GUILESS_MAIN(tst_Admin)
+#include "tst_admin.moc"
