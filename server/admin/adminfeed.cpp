@@ -363,6 +363,14 @@ void AdminFeed::tick()
                          {u"outPerSecond"_s, m_messagesOut - m_lastOut}};
     if (Storage *storage = m_server.storage())
         counters.insert(u"storage"_s, storage->status().toJson());
+    if (rooms <= 1000) { // small servers get live room figures every second; large ones use deltas only
+        QJsonArray summaries;
+        for (const RoomInfo &room : m_hub.rooms()) {
+            if (!Hub::isInternalRoute(room.route))
+                summaries.append(roomJson(room));
+        }
+        counters.insert(u"roomSummaries"_s, summaries);
+    }
     m_lastIn = m_messagesIn;
     m_lastOut = m_messagesOut;
     for (auto it = m_consoles.begin(); it != m_consoles.end(); ++it) {

@@ -1,0 +1,99 @@
+#pragma once
+
+#include "roomsmodel.h"
+#include "socketsmodel.h"
+#include "trafficmodel.h"
+
+#include <QJsonObject>
+#include <QObject>
+#include <QTimer>
+#include <QUrl>
+#include <QVariantList>
+#include <QWebSocket>
+
+// The console's only network owner for the admin channel: connects to /_admin with a token,
+// reconnects with backoff, turns admin messages into model deltas, and sends actions.
+class AdminClient : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(State state READ state NOTIFY stateChanged)
+    Q_PROPERTY(QString stateText READ stateText NOTIFY stateChanged)
+    Q_PROPERTY(QString error READ error NOTIFY stateChanged)
+    Q_PROPERTY(QString url READ url NOTIFY stateChanged)
+    Q_PROPERTY(QString role READ role NOTIFY serverChanged)
+    Q_PROPERTY(QVariantMap server READ server NOTIFY serverChanged)
+    Q_PROPERTY(QVariantMap counters READ counters NOTIFY countersChanged)
+    Q_PROPERTY(QVariantList inSeries READ inSeries NOTIFY countersChanged)
+    Q_PROPERTY(QVariantList outSeries READ outSeries NOTIFY countersChanged)
+    Q_PROPERTY(SocketsModel *sockets READ sockets CONSTANT)
+    Q_PROPERTY(RoomsModel *rooms READ rooms CONSTANT)
+    Q_PROPERTY(TrafficModel *traffic READ traffic CONSTANT)
+
+public:
+    enum State { Disconnected, Connecting, Connected, Reconnecting };
+    Q_ENUM(State)
+
+    explicit AdminClient(QObject *parent = nullptr);
+    ~AdminClient() override;
+
+    State state() const { return m_state; }
+    QString stateText() const;
+    QString error() const { return m_error; }
+    QString url() const { return m_url.toString(); }
+    QString role() const { return m_role; }
+    QVariantMap server() const { return m_server; }
+    QVariantMap counters() const { return m_counters; }
+    QVariantList inSeries() const { return m_inSeries; }
+    QVariantList outSeries() const { return m_outSeries; }
+    SocketsModel *sockets() { return &m_sockets; }
+    RoomsModel *rooms() { return &m_rooms; }
+    TrafficModel *traffic() { return &m_traffic; }
+
+    // `serverUrl` is ws://HOST:PORT (the /_admin path is added when missing).
+    Q_INVOKABLE void connectTo(const QString &serverUrl, const QString &token);
+    Q_INVOKABLE void disconnectFrom();
+
+    // Actions; each answer arrives as actionDone(action, ok, message).
+    Q_INVOKABLE void setTap(const QVariantMap &filter);
+    Q_INVOKABLE void kick(const QString &socket, const QString &reason);
+    Q_INVOKABLE void joinRoom(const QString &socket, const QString &room);
+    Q_INVOKABLE void leaveRoom(const QString &socket, const QString &room);
+    // scope: socket | room | route | everyone; `payloadJson` must be valid JSON (or empty).
+    Q_INVOKABLE bool emitEvent(const QString &scope, const QString &route, const QString &room,
+                               const QString &socket, const QString &event, const QString &payloadJson);
+
+    // Applies one admin message as if it came from the server (the tests feed canned messages).
+    Q_INVOKABLE void handleMessage(const QString &text) { onMessage(text); }
+
+    static constexpr int SeriesLength = 300; // five minutes of one-second counters
+
+Q_SIGNALS:
+    void stateChanged();
+    void serverChanged();
+    void countersChanged();
+    void actionDone(const QString &action, bool ok, const QString &message);
+    void snapshotApplied();
+
+private:
+    void setState(State state, const QString &error = {});
+    void open();
+    void onMessage(const QString &text);
+    void request(const QString &action, const QJsonObject &payload);
+
+    QWebSocket m_socket;
+    QTimer m_retry;
+    int m_backoffMs = 1000;
+    bool m_wanted = false;
+    QUrl m_url;
+    QString m_token;
+    State m_state = Disconnected;
+    QString m_error, m_role;
+    QVariantMap m_server, m_counters;
+    QVariantList m_inSeries, m_outSeries;
+    SocketsModel m_sockets;
+    RoomsModel m_rooms;
+    TrafficModel m_traffic;
+    qint64 m_nextId = 1;
+    QHash<qint64, QString> m_pending; // request id → action
+    QJsonObject m_tap;
+};

@@ -1,0 +1,96 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Cortado.Console
+
+RowLayout {
+    id: page
+    required property var admin
+    property string selected: ""
+    property var detail: selected ? (sockets.count, admin.sockets.socket(selected)) : ({})
+    property alias filterText: filter.text
+    readonly property int shown: list.count
+    spacing: 12
+
+    function selectFirst() { if (list.count > 0) selected = sockets.socketIdAt(0) }
+
+    SocketsFilter { id: sockets; sourceModel: page.admin.sockets; filter: filter.text }
+
+    ColumnLayout {
+        Layout.fillWidth: true
+        Layout.fillHeight: true
+        RowLayout {
+            TextField { id: filter; placeholderText: "Filter: id, user, route, address, room"; Layout.preferredWidth: 320 }
+            Label { text: "Sort by" }
+            ComboBox {
+                id: sortKey
+                model: ["connectedAt", "socketId", "user", "route", "address", "messagesIn", "messagesOut"]
+                onCurrentTextChanged: sockets.sortKey = currentText
+            }
+            CheckBox { text: "descending"; onCheckedChanged: sockets.descending = checked }
+            Label { text: list.count + " of " + page.admin.sockets.count + " sockets"; opacity: 0.7 }
+        }
+        Row {
+            spacing: 0
+            Repeater {
+                model: [["Socket", 150], ["User", 90], ["Roles", 120], ["Address", 100], ["Route", 70], ["Connected", 80], ["Rooms", 150], ["In", 50], ["Out", 50]]
+                Label { text: modelData[0]; width: modelData[1]; font.bold: true }
+            }
+        }
+        ListView {
+            id: list
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            clip: true
+            model: sockets
+            delegate: ItemDelegate {
+                width: list.width
+                height: 28
+                highlighted: model.socketId === page.selected
+                onClicked: page.selected = model.socketId
+                contentItem: Row {
+                    Label { text: model.socketId; width: 150; elide: Text.ElideRight }
+                    Label { text: model.user; width: 90; elide: Text.ElideRight }
+                    Label { text: model.roles; width: 120; elide: Text.ElideRight }
+                    Label { text: model.address; width: 100; elide: Text.ElideRight }
+                    Label { text: model.route; width: 70 }
+                    Label { text: Qt.formatTime(model.connectedAt, "HH:mm:ss"); width: 80 }
+                    Label { text: model.rooms; width: 150; elide: Text.ElideRight }
+                    Label { text: model.messagesIn; width: 50 }
+                    Label { text: model.messagesOut; width: 50 }
+                }
+            }
+        }
+    }
+
+    Frame {
+        Layout.preferredWidth: 380
+        Layout.fillHeight: true
+        visible: page.selected !== ""
+        ColumnLayout {
+            anchors.fill: parent
+            Label { text: "Socket " + page.selected; font.bold: true }
+            ScrollView {
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                TextArea { readOnly: true; font.family: "monospace"; text: JSON.stringify(page.detail, null, 2) }
+            }
+            enabled: page.admin.role === "admin"
+            RowLayout {
+                TextField { id: reason; placeholderText: "reason"; text: "disconnected by an operator"; Layout.fillWidth: true }
+                Button { text: "Disconnect"; onClicked: page.admin.kick(page.selected, reason.text) }
+            }
+            RowLayout {
+                TextField { id: room; placeholderText: "room"; Layout.fillWidth: true }
+                Button { text: "Join"; onClicked: page.admin.joinRoom(page.selected, room.text) }
+                Button { text: "Leave"; onClicked: page.admin.leaveRoom(page.selected, room.text) }
+            }
+            RowLayout {
+                TextField { id: event; placeholderText: "event"; text: "ops:notice"; Layout.preferredWidth: 110 }
+                TextField { id: payload; placeholderText: "payload JSON"; text: "{\"text\": \"hello\"}"; Layout.fillWidth: true }
+                Button { text: "Emit"; onClicked: page.admin.emitEvent("socket", "", "", page.selected, event.text, payload.text) }
+            }
+            Label { text: page.admin.role === "admin" ? "" : "Observers may watch but not act."; opacity: 0.7 }
+        }
+    }
+}

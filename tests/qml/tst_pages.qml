@@ -1,0 +1,64 @@
+import QtQuick
+import QtQuick.Controls
+import QtTest
+import "../../qml/pages"
+
+Item {
+    id: root
+    width: 1200
+    height: 700
+
+    function feed(event, payload) {
+        adminClient.handleMessage(JSON.stringify({ event: event, payload: payload }))
+    }
+    function socket(id, user, rooms) {
+        return { id: id, route: "/chat", address: "127.0.0.1", connectedAt: Date.now(), rooms: rooms,
+                 user: { id: user, name: user, roles: ["editor"] }, messagesIn: 3, messagesOut: 4 }
+    }
+
+    SocketsPage { id: sockets; admin: adminClient; anchors.fill: parent; visible: false }
+    TrafficPage { id: traffic; admin: adminClient; anchors.fill: parent; visible: false }
+
+    TestCase {
+        name: "Pages"
+        when: windowShown
+        visible: true
+
+        function initTestCase() {
+            root.feed("admin:snapshot", { server: {}, you: { role: "admin" },
+                                          sockets: [root.socket("s1", "alice", ["lobby"]), root.socket("s2", "bob", [])],
+                                          rooms: [], presence: [], counters: {} })
+        }
+
+        function test_socketsTableFiltersAsYouType() {
+            sockets.visible = true
+            tryCompare(sockets, "shown", 2)
+            sockets.filterText = "bob"
+            tryCompare(sockets, "shown", 1)
+            sockets.filterText = ""
+            tryCompare(sockets, "shown", 2)
+            root.feed("admin:socket", root.socket("s3", "carol", []))
+            tryCompare(sockets, "shown", 3)
+            sockets.selectFirst()
+            compare(sockets.selected.length > 0, true)
+            sockets.visible = false
+        }
+
+        function test_trafficShowsFiltersAndPauses() {
+            traffic.visible = true
+            for (let i = 0; i < 5; ++i)
+                root.feed("admin:traffic", { t: Date.now(), dir: i % 2 ? "out" : "in", route: "/chat", event: "chat:send", size: 10, payload: { n: i } })
+            tryCompare(traffic, "shown", 5)
+            traffic.filter.direction = "in"
+            tryCompare(traffic, "shown", 3)
+            traffic.filter.direction = ""
+            adminClient.traffic.paused = true
+            root.feed("admin:traffic", { t: Date.now(), dir: "in", route: "/chat", event: "x:y", size: 1 })
+            wait(50)
+            compare(traffic.shown, 5)
+            compare(adminClient.traffic.missed, 1)
+            adminClient.traffic.paused = false
+            traffic.visible = false
+        }
+    }
+}

@@ -1,0 +1,82 @@
+// The console's AdminClient end to end against a real server.
+#include "adminclient.h"
+#include "testserver.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+
+class tst_AdminClient : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void snapshotDeltasAndActions();
+    void observerIsRefused();
+};
+
+void tst_AdminClient::snapshotDeltasAndActions()
+{
+    TestServer server;
+    auto alice = server.client(u"/chat"_s, u"alice"_s);
+    QVERIFY(alice && alice->join(u"lobby"_s).value("ok"_L1).toBool());
+
+    AdminClient admin;
+    QSignalSpy snapshot(&admin, &AdminClient::snapshotApplied);
+    QUrl url = server.wsUrl(u"/"_s);
+    admin.connectTo(url.toString(), QString::fromLatin1(TestServer::token(u"ops"_s, {u"admin"_s})));
+    QVERIFY(snapshot.wait(5000));
+    QCOMPARE(admin.state(), AdminClient::Connected);
+    QCOMPARE(admin.sockets()->rowCount(), 1);
+    QCOMPARE(admin.rooms()->rowCount(), 1);
+
+    auto bob = server.client(u"/chat"_s, u"bob"_s);
+    QVERIFY(bob);
+    QTRY_COMPARE(admin.sockets()->rowCount(), 2);
+
+    // Traffic through the tap, into the traffic model.
+    admin.setTap({{u"payloads"_s, true}});
+    QTest::qWait(100);
+    QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"seen by the console"_s}}, u"lobby"_s).value("ok"_L1).toBool());
+    QTRY_VERIFY(admin.traffic()->rowCount() >= 2);
+
+    // Actions.
+    QSignalSpy done(&admin, &AdminClient::actionDone);
+    admin.joinRoom(bob->socketId(), u"lobby"_s);
+    QVERIFY(done.wait(5000));
+    QCOMPARE(done.last().at(1).toBool(), true);
+    QTRY_COMPARE(admin.rooms()->index(0).data(RoomsModel::MembersRole).toInt(), 2);
+    QVERIFY(admin.emitEvent(u"room"_s, u"/chat"_s, u"lobby"_s, {}, u"ops:notice"_s, uR"({"text": "hi"})"_s));
+    QVERIFY(bob->waitFor(u"ops:notice"_s));
+    QVERIFY(!admin.emitEvent(u"room"_s, u"/chat"_s, u"lobby"_s, {}, u"ops:notice"_s, u"{not json"_s));
+    admin.kick(bob->socketId(), u"bye"_s);
+    QVERIFY(bob->waitForDisconnected());
+    QCOMPARE(bob->closeCode(), 4009);
+    QTRY_COMPARE(admin.sockets()->rowCount(), 1);
+
+    admin.disconnectFrom();
+    QCOMPARE(admin.state(), AdminClient::Disconnected);
+}
+
+void tst_AdminClient::observerIsRefused()
+{
+    TestServer server;
+    auto alice = server.client(u"/chat"_s);
+    QVERIFY(alice);
+    AdminClient admin;
+    QSignalSpy snapshot(&admin, &AdminClient::snapshotApplied);
+    admin.connectTo(server.wsUrl(u"/"_s).toString(), QString::fromLatin1(TestServer::token(u"eve"_s, {u"observer"_s})));
+    QVERIFY(snapshot.wait(5000));
+    QCOMPARE(admin.role(), u"observer"_s);
+    QSignalSpy done(&admin, &AdminClient::actionDone);
+    admin.kick(alice->socketId(), u"no"_s);
+    QVERIFY(done.wait(5000));
+    QCOMPARE(done.last().at(1).toBool(), false);
+    QVERIFY(done.last().at(2).toString().contains(u"observers"_s));
+    QTest::qWait(50);
+    QVERIFY(alice->isConnected());
+}
+
+QTEST_GUILESS_MAIN(tst_AdminClient)
+#include "tst_adminclient.moc"

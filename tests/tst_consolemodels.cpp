@@ -1,0 +1,200 @@
+// The console's models, fed canned admin messages, checked by QAbstractItemModelTester.
+#include "adminclient.h"
+#include "tokenstore.h"
+
+#include <QAbstractItemModelTester>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+
+static QString frame(const QString &event, const QJsonObject &payload)
+{
+    return QString::fromUtf8(QJsonDocument(QJsonObject{{u"event"_s, event}, {u"payload"_s, payload}}).toJson());
+}
+
+static QJsonObject socket(const QString &id, const QString &user, const QJsonArray &rooms = {})
+{
+    return {{u"id"_s, id}, {u"route"_s, u"/chat"_s}, {u"address"_s, u"127.0.0.1"_s}, {u"connectedAt"_s, 1000},
+            {u"user"_s, QJsonObject{{u"id"_s, user}, {u"name"_s, user}, {u"roles"_s, QJsonArray{u"editor"_s}}}},
+            {u"rooms"_s, rooms}, {u"messagesIn"_s, 1}, {u"messagesOut"_s, 2}};
+}
+
+static QJsonObject snapshot()
+{
+    return {{u"server"_s, QJsonObject{{u"version"_s, u"0.1.0"_s}}},
+            {u"you"_s, QJsonObject{{u"role"_s, u"observer"_s}}},
+            {u"sockets"_s, QJsonArray{socket(u"s1"_s, u"alice"_s, {u"lobby"_s}), socket(u"s2"_s, u"bob"_s)}},
+            {u"rooms"_s, QJsonArray{QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"lobby"_s}, {u"members"_s, 1}, {u"historyLength"_s, 3}}}},
+            {u"presence"_s, QJsonArray{QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"lobby"_s},
+                                                   {u"users"_s, QJsonArray{QJsonObject{{u"id"_s, u"alice"_s}, {u"name"_s, u"Alice"_s}, {u"status"_s, u"away"_s}, {u"connections"_s, 2}}}}}}},
+            {u"counters"_s, QJsonObject{{u"messagesIn"_s, 5}}}};
+}
+
+class tst_ConsoleModels : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void snapshotThenSocketDeltas();
+    void roomsFollowJoinsLeavesAndPresence();
+    void filterAndSort();
+    void trafficIsABoundedBatchedRing();
+    void trafficPauseFilterExport();
+    void countersKeepFiveMinutes();
+    void tokenIsNotStoredInPlainText();
+};
+
+void tst_ConsoleModels::snapshotThenSocketDeltas()
+{
+    AdminClient admin;
+    QAbstractItemModelTester tester(admin.sockets(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    admin.handleMessage(frame(u"admin:snapshot"_s, snapshot()));
+    QCOMPARE(admin.sockets()->rowCount(), 2);
+    QCOMPARE(admin.role(), u"observer"_s);
+
+    QSignalSpy inserted(admin.sockets(), &QAbstractItemModel::rowsInserted);
+    QSignalSpy reset(admin.sockets(), &QAbstractItemModel::modelReset);
+    admin.handleMessage(frame(u"admin:socket"_s, socket(u"s3"_s, u"carol"_s)));
+    QCOMPARE(inserted.size(), 1); // a delta, not a reset
+    QCOMPARE(reset.size(), 0);
+    admin.handleMessage(frame(u"admin:joined"_s, {{u"socket"_s, u"s3"_s}, {u"route"_s, u"/chat"_s}, {u"room"_s, u"b"_s}, {u"members"_s, 1}}));
+    QCOMPARE(admin.sockets()->index(2).data(SocketsModel::RoomsRole).toString(), u"b"_s);
+    admin.handleMessage(frame(u"admin:socket_closed"_s, {{u"id"_s, u"s1"_s}, {u"code"_s, 1000}}));
+    QCOMPARE(admin.sockets()->rowCount(), 2);
+    QCOMPARE(admin.sockets()->index(0).data(SocketsModel::IdRole).toString(), u"s2"_s);
+    QCOMPARE(admin.sockets()->socket(u"s3"_s).value("user"_L1).toObject().value("id"_L1).toString(), u"carol"_s);
+    QCOMPARE(reset.size(), 0);
+}
+
+void tst_ConsoleModels::roomsFollowJoinsLeavesAndPresence()
+{
+    AdminClient admin;
+    QAbstractItemModelTester tester(admin.rooms(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    admin.handleMessage(frame(u"admin:snapshot"_s, snapshot()));
+    RoomsModel &rooms = *admin.rooms();
+    QCOMPARE(rooms.rowCount(), 1);
+    QCOMPARE(rooms.index(0).data(RoomsModel::PresenceTextRole).toString(), u"Alice (away, 2 tabs)"_s);
+    QCOMPARE(rooms.index(0).data(RoomsModel::HistoryLengthRole).toInt(), 3);
+
+    admin.handleMessage(frame(u"admin:joined"_s, {{u"socket"_s, u"s2"_s}, {u"route"_s, u"/board"_s}, {u"room"_s, u"plan"_s}, {u"members"_s, 1}}));
+    QCOMPARE(rooms.rowCount(), 2);
+    admin.handleMessage(frame(u"admin:presence"_s, {{u"route"_s, u"/board"_s}, {u"room"_s, u"plan"_s},
+                                                   {u"users"_s, QJsonArray{QJsonObject{{u"name"_s, u"Bob"_s}, {u"status"_s, u"online"_s}, {u"connections"_s, 1}}}}}));
+    QCOMPARE(rooms.index(1).data(RoomsModel::PresenceTextRole).toString(), u"Bob (online)"_s);
+    admin.handleMessage(frame(u"admin:left"_s, {{u"socket"_s, u"s2"_s}, {u"route"_s, u"/board"_s}, {u"room"_s, u"plan"_s}, {u"members"_s, 0}}));
+    QCOMPARE(rooms.rowCount(), 1); // empty rooms disappear here too
+
+    // The counters tick refreshes history figures in place.
+    QSignalSpy changed(&rooms, &QAbstractItemModel::dataChanged);
+    admin.handleMessage(frame(u"admin:counters"_s, {{u"roomSummaries"_s, QJsonArray{QJsonObject{
+            {u"route"_s, u"/chat"_s}, {u"room"_s, u"lobby"_s}, {u"members"_s, 1}, {u"historyLength"_s, 9}, {u"offset"_s, 9}}}}}));
+    QCOMPARE(rooms.index(0).data(RoomsModel::HistoryLengthRole).toInt(), 9);
+    QCOMPARE(changed.size(), 1);
+}
+
+void tst_ConsoleModels::filterAndSort()
+{
+    AdminClient admin;
+    admin.handleMessage(frame(u"admin:snapshot"_s, snapshot()));
+    SocketsFilter filter;
+    filter.setSourceModel(admin.sockets());
+    QAbstractItemModelTester tester(&filter, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    filter.setFilter(u"bob"_s);
+    QCOMPARE(filter.rowCount(), 1);
+    filter.setFilter(u"lobby"_s); // rooms count too
+    QCOMPARE(filter.socketIdAt(0), u"s1"_s);
+    filter.setFilter({});
+    filter.setSortKey(u"user"_s);
+    filter.setDescending(true);
+    QCOMPARE(filter.socketIdAt(0), u"s2"_s); // bob before alice
+}
+
+void tst_ConsoleModels::trafficIsABoundedBatchedRing()
+{
+    TrafficModel traffic(100);
+    QAbstractItemModelTester tester(&traffic, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy inserted(&traffic, &QAbstractItemModel::rowsInserted);
+    for (int i = 0; i < 250; ++i)
+        traffic.append({{u"t"_s, 1000 + i}, {u"dir"_s, u"in"_s}, {u"event"_s, u"chat:send"_s}, {u"payload"_s, i}});
+    QCOMPARE(traffic.rowCount(), 0); // nothing until the next frame
+    QTRY_COMPARE(traffic.rowCount(), 100);
+    QCOMPARE(inserted.size(), 1); // one model update for the whole burst
+    QCOMPARE(traffic.index(0).data(TrafficModel::PayloadRole).toString(), u"150"_s); // the newest 100 kept
+    for (int i = 0; i < 30; ++i)
+        traffic.append({{u"t"_s, 2000 + i}, {u"dir"_s, u"out"_s}, {u"event"_s, u"chat:message"_s}, {u"payload"_s, 1000 + i}});
+    traffic.flush();
+    QCOMPARE(traffic.rowCount(), 100);
+    QCOMPARE(traffic.index(99).data(TrafficModel::PayloadRole).toString(), u"1029"_s);
+    QCOMPARE(traffic.index(0).data(TrafficModel::PayloadRole).toString(), u"180"_s);
+}
+
+void tst_ConsoleModels::trafficPauseFilterExport()
+{
+    TrafficModel traffic;
+    traffic.append({{u"t"_s, 1}, {u"dir"_s, u"in"_s}, {u"route"_s, u"/chat"_s}, {u"event"_s, u"chat:send"_s}, {u"room"_s, u"a"_s}, {u"payload"_s, QJsonObject{{u"k"_s, 1}}}});
+    traffic.append({{u"t"_s, 2}, {u"dir"_s, u"out"_s}, {u"route"_s, u"/board"_s}, {u"event"_s, u"board:updated"_s}, {u"room"_s, u"b"_s}});
+    traffic.flush();
+    traffic.setPaused(true);
+    traffic.append({{u"t"_s, 3}, {u"dir"_s, u"in"_s}, {u"event"_s, u"x:y"_s}});
+    traffic.flush();
+    QCOMPARE(traffic.rowCount(), 2);
+    QCOMPARE(traffic.missed(), 1);
+    traffic.setPaused(false);
+
+    TrafficFilter filter;
+    filter.setSourceModel(&traffic);
+    QAbstractItemModelTester tester(&filter, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    filter.setDirection(u"in"_s);
+    QCOMPARE(filter.rowCount(), 1);
+    QVERIFY(filter.prettyPayload(0).contains(u"\"k\": 1"_s));
+    filter.setDirection({});
+    filter.setRoute(u"/board"_s);
+    QCOMPARE(filter.rowCount(), 1);
+
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"traffic.jsonl"_s);
+    QCOMPARE(filter.exportJsonLines(path), 1);
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 1);
+    QCOMPARE(QJsonDocument::fromJson(lines.first()).object().value("event"_L1).toString(), u"board:updated"_s);
+}
+
+void tst_ConsoleModels::countersKeepFiveMinutes()
+{
+    AdminClient admin;
+    for (int i = 0; i < AdminClient::SeriesLength + 20; ++i)
+        admin.handleMessage(frame(u"admin:counters"_s, {{u"inPerSecond"_s, i}, {u"outPerSecond"_s, 2 * i}, {u"connections"_s, 7}}));
+    QCOMPARE(admin.inSeries().size(), AdminClient::SeriesLength);
+    QCOMPARE(admin.inSeries().last().toInt(), AdminClient::SeriesLength + 19);
+    QCOMPARE(admin.counters().value(u"connections"_s).toInt(), 7);
+}
+
+void tst_ConsoleModels::tokenIsNotStoredInPlainText()
+{
+    QTemporaryDir dir;
+    const QString token = u"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvcHMifQ.c2lnbmF0dXJl"_s;
+    TokenStore(dir.path()).save(u"ws://127.0.0.1:8080"_s, token);
+    TokenStore store(dir.path());
+    QCOMPARE(store.token(), token);
+    QCOMPARE(store.url(), u"ws://127.0.0.1:8080"_s);
+    for (const QString &name : QDir(dir.path()).entryList(QDir::Files)) {
+        QFile file(dir.filePath(name));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY2(!file.readAll().contains(token.toUtf8()), qPrintable(name));
+    }
+    QFile key(dir.filePath(u"console.key"_s));
+    QCOMPARE(key.permissions() & (QFile::ReadGroup | QFile::ReadOther), QFileDevice::Permissions());
+    key.remove(); // without the key, nothing can be read back
+    QVERIFY(TokenStore(dir.path()).token().isEmpty());
+}
+
+QTEST_MAIN(tst_ConsoleModels)
+#include "tst_consolemodels.moc"
