@@ -74,6 +74,9 @@ void tst_Admin::snapshotDescribesTheServer()
     QCOMPARE(socket.value("user"_L1).toObject().value("id"_L1).toString(), u"alice"_s);
     QCOMPARE(socket.value("rooms"_L1).toArray(), QJsonArray{u"lobby"_s});
     QCOMPARE(socket.value("messagesIn"_L1).toInt(), 2);
+    const QJsonObject handshake = socket.value("handshake"_L1).toObject();
+    QCOMPARE(handshake.value("path"_L1).toString(), u"/chat"_s);
+    QVERIFY(!handshake.value("query"_L1).toString().contains(u"token"_s)); // never the token
 
     const QJsonObject room = snapshot.value("rooms"_L1).toArray().first().toObject();
     QCOMPARE(room.value("room"_L1).toString(), u"lobby"_s);

@@ -75,6 +75,16 @@ RowLayout {
                 Layout.fillHeight: true
                 TextArea { readOnly: true; font.family: "monospace"; text: JSON.stringify(page.detail, null, 2) }
             }
+            Label { text: "Recent traffic (" + recent.count + ")"; font.bold: true }
+            TrafficFilter { id: recentTraffic; sourceModel: page.admin.traffic; socket: page.selected || "-" }
+            ListView {
+                id: recent
+                Layout.fillWidth: true
+                Layout.preferredHeight: 120
+                clip: true
+                model: recentTraffic
+                delegate: Label { width: recent.width; elide: Text.ElideRight; text: model.time + " " + model.direction + " " + model.event + " " + model.payload }
+            }
             enabled: page.admin.role === "admin"
             RowLayout {
                 TextField { id: reason; placeholderText: "reason"; text: "disconnected by an operator"; Layout.fillWidth: true }

@@ -222,6 +222,7 @@ QJsonObject AdminFeed::socketJson(const Session &session) const
                                 {u"id"_s, user.value(u"id"_s).toString()},
                                 {u"name"_s, user.value(u"name"_s).toString()},
                                 {u"roles"_s, QJsonArray::fromStringList(user.value(u"roles"_s).toStringList())}})},
+                       {u"handshake"_s, QJsonObject::fromVariantMap(session.data.value(u"handshake"_s).toMap())},
                        {u"rooms"_s, sorted(rooms)},
                        {u"messagesIn"_s, qint64(session.messagesIn())},
                        {u"messagesOut"_s, qint64(session.messagesOut())}};

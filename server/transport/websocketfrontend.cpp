@@ -118,6 +118,13 @@ void WebSocketFrontend::handleUpgrade(QTcpSocket *socket, const RequestHead &hea
         return;
     }
 
+    // What the handshake looked like, for operators (the admin console); never the token.
+    QUrlQuery query = context.request().query;
+    query.removeAllQueryItems(u"token"_s);
+    context.data.insert(u"handshake"_s, QVariantMap{{u"path"_s, context.request().path},
+                                                    {u"query"_s, query.toString()},
+                                                    {u"userAgent"_s, QString::fromUtf8(context.request().header("user-agent"))},
+                                                    {u"origin"_s, QString::fromUtf8(context.request().header("origin"))}});
     const QString key = peerKey(socket->peerAddress(), socket->peerPort());
     m_pending.insert(key, PendingHandshake{socket, match.entry, std::move(context.data)});
     // A handshake that fails (bad key, timeout) destroys the socket: forget it then.
