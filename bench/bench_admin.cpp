@@ -14,7 +14,10 @@
 #include <QTimer>
 #include <QWebSocket>
 
+#include <sys/prctl.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cstdio>
 #include <memory>
@@ -47,6 +50,7 @@ int main(int argc, char *argv[])
     QProcess server;
     server.setProcessEnvironment(environment);
     server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    server.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); }); // no orphan after a qFatal
     server.start(QStringLiteral(CORTADO_SERVER_BINARY), {u"--port"_s, u"0"_s});
     QByteArray banner;
     if (!QTest::qWaitFor([&] { banner += server.readAllStandardOutput(); return banner.contains('\n'); }, 10000))

@@ -19,7 +19,10 @@
 #include <QTest>
 #include <QWebSocket>
 
+#include <sys/prctl.h>
 #include <sys/resource.h>
+
+#include <csignal>
 #include <unistd.h>
 
 #include <cstdio>
@@ -74,6 +77,7 @@ int main(int argc, char *argv[])
 
     QProcess server;
     server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    server.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); }); // no orphan after a qFatal
     server.start(QStringLiteral(CORTADO_SERVER_BINARY), {u"--port"_s, u"0"_s});
     QByteArray banner;
     if (!QTest::qWaitFor([&] { banner += server.readAllStandardOutput(); return banner.contains('\n'); }, 10000))

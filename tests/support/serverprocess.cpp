@@ -3,6 +3,9 @@
 #include <QRegularExpression>
 #include <QTest>
 
+#include <csignal>
+#include <sys/prctl.h>
+
 using namespace Qt::StringLiterals;
 
 QString ServerProcess::binary()
@@ -14,6 +17,7 @@ bool ServerProcess::start(const QStringList &arguments, const QProcessEnvironmen
 {
     process.setProcessEnvironment(environment);
     process.setProcessChannelMode(QProcess::SeparateChannels);
+    process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); }); // dies with a crashed test
     process.start(binary(), arguments);
     if (!process.waitForStarted(5000))
         return false;
