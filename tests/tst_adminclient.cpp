@@ -47,6 +47,11 @@ void tst_AdminClient::snapshotDeltasAndActions()
     QVERIFY(done.wait(5000));
     QCOMPARE(done.last().at(1).toBool(), true);
     QTRY_COMPARE(admin.rooms()->index(0).data(RoomsModel::MembersRole).toInt(), 2);
+    admin.leaveRoom(alice->socketId(), u"lobby"_s);
+    QVERIFY(done.wait(5000));
+    QCOMPARE(done.last().at(1).toBool(), true);
+    QTRY_VERIFY(!server.hub().session(alice->socketId())->isInRoom(u"lobby"_s));
+    QTRY_COMPARE(admin.rooms()->index(0).data(RoomsModel::MembersRole).toInt(), 1);
     QVERIFY(admin.emitEvent(u"room"_s, u"/chat"_s, u"lobby"_s, {}, u"ops:notice"_s, uR"({"text": "hi"})"_s));
     QVERIFY(bob->waitFor(u"ops:notice"_s));
     QVERIFY(!admin.emitEvent(u"room"_s, u"/chat"_s, u"lobby"_s, {}, u"ops:notice"_s, u"{not json"_s));
