@@ -15,15 +15,16 @@ QVariant SocketsModel::data(const QModelIndex &index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const QJsonObject &socket = m_sockets.at(index.row());
-    const QJsonObject user = socket.value("user"_L1).toObject();
+    auto user = [&socket] { return socket.value("user"_L1).toObject(); };
     switch (role) {
     case Qt::DisplayRole:
     case IdRole: return socket.value("id"_L1).toString();
     case RouteRole: return socket.value("route"_L1).toString();
-    case UserRole: return user.isEmpty() ? u"guest"_s : user.value("id"_L1).toString();
-    case RolesRole: return user.value("roles"_L1).toVariant().toStringList().join(u", "_s);
+    case UserRole: return user().isEmpty() ? u"guest"_s : user().value("id"_L1).toString();
+    case RolesRole: return user().value("roles"_L1).toVariant().toStringList().join(u", "_s);
     case AddressRole: return socket.value("address"_L1).toString();
     case ConnectedAtRole: return QDateTime::fromMSecsSinceEpoch(socket.value("connectedAt"_L1).toInteger());
+    case ConnectedAtMsRole: return socket.value("connectedAt"_L1).toInteger();
     case RoomsRole: return socket.value("rooms"_L1).toVariant().toStringList().join(u", "_s);
     case MessagesInRole: return socket.value("messagesIn"_L1).toInteger();
     case MessagesOutRole: return socket.value("messagesOut"_L1).toInteger();
@@ -125,7 +126,7 @@ QJsonObject SocketsModel::socket(const QString &id) const
 SocketsFilter::SocketsFilter(QObject *parent) : QSortFilterProxyModel(parent)
 {
     setDynamicSortFilter(true);
-    setSortRole(SocketsModel::ConnectedAtRole);
+    setSortRole(SocketsModel::ConnectedAtMsRole);
     sort(0, Qt::AscendingOrder);
 }
 
@@ -143,7 +144,7 @@ void SocketsFilter::setSortKey(const QString &key)
     static const QHash<QString, int> roles{
             {u"socketId"_s, SocketsModel::IdRole}, {u"user"_s, SocketsModel::UserRole},
             {u"route"_s, SocketsModel::RouteRole}, {u"address"_s, SocketsModel::AddressRole},
-            {u"connectedAt"_s, SocketsModel::ConnectedAtRole}, {u"messagesIn"_s, SocketsModel::MessagesInRole},
+            {u"connectedAt"_s, SocketsModel::ConnectedAtMsRole}, {u"messagesIn"_s, SocketsModel::MessagesInRole},
             {u"messagesOut"_s, SocketsModel::MessagesOutRole}};
     if (!roles.contains(key) || key == m_sortKey)
         return;

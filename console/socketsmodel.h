@@ -13,7 +13,8 @@ class SocketsModel : public QAbstractListModel
 
 public:
     enum Role { IdRole = Qt::UserRole + 1, RouteRole, UserRole, RolesRole, AddressRole, ConnectedAtRole,
-                RoomsRole, MessagesInRole, MessagesOutRole, JsonRole };
+                RoomsRole, MessagesInRole, MessagesOutRole, JsonRole,
+                ConnectedAtMsRole }; // a plain number: sorting 10,000 rows by QDateTime took 0.8 s
     Q_ENUM(Role)
 
     using QAbstractListModel::QAbstractListModel;
