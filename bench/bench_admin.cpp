@@ -2,38 +2,26 @@
 // room; one of them sends 1,000 messages a second for 5 seconds (10,000 deliveries a second). Runs the
 // load twice — without a console, then with one tapping all traffic with payloads — and prints the
 // server's CPU time for each (from /proc/PID/stat).
+#include "procstat.h"
+#include "serverprocess.h"
+
 #include <QCoreApplication>
 #include <QElapsedTimer>
-#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
-#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 #include <QWebSocket>
 
-#include <sys/prctl.h>
 #include <unistd.h>
 
-#include <csignal>
 
 #include <cstdio>
 #include <memory>
 #include <vector>
 
 using namespace Qt::StringLiterals;
-
-static double cpuSeconds(qint64 pid)
-{
-    QFile stat(u"/proc/%1/stat"_s.arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return 0;
-    const QByteArray line = stat.readAll();
-    const QList<QByteArray> fields = line.sliced(line.lastIndexOf(')') + 2).split(' ');
-    return (fields.at(11).toDouble() + fields.at(12).toDouble()) / double(sysconf(_SC_CLK_TCK));
-}
 
 static QString frame(const QJsonObject &object)
 {
@@ -47,23 +35,13 @@ int main(int argc, char *argv[])
     QTemporaryDir data;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(u"CORTADO_DATA_DIR"_s, data.path());
-    QProcess server;
-    server.setProcessEnvironment(environment);
-    server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    server.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); }); // no orphan after a qFatal
-    server.start(QStringLiteral(CORTADO_SERVER_BINARY), {u"--port"_s, u"0"_s});
-    QByteArray banner;
-    if (!QTest::qWaitFor([&] { banner += server.readAllStandardOutput(); return banner.contains('\n'); }, 10000))
+    ServerProcess server;
+    if (!server.start({u"--port"_s, u"0"_s}, environment))
         qFatal("server did not start");
-    QUrl url(QRegularExpression(u"listening on (\\S+)"_s).match(QString::fromUtf8(banner)).captured(1));
-    url.setScheme(u"ws"_s);
-
-    QProcess tokenCommand;
-    tokenCommand.setProcessEnvironment(environment);
-    tokenCommand.start(QStringLiteral(CORTADO_SERVER_BINARY), {u"token"_s, u"--user"_s, u"bench"_s, u"--role"_s, u"admin"_s});
-    if (!tokenCommand.waitForFinished(10000))
+    const QUrl url = server.ws(u"/"_s);
+    const QByteArray token = ServerProcess::token(environment, u"bench"_s, {u"admin"_s});
+    if (token.isEmpty())
         qFatal("no token");
-    const QByteArray token = tokenCommand.readAllStandardOutput().trimmed().split('\n').last();
 
     qint64 delivered = 0;
     std::vector<std::unique_ptr<QWebSocket>> clients;
@@ -87,7 +65,7 @@ int main(int argc, char *argv[])
 
     auto run = [&](const char *name, qint64 *tapEvents) {
         delivered = 0;
-        const double before = cpuSeconds(server.processId());
+        const double before = processCpuSeconds(server.process.processId());
         QElapsedTimer clock;
         clock.start();
         int sent = 0;
@@ -98,7 +76,7 @@ int main(int argc, char *argv[])
         }
         if (!QTest::qWaitFor([&] { return delivered >= qint64(sent) * 10; }, 10000))
             std::printf("(not every delivery arrived) ");
-        const double wall = clock.nsecsElapsed() / 1e9, cpu = cpuSeconds(server.processId()) - before;
+        const double wall = clock.nsecsElapsed() / 1e9, cpu = processCpuSeconds(server.process.processId()) - before;
         std::printf("%-22s %8d msgs %9lld deliveries %7.2f s  server CPU %6.3f s (%5.1f%% of a core, %5.1f us/msg)",
                     name, sent, delivered, wall, cpu, cpu * 100 / wall, cpu * 1e6 / sent);
         if (tapEvents)
@@ -131,7 +109,7 @@ int main(int argc, char *argv[])
     QTest::qWait(1100);
     std::printf("%-22s tap capped at 500 events/s per console; %lld summarised as dropped\n", "", dropped);
 
-    server.terminate();
-    server.waitForFinished(10000);
+    server.process.terminate();
+    server.process.waitForFinished(10000);
     return 0;
 }

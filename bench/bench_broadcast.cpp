@@ -8,21 +8,20 @@
 //                (the latency-bound case: one trigger fans out to N sockets);
 //   burst      — the sender sends every message at once (back-to-back triggers batch writes).
 // Prints deliveries per second and the server's CPU time per delivery (from /proc/PID/stat).
+#include "procstat.h"
+#include "serverprocess.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
-#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
-#include <QRegularExpression>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QWebSocket>
 
-#include <sys/prctl.h>
 #include <sys/resource.h>
 
-#include <csignal>
 #include <unistd.h>
 
 #include <cstdio>
@@ -32,18 +31,6 @@
 using namespace Qt::StringLiterals;
 
 namespace {
-
-double processCpuSeconds(qint64 pid)
-{
-    QFile stat(u"/proc/%1/stat"_s.arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return 0;
-    const QByteArray line = stat.readAll();
-    // Fields after the ")" closing the command name; utime and stime are fields 14 and 15.
-    const QList<QByteArray> fields = line.sliced(line.lastIndexOf(')') + 2).split(' ');
-    const double ticks = fields.at(11).toDouble() + fields.at(12).toDouble();
-    return ticks / double(sysconf(_SC_CLK_TCK));
-}
 
 void raiseFileLimit()
 {
@@ -75,17 +62,13 @@ int main(int argc, char *argv[])
     const int clientCount = parser.value(clientsOption).toInt();
     const int messageCount = parser.value(messagesOption).toInt();
 
-    QProcess server;
-    server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    server.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); }); // no orphan after a qFatal
-    server.start(QStringLiteral(CORTADO_SERVER_BINARY), {u"--port"_s, u"0"_s});
-    QByteArray banner;
-    if (!QTest::qWaitFor([&] { banner += server.readAllStandardOutput(); return banner.contains('\n'); }, 10000))
+    QTemporaryDir data;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"CORTADO_DATA_DIR"_s, data.path());
+    ServerProcess server;
+    if (!server.start({u"--port"_s, u"0"_s}, environment))
         qFatal("server did not start");
-    const QUrl httpUrl(QRegularExpression(u"listening on (\\S+)"_s).match(QString::fromUtf8(banner)).captured(1));
-    QUrl url = httpUrl;
-    url.setScheme(u"ws"_s);
-    url.setPath(u"/chat"_s);
+    const QUrl url = server.ws(u"/chat"_s);
 
     qint64 received = 0;
     std::vector<std::unique_ptr<QWebSocket>> clients;
@@ -129,7 +112,7 @@ int main(int argc, char *argv[])
 
     auto run = [&](const char *name, bool sequential) {
         received = 0;
-        const double cpuBefore = processCpuSeconds(server.processId());
+        const double cpuBefore = processCpuSeconds(server.process.processId());
         QElapsedTimer timer;
         timer.start();
         const qint64 expected = qint64(messageCount) * clientCount;
@@ -141,7 +124,7 @@ int main(int argc, char *argv[])
         if (!QTest::qWaitFor([&] { return received >= expected; }, 120000))
             qFatal("deliveries stalled: %lld of %lld", received, expected);
         const double wall = timer.nsecsElapsed() / 1e9;
-        const double cpu = processCpuSeconds(server.processId()) - cpuBefore;
+        const double cpu = processCpuSeconds(server.process.processId()) - cpuBefore;
         std::printf("%-11s %12lld %10.3f %16.0f %14.3f %18.2f\n", name, expected, wall,
                     double(expected) / wall, cpu, cpu * 1e6 / double(expected));
         std::fflush(stdout);
@@ -150,7 +133,7 @@ int main(int argc, char *argv[])
     run("burst", false);
 
     clients.clear();
-    server.terminate();
-    server.waitForFinished(10000);
+    server.process.terminate();
+    server.process.waitForFinished(10000);
     return 0;
 }

@@ -24,17 +24,6 @@ QProcessEnvironment serverEnvironment()
     return environment;
 }
 
-// Runs `cortado-server token ...`; the token is the last line of its output.
-QByteArray devToken(const QStringList &arguments)
-{
-    QProcess process;
-    process.setProcessEnvironment(serverEnvironment());
-    process.start(ServerProcess::binary(), QStringList{u"token"_s} + arguments);
-    if (!process.waitForFinished(10000) || process.exitCode() != 0)
-        return {};
-    return process.readAllStandardOutput().trimmed().split('\n').last();
-}
-
 using RunningServer = ServerProcess;
 
 } // namespace
@@ -69,7 +58,7 @@ void tst_Shutdown::signalClosesClientsWithGoingAway()
     TestClient chat, board;
     QVERIFY(chat.open(server.ws(u"/chat"_s)));
     QUrl boardUrl = server.ws(u"/board"_s);
-    boardUrl.setQuery(u"token="_s + QString::fromLatin1(devToken({u"--user"_s, u"alice"_s})));
+    boardUrl.setQuery(u"token="_s + QString::fromLatin1(ServerProcess::token(serverEnvironment(), u"alice"_s)));
     QVERIFY(board.open(boardUrl));
     QVERIFY(chat.join(u"lobby"_s).value("ok"_L1).toBool());
 
@@ -111,7 +100,7 @@ void tst_Shutdown::tokenCommandSignsTokensTheServerAccepts()
 {
     RunningServer server;
     QVERIFY(server.start({u"--port"_s, u"0"_s}, serverEnvironment()));
-    const QByteArray token = devToken({u"--user"_s, u"alice"_s, u"--role"_s, u"moderator"_s});
+    const QByteArray token = ServerProcess::token(serverEnvironment(), u"alice"_s, {u"moderator"_s});
     QCOMPARE(token.count('.'), 2);
 
     QUrl url = server.ws(u"/board"_s);

@@ -42,6 +42,20 @@ QUrl ServerProcess::ws(const QString &path) const
     return result;
 }
 
+QByteArray ServerProcess::token(const QProcessEnvironment &environment, const QString &user,
+                                 const QStringList &roles)
+{
+    QStringList arguments{u"token"_s, u"--user"_s, user};
+    for (const QString &role : roles)
+        arguments << u"--role"_s << role;
+    QProcess process;
+    process.setProcessEnvironment(environment);
+    process.start(binary(), arguments);
+    if (!process.waitForFinished(10000) || process.exitCode() != 0)
+        return {};
+    return process.readAllStandardOutput().trimmed().split('\n').last();
+}
+
 ServerProcess::~ServerProcess()
 {
     if (process.state() != QProcess::NotRunning) {

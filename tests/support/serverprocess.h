@@ -15,5 +15,8 @@ struct ServerProcess
     bool start(const QStringList &arguments,
                const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment());
     QUrl ws(const QString &path) const;
+    // `cortado-server token --user USER --role ROLE...` in `environment`: the token, or empty.
+    static QByteArray token(const QProcessEnvironment &environment, const QString &user,
+                            const QStringList &roles = {});
     ~ServerProcess();
 };
