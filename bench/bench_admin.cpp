@@ -33,8 +33,7 @@ int main(int argc, char *argv[])
     qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     QTemporaryDir data;
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.insert(u"CORTADO_DATA_DIR"_s, data.path());
+    const QProcessEnvironment environment = ServerProcess::environment(data.path());
     ServerProcess server;
     if (!server.start({u"--port"_s, u"0"_s}, environment))
         qFatal("server did not start");

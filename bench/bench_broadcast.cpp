@@ -63,8 +63,7 @@ int main(int argc, char *argv[])
     const int messageCount = parser.value(messagesOption).toInt();
 
     QTemporaryDir data;
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.insert(u"CORTADO_DATA_DIR"_s, data.path());
+    const QProcessEnvironment environment = ServerProcess::environment(data.path());
     ServerProcess server;
     if (!server.start({u"--port"_s, u"0"_s}, environment))
         qFatal("server did not start");

@@ -26,8 +26,7 @@ void tst_Screenshots::everyPageShowsLiveData()
     if (QStandardPaths::findExecutable(u"xvfb-run"_s).isEmpty())
         QFAIL("xvfb-run is missing (apt-get install xvfb xauth)");
     QTemporaryDir data;
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.insert(u"CORTADO_DATA_DIR"_s, data.path());
+    const QProcessEnvironment environment = ServerProcess::environment(data.path());
     ServerProcess server;
     QVERIFY(server.start({u"--port"_s, u"0"_s}, environment));
 

@@ -18,10 +18,7 @@ QTemporaryDir dataDir;
 
 QProcessEnvironment serverEnvironment()
 {
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.insert(u"CORTADO_DATA_DIR"_s, dataDir.path());
-    environment.remove(u"CORTADO_JWT_SECRET"_s);
-    return environment;
+    return ServerProcess::environment(dataDir.path());
 }
 
 using RunningServer = ServerProcess;

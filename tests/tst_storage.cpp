@@ -26,8 +26,7 @@ cortado::ServerConfig withStorage(const QString &url)
 // The real binary, with its data in `dataDir` and the database at `databaseUrl`.
 bool startServer(ServerProcess &server, const QString &dataDir, const QString &databaseUrl)
 {
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.insert(u"CORTADO_DATA_DIR"_s, dataDir);
+    QProcessEnvironment environment = ServerProcess::environment(dataDir);
     environment.insert(u"CORTADO_DATABASE_URL"_s, databaseUrl);
     environment.insert(u"CORTADO_PORT"_s, u"0"_s);
     return server.start({}, environment);

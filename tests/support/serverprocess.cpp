@@ -13,6 +13,14 @@ QString ServerProcess::binary()
     return QStringLiteral(CORTADO_SERVER_BINARY);
 }
 
+QProcessEnvironment ServerProcess::environment(const QString &dataDir)
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"CORTADO_DATA_DIR"_s, dataDir);
+    environment.remove(u"CORTADO_JWT_SECRET"_s);
+    return environment;
+}
+
 bool ServerProcess::start(const QStringList &arguments, const QProcessEnvironment &environment)
 {
     process.setProcessEnvironment(environment);

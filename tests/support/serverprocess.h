@@ -11,6 +11,8 @@ struct ServerProcess
     QUrl url;
 
     static QString binary();
+    // This process's environment with the server's data (JWT secret, SQLite file) in `dataDir`.
+    static QProcessEnvironment environment(const QString &dataDir);
     // False when it did not print its listening line within 10 s.
     bool start(const QStringList &arguments,
                const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment());
