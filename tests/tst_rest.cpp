@@ -7,6 +7,12 @@
 
 using namespace Qt::StringLiterals;
 
+// Publishing into a room over REST is a privilege (tst_roomauthorization tries the refusals).
+static QList<QPair<QByteArray, QByteArray>> publisher()
+{
+    return {{"Authorization", "Bearer " + TestServer::token(u"ops"_s, {u"publisher"_s})}};
+}
+
 class tst_Rest : public QObject
 {
     Q_OBJECT
@@ -61,7 +67,10 @@ void tst_Rest::roomsListedPerRoute()
     QVERIFY(bob->join(u"lobby"_s).value("ok"_L1).toBool());
     QVERIFY(carol->join(u"lobby"_s).value("ok"_L1).toBool());
 
-    const QJsonArray rooms = server.http("GET", u"/api/rooms"_s).json().value("rooms"_L1).toArray();
+    // Signed in, since /board needs a token (a guest sees /chat's rooms only: tst_roomauthorization).
+    const QJsonArray rooms = server.http("GET", u"/api/rooms"_s, {},
+                                         {{"Authorization", "Bearer " + TestServer::token(u"dave"_s)}})
+                                     .json().value("rooms"_L1).toArray();
     QCOMPARE(rooms, (QJsonArray{QJsonObject{{u"route"_s, u"/board"_s}, {u"room"_s, u"lobby"_s}, {u"members"_s, 1}},
                                 QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"lobby"_s}, {u"members"_s, 2}}}));
     const QJsonArray chatOnly =
@@ -99,7 +108,7 @@ void tst_Rest::restBroadcastReachesWebSocketMembers()
 
     const HttpReply reply = server.http(
             "POST", u"/api/rooms/news/broadcast"_s,
-            R"({"event":"news:flash","payload":{"headline":"Cortado ships"}})"_ba);
+            R"({"event":"news:flash","payload":{"headline":"Cortado ships"}})"_ba, publisher());
     QCOMPARE(reply.status, 200);
     QCOMPARE(reply.json().value("delivered"_L1).toInt(), 1);
 
@@ -111,7 +120,7 @@ void tst_Rest::restBroadcastReachesWebSocketMembers()
 
     // The /board room of the same name is another room.
     const HttpReply board = server.http("POST", u"/api/rooms/news/broadcast?route=/board"_s,
-                                        R"({"event":"news:flash"})"_ba);
+                                        R"({"event":"news:flash"})"_ba, publisher());
     QCOMPARE(board.json().value("delivered"_L1).toInt(), 1);
     QVERIFY(boardMember->waitFor(u"news:flash"_s));
     QTest::qWait(50);
@@ -128,6 +137,7 @@ void tst_Rest::badBroadcastBodies_data()
     QTest::newRow("no event") << R"({"payload":1})"_ba << u"bad_event"_s;
     QTest::newRow("bad event name") << R"({"event":"nocolon"})"_ba << u"bad_event"_s;
     QTest::newRow("ack is reserved") << R"({"event":"ack"})"_ba << u"bad_event"_s;
+    QTest::newRow("system:* is reserved") << R"({"event":"system:error"})"_ba << u"bad_event"_s;
 }
 
 void tst_Rest::badBroadcastBodies()
@@ -135,7 +145,7 @@ void tst_Rest::badBroadcastBodies()
     QFETCH(QByteArray, body);
     QFETCH(QString, code);
     TestServer server;
-    const HttpReply reply = server.http("POST", u"/api/rooms/lobby/broadcast"_s, body);
+    const HttpReply reply = server.http("POST", u"/api/rooms/lobby/broadcast"_s, body, publisher());
     QCOMPARE(reply.status, 400);
     QCOMPARE(reply.json().value("error"_L1).toString(), code);
     QCOMPARE(reply.json().value("status"_L1).toInt(), 400);

@@ -109,8 +109,9 @@ AdminFeed *AdminFeed::install(Server &server, AdminLimits limits)
         route.on(u"admin:emit"_s, [feed](EventContext &ctx) -> Ack {
             const QJsonObject request = ctx.payload().toObject();
             const QString event = request.value("event"_L1).toString();
-            if (!protocol::isValidEventName(event))
-                return Error::badRequest(protocol::errors::BadEvent, u"\"event\" must be domain:action"_s);
+            if (!protocol::isValidEventName(event) || protocol::isReservedEvent(event))
+                return Error::badRequest(protocol::errors::BadEvent,
+                                         u"\"event\" must be domain:action, and not ack or system:*"_s);
             const QString scope = request.value("scope"_L1).toString();
             const QString room = request.value("room"_L1).toString();
             std::optional<Target> target;

@@ -34,6 +34,25 @@ QByteArray findToken(const Request &request)
     return {};
 }
 
+// Compares in time independent of where the first difference is.
+bool sameSecret(QByteArrayView given, QByteArrayView expected)
+{
+    if (given.size() != expected.size())
+        return false;
+    unsigned char difference = 0;
+    for (qsizetype i = 0; i < given.size(); ++i)
+        difference |= static_cast<unsigned char>(given[i] ^ expected[i]);
+    return difference == 0;
+}
+
+User apiKeyUser()
+{
+    User user;
+    user.id = user.name = u"api-key"_s;
+    user.roles = {PublisherRole};
+    return user;
+}
+
 Error signInRequired()
 {
     return Error::unauthorized(u"sign in first: this needs a token"_s);
@@ -66,6 +85,11 @@ Middleware authenticate(std::shared_ptr<const TokenVerifier> verifier)
         const QByteArray token = findToken(ctx.request());
         if (token.isEmpty())
             return std::nullopt; // a guest; routes that need a user say so
+        const QByteArray &apiKey = verifier->config().apiKey;
+        if (!apiKey.isEmpty() && !ctx.request().isWebSocketUpgrade && sameSecret(token, apiKey)) {
+            ctx.data.insert(UserKey, apiKeyUser().toData());
+            return std::nullopt;
+        }
         auto verified = verifier->verify(token);
         if (auto *error = std::get_if<Error>(&verified)) {
             qCInfo(lcAuth, "refused a token from %s for %s: %s", qUtf8Printable(ctx.request().remoteAddress),
@@ -98,37 +122,37 @@ EventMiddleware requireRoleForEvent(const QString &role)
 
 RoomGuard onlyUser(const QString &parameter)
 {
-    return [parameter](EventContext &ctx, const QHash<QString, QString> &captures) -> std::optional<Error> {
-        const std::optional<User> user = currentUser(ctx);
+    return [parameter](const RoomAccess &access) -> std::optional<Error> {
+        const std::optional<User> user = User::fromData(access.caller);
         if (!user)
             return signInRequired();
-        if (user->id != captures.value(parameter))
-            return Error::forbidden(u"\"%1\" is another user's room"_s.arg(*ctx.room()));
+        if (user->id != access.captures.value(parameter))
+            return Error::forbidden(u"\"%1\" is another user's room"_s.arg(access.room));
         return std::nullopt;
     };
 }
 
 RoomGuard membersOnly(const QString &parameter,
-                      std::function<bool(const EventContext &, const User &, const QString &)> isMember)
+                      std::function<bool(const Services &, const User &, const QString &)> isMember)
 {
-    return [parameter, isMember](EventContext &ctx, const QHash<QString, QString> &captures) -> std::optional<Error> {
-        const std::optional<User> user = currentUser(ctx);
+    return [parameter, isMember](const RoomAccess &access) -> std::optional<Error> {
+        const std::optional<User> user = User::fromData(access.caller);
         if (!user)
             return signInRequired();
-        if (!isMember(ctx, *user, captures.value(parameter)))
-            return Error::forbidden(u"only members may join \"%1\""_s.arg(*ctx.room()));
+        if (!isMember(access.services, *user, access.captures.value(parameter)))
+            return Error::forbidden(u"only members may use \"%1\""_s.arg(access.room));
         return std::nullopt;
     };
 }
 
 RoomGuard RoomAccessList::guard() const
 {
-    return [this](EventContext &ctx, const QHash<QString, QString> &) -> std::optional<Error> {
-        const std::optional<User> user = currentUser(ctx);
+    return [this](const RoomAccess &access) -> std::optional<Error> {
+        const std::optional<User> user = User::fromData(access.caller);
         if (!user)
             return signInRequired();
-        if (!allows(*ctx.room(), user->id))
-            return Error::forbidden(u"\"%1\" is by invitation"_s.arg(*ctx.room()));
+        if (!allows(access.room, user->id))
+            return Error::forbidden(u"\"%1\" is by invitation"_s.arg(access.room));
         return std::nullopt;
     };
 }
@@ -198,6 +222,16 @@ Ack TokenLifetime::refresh(EventContext &ctx)
 void install(Router &router, Hub &hub, std::shared_ptr<const TokenVerifier> verifier)
 {
     router.use(authenticate(verifier));
+    router.rooms().setPrivilege([](const QVariantMap &caller, RoomAction action) -> std::optional<QString> {
+        const std::optional<User> user = User::fromData(caller);
+        if (!user)
+            return std::nullopt;
+        if (user->hasRole(AdminRole))
+            return u"admin %1"_s.arg(user->id);
+        if (action == RoomAction::Publish && user->hasRole(PublisherRole))
+            return u"publisher %1"_s.arg(user->id);
+        return std::nullopt;
+    });
     router.services().provide(verifier);
     auto *lifetime = new TokenLifetime(hub, verifier, &hub);
     router.on(u"auth:refresh"_s, [lifetime](EventContext &ctx) { return lifetime->refresh(ctx); });

@@ -17,6 +17,11 @@
 
 namespace cortado::auth {
 
+// Roles with a meaning to the server: "admin" bypasses room guards (logged) and may act on the admin
+// channel; "publisher" may publish into rooms over REST (POST /api/rooms/<room>/broadcast).
+inline constexpr QLatin1String AdminRole{"admin"};
+inline constexpr QLatin1String PublisherRole{"publisher"};
+
 // The user on a REST/handshake context or a socket; std::nullopt for guests.
 std::optional<User> currentUser(const Context &ctx);
 std::optional<User> currentUser(const EventContext &ctx);
@@ -37,7 +42,7 @@ EventMiddleware requireRoleForEvent(const QString &role);
 RoomGuard onlyUser(const QString &parameter);
 // Any signed-in user for whom `isMember(user, capture)` holds (e.g. project membership).
 RoomGuard membersOnly(const QString &parameter,
-                      std::function<bool(const EventContext &, const User &, const QString &)> isMember);
+                      std::function<bool(const Services &, const User &, const QString &)> isMember);
 
 // Explicit membership for rooms like "private:*": server code grants and revokes.
 class RoomAccessList
@@ -81,7 +86,8 @@ private:
 };
 
 // Everything above for a whole server: global authenticate middleware, the auth:refresh event on
-// every WebSocket route, the expiry timers (parented to the hub), and the verifier as a service.
+// every WebSocket route, the expiry timers (parented to the hub), the verifier as a service, and
+// the room privileges (AdminRole, PublisherRole) on the router's RoomAuthorizer.
 void install(Router &router, Hub &hub, std::shared_ptr<const TokenVerifier> verifier);
 
 } // namespace cortado::auth

@@ -122,6 +122,11 @@ std::optional<TokenConfig> TokenConfig::fromEnvironment(const QString &dataDir, 
     TokenConfig config;
     config.issuer = qEnvironmentVariable("CORTADO_JWT_ISSUER");
     config.audience = qEnvironmentVariable("CORTADO_JWT_AUDIENCE");
+    config.apiKey = qEnvironmentVariable("CORTADO_API_KEY").toUtf8();
+    if (!config.apiKey.isEmpty() && config.apiKey.size() < 32) {
+        *error = u"CORTADO_API_KEY must be at least 32 bytes"_s;
+        return std::nullopt;
+    }
     if (!readInt("CORTADO_JWT_LEEWAY", &config.leewaySeconds, error)
         || !readInt("CORTADO_JWT_EXPIRY_WARNING", &config.expiryWarningSeconds, error))
         return std::nullopt;

@@ -20,12 +20,16 @@ struct TokenConfig
     QString audience; // required in "aud" when set
     int leewaySeconds = 30; // clock skew allowed for exp and nbf
     int expiryWarningSeconds = 60; // system:token_expiring goes out this long before exp
+    // A server API key (CORTADO_API_KEY, at least 32 bytes): "Authorization: Bearer <key>" on a REST
+    // request acts as the user "api-key" with the "publisher" role. Empty: no key.
+    QByteArray apiKey;
 
     // From the environment:
     //   CORTADO_JWT_SECRET            HS256 shared secret
     //   CORTADO_JWT_PUBLIC_KEY_FILE   RS256 public key (PEM); selects RS256
     //   CORTADO_JWT_PRIVATE_KEY_FILE  RS256 private key, only for `cortado-server token`
     //   CORTADO_JWT_ISSUER, CORTADO_JWT_AUDIENCE, CORTADO_JWT_LEEWAY, CORTADO_JWT_EXPIRY_WARNING
+    //   CORTADO_API_KEY               the server API key (see apiKey)
     // With no key configured, a random development secret is generated once and kept in
     // `dataDir`/jwt-secret (owner-only permissions); `notice` then says so.
     static std::optional<TokenConfig> fromEnvironment(const QString &dataDir, QString *error,

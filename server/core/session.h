@@ -1,6 +1,7 @@
 #pragma once
 
 #include "connection.h"
+#include "ratelimit.h"
 
 #include <QDateTime>
 #include <QSet>
@@ -51,6 +52,16 @@ private:
 public:
     // What middleware and handlers attach (the user, later): free-form, owned by the session.
     QVariantMap data;
+
+    // The event dispatcher's rate-limit state for this socket.
+    struct RateState
+    {
+        TokenBucket events; // every client frame
+        QHash<QString, TokenBucket> perEvent; // only events with a limit of their own
+        int refusals = 0; // within the current window
+        qint64 windowStartMs = 0;
+    };
+    RateState rate;
 };
 
 } // namespace cortado

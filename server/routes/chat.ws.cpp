@@ -20,10 +20,10 @@ CORTADO_WS_ROUTE(route)
     route.keepHistory(u"*"_s, cortado::HistoryPolicy{200, 24 * 3600});
     route.guardRooms(u"user:{id}"_s, cortado::auth::onlyUser(u"id"_s));
     route.guardRooms(u"project:{id}"_s,
-                     cortado::auth::membersOnly(u"id"_s, [](const cortado::EventContext &ctx,
+                     cortado::auth::membersOnly(u"id"_s, [](const cortado::Services &services,
                                                              const cortado::auth::User &user,
                                                              const QString &project) {
-                         const auto *projects = ctx.services().get<ProjectStore>();
+                         const auto *projects = services.get<ProjectStore>();
                          return projects && projects->isMember(project, user.id);
                      }));
 

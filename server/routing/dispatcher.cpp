@@ -29,16 +29,76 @@ EventDispatcher::~EventDispatcher()
     m_workers.waitForDone(); // no worker may outlive what its result would be delivered to
 }
 
+Error EventDispatcher::rateRefusal(Session &session, qint64 retryAfterMs)
+{
+    Session::RateState &rate = session.rate;
+    const qint64 now = monotonicMs();
+    if (now - rate.windowStartMs > 10'000) {
+        rate.windowStartMs = now;
+        rate.refusals = 0;
+    }
+    ++rate.refusals;
+    Error error{429, errors::RateLimited, u"too many events; retry in %1 ms"_s.arg(retryAfterMs)};
+    error.details = QJsonObject{{u"retryAfterMs"_s, retryAfterMs}};
+    return error;
+}
+
+std::optional<Error> EventDispatcher::takeToken(Session &session, TokenBucket &bucket,
+                                                const RateLimit &limit)
+{
+    qint64 retryAfterMs = 0;
+    if (bucket.take(limit, monotonicMs(), &retryAfterMs))
+        return std::nullopt;
+    return rateRefusal(session, retryAfterMs);
+}
+
+std::optional<Error> EventDispatcher::admit(Session &session, const WsRoute &route)
+{
+    const RateLimits &limits = m_router.rateLimits();
+    if (auto refusal = takeToken(session, session.rate.events, route.eventLimit().value_or(limits.eventsPerSocket)))
+        return refusal;
+    if (!limits.eventsPerUser.isLimited())
+        return std::nullopt;
+    // All tabs of one user share a bucket; guests have only their socket's.
+    const QString user = session.data.value(u"user"_s).toMap().value(u"id"_s).toString();
+    if (user.isEmpty())
+        return std::nullopt;
+    if (!m_userEvents)
+        m_userEvents.emplace(limits.eventsPerUser, limits.maxTrackedClients);
+    qint64 retryAfterMs = 0;
+    if (m_userEvents->take(user, monotonicMs(), &retryAfterMs))
+        return std::nullopt;
+    return rateRefusal(session, retryAfterMs);
+}
+
+void EventDispatcher::refuseForRate(Session &session, const QJsonValue &id, const Error &refusal)
+{
+    sendError(session, id, refusal.info());
+    const int allowed = m_router.rateLimits().refusalsBeforeClose;
+    if (allowed > 0 && session.rate.refusals >= allowed) {
+        qCInfo(lcRouting) << "closing socket" << session.id() << "from" << session.remoteAddress()
+                          << ": it kept sending over its rate limit";
+        m_hub.disconnect(session.id(), protocol::close::RateLimited, u"rate limit exceeded repeatedly"_s);
+    }
+}
+
 void EventDispatcher::dispatchText(Session &session, const WsRoute &route, QByteArrayView utf8)
 {
     protocol::ParseResult parsed = protocol::parseEnvelope(utf8);
-    if (!parsed.envelope) {
+    if (parsed.envelope)
+        m_hub.recordIncoming(session, parsed.envelope->event, parsed.envelope->room, utf8.size(),
+                             parsed.envelope->payload);
+    else
         m_hub.recordIncoming(session, {}, std::nullopt, utf8.size());
+    // Every frame counts, garbage too.
+    if (std::optional<Error> refusal = admit(session, route)) {
+        refuseForRate(session, parsed.envelope ? parsed.envelope->id : parsed.id, *refusal);
+        return;
+    }
+    if (!parsed.envelope) {
         sendError(session, parsed.id, parsed.error);
         return;
     }
-    m_hub.recordIncoming(session, parsed.envelope->event, parsed.envelope->room, utf8.size(),
-                         parsed.envelope->payload);
     EventContext context(session, m_hub, m_router.services(), std::move(*parsed.envelope));
     if (std::optional<Ack> ack = invoke(context, route))
         answer(context, *ack);
@@ -75,6 +135,13 @@ std::optional<Ack> EventDispatcher::invoke(EventContext &context, const WsRoute 
     if (!binding)
         return Error::badRequest(errors::UnknownEvent,
                                  u"no handler for \"%1\" on %2"_s.arg(event, context.session().route()));
+    if (binding->rateLimit) {
+        Session &session = context.session();
+        if (std::optional<Error> refusal = takeToken(session, session.rate.perEvent[event], *binding->rateLimit)) {
+            refuseForRate(session, context.envelope().id, *refusal);
+            return std::nullopt; // answered
+        }
+    }
     for (const EventMiddleware &middleware : binding->middleware) {
         if (std::optional<Error> error = middleware(context))
             return *error;
@@ -146,10 +213,9 @@ Ack EventDispatcher::join(EventContext &context, const WsRoute &route)
         since = qint64(value);
     }
     if (!session.isInRoom(room)) {
-        if (const auto guard = route.roomGuard(room)) {
-            if (std::optional<Error> refusal = (*guard->first)(context, guard->second))
-                return *refusal;
-        }
+        if (std::optional<Error> refusal = m_router.rooms().authorize(session, m_router.services(), room,
+                                                                      RoomAction::Join))
+            return *refusal;
         if (session.rooms().size() >= protocol::MaxRoomsPerSocket)
             return Error::badRequest(errors::TooManyRooms,
                                      u"a socket may be in at most %1 rooms"_s.arg(

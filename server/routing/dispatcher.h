@@ -34,11 +34,19 @@ private:
     void startHeavy(EventContext &context, const WsRoute::EventBinding &binding);
     void answer(const EventContext &context, const Ack &ack);
     void sendError(Session &session, const QJsonValue &id, const protocol::ErrorInfo &error);
+    // Takes a token from `bucket`, or counts a refusal toward closing the socket (4029).
+    std::optional<Error> takeToken(Session &session, TokenBucket &bucket, const RateLimit &limit);
+    Error rateRefusal(Session &session, qint64 retryAfterMs);
+    // The socket's, then its user's event rate (RateLimits).
+    std::optional<Error> admit(Session &session, const WsRoute &route);
+    // Answers `rate_limited`; closes the socket with 4029 when it keeps going.
+    void refuseForRate(Session &session, const QJsonValue &id, const Error &refusal);
 
     const Router &m_router;
     Hub &m_hub;
     Presence *m_presence;
     QThreadPool m_workers;
+    std::optional<RateLimiter> m_userEvents; // made on first use, from the router's limits
     QObject m_loop; // heavy results come back to the thread this lives in
 };
 

@@ -104,7 +104,12 @@ HttpResponse HttpResponse::error(const Error &error)
     QJsonObject body = error.info().toJson();
     body.insert(u"error"_s, body.take(u"code"_s));
     body.insert(u"status"_s, error.status);
-    return json(body, error.status);
+    HttpResponse response = json(body, error.status);
+    // A rate limit says when to come back, in whole seconds as HTTP wants it.
+    const QJsonValue retryAfterMs = error.details.toObject().value("retryAfterMs"_L1);
+    if (error.status == 429 && retryAfterMs.isDouble())
+        response.headers.append({"Retry-After", QByteArray::number((qint64(retryAfterMs.toDouble()) + 999) / 1000)});
+    return response;
 }
 
 } // namespace cortado

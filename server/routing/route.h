@@ -19,6 +19,7 @@
 #pragma once
 
 #include "core/hub.h"
+#include "routing/roomauthorizer.h"
 #include "routing/routes.h"
 
 #include <QJsonArray>

@@ -102,7 +102,10 @@ WsRoute::roomGuard(const QString &room) const
     return std::nullopt;
 }
 
-Router::Router() = default;
+Router::Router() : m_rooms(std::make_shared<RoomAuthorizer>(*this))
+{
+    m_services.provide(m_rooms);
+}
 Router::~Router() = default;
 
 template<typename Entries>

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "roomauthorizer.h"
 #include "routepath.h"
 #include "routes.h"
 
@@ -44,6 +45,14 @@ public:
     Services &services() { return m_services; }
     const Services &services() const { return m_services; }
 
+    // The server's rate limits (the Server sets them from its config before listen()).
+    void setRateLimits(const RateLimits &limits) { m_rateLimits = limits; }
+    const RateLimits &rateLimits() const { return m_rateLimits; }
+
+    // Who may use which room (also in services(), for route files: cortado::authorizeRoom()).
+    RoomAuthorizer &rooms() { return *m_rooms; }
+    const RoomAuthorizer &rooms() const { return *m_rooms; }
+
     const QStringList &errors() const { return m_errors; }
 
     struct RestMatch
@@ -80,6 +89,8 @@ private:
     QList<EventMiddleware> m_eventMiddleware;
     WsRoute m_globalEvents;
     Services m_services;
+    std::shared_ptr<RoomAuthorizer> m_rooms;
+    RateLimits m_rateLimits;
     QStringList m_errors;
 };
 

@@ -60,10 +60,28 @@ private:
 
 using EventHandler = std::function<Ack(EventContext &)>;
 using EventMiddleware = std::function<std::optional<Error>(EventContext &)>;
-// Decides whether the socket in `ctx` may join the room `ctx.room()`; `captures` holds the
-// pattern's {name} parts ("user:{id}" joined as "user:42" gives id=42).
-using RoomGuard = std::function<std::optional<Error>(EventContext &ctx,
-                                                     const QHash<QString, QString> &captures)>;
+// What a caller wants to do with a room.
+enum class RoomAction {
+    Join, // a socket's room:join: receive the room's traffic
+    Read, // a REST read of the room: history, presence, members
+    Publish, // a server-side write into the room from REST or the admin channel (a privilege)
+};
+
+// One request for a room of a WebSocket route, whatever asked: a socket's room:join or a REST
+// request. Guards decide from the caller's data (data["user"] is the signed-in user) and the app's
+// services, so one rule serves both transports.
+struct RoomAccess
+{
+    const QVariantMap &caller; // Session::data or Context::data
+    const Services &services;
+    QString route; // the WebSocket route the room belongs to, e.g. "/chat"
+    QString room;
+    RoomAction action;
+    QHash<QString, QString> captures; // the pattern's {name} parts: "user:{id}" on "user:42" gives id=42
+};
+
+// Decides whether `access` may proceed: std::nullopt, or the refusal (401 / 403 with its code).
+using RoomGuard = std::function<std::optional<Error>(const RoomAccess &access)>;
 
 // A heavy handler's view of the event: copies, safe to use on a worker thread (no session, no hub).
 struct HeavyRequest
@@ -125,11 +143,18 @@ public:
         HeavyWork heavyWork; // set for heavy handlers (then `handler` is unused)
         HeavyFinish heavyFinish;
         QList<EventMiddleware> middleware;
+        std::optional<RateLimit> rateLimit; // per socket, on top of the route's limit
 
         // Middleware for this event only, e.g. a role check for "board:clear".
         EventBinding &use(EventMiddleware m)
         {
             middleware.append(std::move(m));
+            return *this;
+        }
+        // A rate limit of this event's own for each socket (e.g. 1/s for "report:build").
+        EventBinding &limit(RateLimit limit)
+        {
+            rateLimit = limit;
             return *this;
         }
     };
@@ -142,6 +167,11 @@ public:
     // where it may broadcast. Other sockets are served meanwhile. If the socket left, the result is
     // dropped.
     EventBinding &onHeavy(const QString &event, HeavyWork work, HeavyFinish finish = {});
+
+    // The per-socket event rate of this route instead of the server's default
+    // (RateLimits::eventsPerSocket); RateLimit{} lifts it.
+    void limitEvents(RateLimit limit) { m_eventLimit = limit; }
+    const std::optional<RateLimit> &eventLimit() const { return m_eventLimit; }
 
     // Presence for this route's rooms (presence:state / join / leave / update; see core/presence.h).
     void trackPresence() { m_tracksPresence = true; }
@@ -164,10 +194,11 @@ public:
     // When the last member leaves a room of this route.
     void onRoomClosed(std::function<void(const QString &room)> hook) { m_onRoomClosed = std::move(hook); }
 
-    // Who may join rooms whose names match `pattern` ("user:{id}", "project:{id}", "private:*").
-    // The first matching pattern decides; rooms no pattern matches are open to every socket.
-    // A refused room:join gets an error ack and changes nothing. Server-side joins
-    // (Hub::serverJoin) bypass guards.
+    // Who may use rooms whose names match `pattern` ("user:{id}", "project:{id}", "private:*").
+    // The first matching pattern decides; rooms no pattern matches are open to everyone who may
+    // connect to the route. The RoomAuthorizer asks the guard for room:join and for every REST read
+    // or write of the room, so the rule is written once. A refused room:join gets an error ack and
+    // changes nothing. Privileged callers (admins, logged) and Hub::serverJoin bypass guards.
     void guardRooms(const QString &pattern, RoomGuard guard);
     // The guard for `room` and its captures, if a pattern matches.
     std::optional<std::pair<const RoomGuard *, QHash<QString, QString>>> roomGuard(const QString &room) const;
@@ -192,6 +223,7 @@ private:
     QList<std::pair<RoomPattern, RoomGuard>> m_roomGuards;
     QList<std::pair<RoomPattern, HistoryPolicy>> m_history;
     bool m_tracksPresence = false;
+    std::optional<RateLimit> m_eventLimit;
 };
 
 } // namespace cortado

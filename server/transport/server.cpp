@@ -28,6 +28,20 @@ static bool readNumber(const char *variable, Number minimum, Number *out, QStrin
     return true;
 }
 
+static bool readRate(const char *variable, RateLimit *out, QString *error)
+{
+    if (!qEnvironmentVariableIsSet(variable))
+        return true;
+    const std::optional<RateLimit> limit = RateLimit::parse(qEnvironmentVariable(variable));
+    if (!limit) {
+        *error = u"%1 must be RATE/BURST (events per second / largest burst), RATE, or off"_s.arg(
+                QString::fromLatin1(variable));
+        return false;
+    }
+    *out = *limit;
+    return true;
+}
+
 ServerConfig ServerConfig::fromEnvironment(QString *error)
 {
     ServerConfig config;
@@ -42,8 +56,16 @@ ServerConfig ServerConfig::fromEnvironment(QString *error)
     if (readNumber("CORTADO_PORT", quint16(0), &config.port, error)
         && readNumber("CORTADO_MAX_MESSAGE_SIZE", qint64(1), &config.webSocket.maxMessageSize, error)
         && readNumber("CORTADO_MAX_BODY_SIZE", qint64(0), &config.http.maxBodyBytes, error)
-        && readNumber("CORTADO_MAX_HEADER_SIZE", qsizetype(256), &config.http.maxHeaderBytes, error))
+        && readNumber("CORTADO_MAX_HEADER_SIZE", qsizetype(256), &config.http.maxHeaderBytes, error)
+        && readRate("CORTADO_RATE_EVENTS", &config.limits.eventsPerSocket, error)
+        && readRate("CORTADO_RATE_EVENTS_PER_USER", &config.limits.eventsPerUser, error)
+        && readRate("CORTADO_RATE_REST", &config.limits.restPerClient, error)
+        && readRate("CORTADO_RATE_HANDSHAKES", &config.limits.handshakesPerAddress, error)
+        && readNumber("CORTADO_RATE_REFUSALS_BEFORE_CLOSE", 0, &config.limits.refusalsBeforeClose, error)
+        && readNumber("CORTADO_MAX_SOCKETS_PER_ADDRESS", 0, &config.limits.socketsPerAddress, error))
         error->clear();
+    for (const QString &origin : qEnvironmentVariable("CORTADO_ALLOWED_ORIGINS").split(u',', Qt::SkipEmptyParts))
+        config.allowedOrigins.append(origin.trimmed());
     return config;
 }
 
@@ -57,8 +79,13 @@ Server::Server(ServerConfig config, QObject *parent)
                                             })),
       m_gateway(new Gateway(m_config.http, this)),
       m_http(std::make_unique<HttpFrontend>(m_router, m_hub)),
-      m_webSockets(std::make_unique<WebSocketFrontend>(m_router, m_hub, m_presence.get(), m_config.webSocket))
+      m_webSockets(std::make_unique<WebSocketFrontend>(m_router, m_hub, m_presence.get(), m_config.webSocket)),
+      m_admission(new Admission(m_config.limits, m_config.allowedOrigins, m_hub, this))
 {
+    // Handshake limits run first, before a token is even looked at; REST limits are added at
+    // listen(), after the application's middleware, so they see the signed-in user.
+    m_router.setRateLimits(m_config.limits);
+    m_router.use(m_admission->handshakes());
     // Routes say which rooms keep history; the hub asks when it sends into a room.
     m_hub.history().setPolicyLookup([this](const QString &route, const QString &room) -> std::optional<HistoryPolicy> {
         const Router::WebSocketEntry *entry = m_router.webSocketRoute(route);
@@ -81,6 +108,8 @@ bool Server::listen(QString *error)
         *error = u"bad route table:\n  "_s + m_router.errors().join(u"\n  "_s);
         return false;
     }
+    if (!std::exchange(m_admissionComplete, true))
+        m_router.use(m_admission->requests());
     if (m_config.storage && !m_storage) {
         auto storage = std::make_shared<Storage>(*m_config.storage);
         if (!storage->open(error))

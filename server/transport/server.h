@@ -3,6 +3,7 @@
 #include "core/hub.h"
 #include "core/presence.h"
 #include "storage/storage.h"
+#include "routing/admission.h"
 #include "routing/router.h"
 #include "transport/gateway.h"
 #include "transport/websocketfrontend.h"
@@ -26,9 +27,14 @@ struct ServerConfig
     int shutdownGraceMs = 3000; // how long shutdown() waits for clients to answer the close frame
     int storageFlushMs = 10'000; // how long shutdown() waits for queued writes to be stored
     std::optional<StorageConfig> storage; // none: nothing is persisted
+    RateLimits limits; // events, REST requests, handshakes and sockets per address
+    QStringList allowedOrigins; // WebSocket upgrades from a browser must come from one of these; empty: any
 
     // Reads CORTADO_HOST, CORTADO_PORT, CORTADO_MAX_MESSAGE_SIZE, CORTADO_MAX_BODY_SIZE,
-    // CORTADO_MAX_HEADER_SIZE over the defaults; `error` says which value is bad.
+    // CORTADO_MAX_HEADER_SIZE, the rate limits (CORTADO_RATE_EVENTS, CORTADO_RATE_EVENTS_PER_USER,
+    // CORTADO_RATE_REST, CORTADO_RATE_HANDSHAKES as "rate/burst" or "off",
+    // CORTADO_RATE_REFUSALS_BEFORE_CLOSE, CORTADO_MAX_SOCKETS_PER_ADDRESS) and
+    // CORTADO_ALLOWED_ORIGINS (comma-separated) over the defaults; `error` says which value is bad.
     static ServerConfig fromEnvironment(QString *error);
 };
 
@@ -72,6 +78,8 @@ private:
     Gateway *m_gateway; // owned by m_http once bound
     std::unique_ptr<HttpFrontend> m_http;
     std::unique_ptr<WebSocketFrontend> m_webSockets;
+    Admission *m_admission;
+    bool m_admissionComplete = false;
     bool m_stopping = false;
     bool m_stopped = false;
 };

@@ -53,6 +53,11 @@ bool isValidEventName(QStringView name)
     return colons > 0 && partLength > 0;
 }
 
+bool isReservedEvent(QStringView name)
+{
+    return name == events::Ack || name.startsWith(u"system:");
+}
+
 bool isValidRoomName(QStringView name)
 {
     if (name.isEmpty() || name.size() > MaxRoomNameLength)

@@ -40,6 +40,7 @@ inline constexpr QLatin1String HeadersTooLarge{"headers_too_large"};
 inline constexpr QLatin1String BadRequest{"bad_request"};
 inline constexpr QLatin1String InternalError{"internal_error"};
 inline constexpr QLatin1String Overloaded{"overloaded"}; // the server cannot take this now; retry later
+inline constexpr QLatin1String RateLimited{"rate_limited"}; // over a rate limit; details.retryAfterMs says when to retry
 } // namespace errors
 
 // Server events every client may receive.
@@ -62,6 +63,7 @@ inline constexpr int BadProtocol = 4000; // the client broke the protocol beyond
 inline constexpr int Unauthorized = 4001; // credentials missing or invalid
 inline constexpr int Forbidden = 4003; // credentials valid, access denied
 inline constexpr int Kicked = 4009; // disconnected by an operator
+inline constexpr int RateLimited = 4029; // kept sending over its rate limit after being told
 inline constexpr int TokenExpired = 4010; // token expired: get a new one, then reconnect
 inline constexpr int Restart = 4100; // server asks the client to reconnect (e.g. rebalancing)
 inline constexpr int SlowConsumer = 4101; // client did not read fast enough
@@ -104,6 +106,8 @@ struct ParseResult
 ParseResult parseEnvelope(QByteArrayView utf8);
 
 bool isValidEventName(QStringView name);
+// "ack" and "system:*" are the server's own: no client, REST caller or operator may emit them.
+bool isReservedEvent(QStringView name);
 bool isValidRoomName(QStringView name);
 
 // Encoders return compact UTF-8 JSON, ready to send; call them once per message, not per recipient.

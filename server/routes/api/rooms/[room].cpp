@@ -1,4 +1,5 @@
-// GET /api/rooms/<room>[?route=/chat] — one room: its members on each WebSocket route that has it.
+// GET /api/rooms/<room>[?route=/chat] — one room: its members on each WebSocket route that has it
+// and whose room rules let the caller read it (401/403 when the room is open only where they refuse).
 #include <cortado/route.h>
 
 using namespace Qt::StringLiterals;
@@ -10,9 +11,14 @@ CORTADO_REST_ROUTE(route)
         const QString routeFilter = ctx.request().queryValue(u"route"_s);
         QJsonArray routes;
         qsizetype total = 0;
+        std::optional<cortado::Error> refusal;
         for (const cortado::RoomInfo &info : ctx.hub().rooms(routeFilter)) {
             if (info.name != room)
                 continue;
+            if (auto error = cortado::authorizeRoom(ctx, info.route, room, cortado::RoomAction::Read)) {
+                refusal = std::move(error);
+                continue;
+            }
             QJsonArray sockets;
             for (const cortado::Session *member : ctx.hub().members(info.route, room))
                 sockets.append(member->id());
@@ -21,6 +27,8 @@ CORTADO_REST_ROUTE(route)
                                       {u"sockets"_s, sockets}});
             total += info.members;
         }
+        if (routes.isEmpty() && refusal)
+            return cortado::HttpResponse::error(*refusal);
         if (routes.isEmpty())
             return cortado::HttpResponse::error(
                     cortado::Error::notFound(u"no room \"%1\" is open"_s.arg(room)));

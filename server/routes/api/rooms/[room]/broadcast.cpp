@@ -1,5 +1,7 @@
 // POST /api/rooms/<room>/broadcast {"event", "payload"?, "route"?} — emits an event into a room
-// from REST. The route defaults to "/chat" (also settable as ?route=).
+// from REST. The route defaults to "/chat" (also settable as ?route=). Publishing is a privilege: a
+// token with the "publisher" or "admin" role, or the server API key (401 / 403 otherwise). "ack" and
+// "system:*" are the server's own events and are refused.
 #include <cortado/route.h>
 
 using namespace Qt::StringLiterals;
@@ -14,9 +16,9 @@ CORTADO_REST_ROUTE(route)
             return cortado::HttpResponse::error(error);
         const QJsonValue event = body->value("event"_L1);
         if (!event.isString() || !cortado::protocol::isValidEventName(event.toString())
-            || event.toString() == cortado::protocol::events::Ack)
+            || cortado::protocol::isReservedEvent(event.toString()))
             return cortado::HttpResponse::error(cortado::Error::badRequest(
-                    errors::BadEvent, u"\"event\" must be a domain:action string"_s));
+                    errors::BadEvent, u"\"event\" must be a domain:action string, not ack or system:*"_s));
         QString wsRoute = ctx.request().queryValue(u"route"_s);
         if (body->contains("route"_L1))
             wsRoute = body->value("route"_L1).toString();
@@ -24,6 +26,8 @@ CORTADO_REST_ROUTE(route)
             wsRoute = u"/chat"_s;
 
         const QString room = ctx.request().param(u"room"_s);
+        if (auto refusal = cortado::authorizeRoom(ctx, wsRoute, room, cortado::RoomAction::Publish))
+            return cortado::HttpResponse::error(*refusal);
         const cortado::Delivery delivery = ctx.hub().send(
                 cortado::Target::room(wsRoute, room),
                 cortado::Message{event.toString(), body->value("payload"_L1), room, {}});

@@ -30,6 +30,8 @@ CORTADO_REST_ROUTE(route)
         if (wsRoute.isEmpty())
             wsRoute = u"/chat"_s;
         const QString room = ctx.request().param(u"room"_s);
+        if (auto refusal = cortado::authorizeRoom(ctx, wsRoute, room, cortado::RoomAction::Read))
+            return cortado::HttpResponse::error(*refusal);
         bool sinceOk = true, limitOk = true;
         const QString sinceText = ctx.request().queryValue(u"since"_s);
         const QString limitText = ctx.request().queryValue(u"limit"_s);

@@ -17,6 +17,8 @@ CORTADO_REST_ROUTE(route)
             return cortado::HttpResponse::error(
                     cortado::Error::notFound(u"%1 does not track presence"_s.arg(wsRoute)));
         const QString room = ctx.request().param(u"room"_s);
+        if (auto refusal = cortado::authorizeRoom(ctx, wsRoute, room, cortado::RoomAction::Read))
+            return cortado::HttpResponse::error(*refusal);
         QJsonArray users;
         for (const cortado::PresenceEntry &entry : presence->list(wsRoute, room))
             users.append(entry.toJson());

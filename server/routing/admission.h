@@ -1,0 +1,39 @@
+// Who may come in: the per-address and per-client limits that run before any route does. The
+// per-event limits of sockets are the event dispatcher's (RateLimits covers both).
+#pragma once
+
+#include "core/ratelimit.h"
+#include "http.h"
+
+#include <QObject>
+#include <QStringList>
+
+namespace cortado {
+
+class Hub;
+
+class Admission : public QObject
+{
+    Q_OBJECT
+
+public:
+    // Counts the hub's open sockets per address. `allowedOrigins` empty: any origin.
+    Admission(const RateLimits &limits, QStringList allowedOrigins, Hub &hub, QObject *parent = nullptr);
+
+    // For WebSocket upgrades only: the origin allowlist (403), the handshake rate per address
+    // (429 with Retry-After) and the open sockets per address (429). Runs before the token is
+    // checked, so a flood costs no signature checks.
+    Middleware handshakes();
+    // For REST requests only: the request rate per signed-in user, else per address (429 with
+    // Retry-After). Runs after authentication, so it sees the user.
+    Middleware requests();
+
+private:
+    RateLimits m_limits;
+    QStringList m_allowedOrigins;
+    RateLimiter m_handshakes;
+    RateLimiter m_requests;
+    QHash<QString, int> m_socketsPerAddress;
+};
+
+} // namespace cortado
