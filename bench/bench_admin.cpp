@@ -33,7 +33,7 @@ int main(int argc, char *argv[])
     qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     QTemporaryDir data;
-    const QProcessEnvironment environment = ServerProcess::environment(data.path());
+    const QProcessEnvironment environment = ServerProcess::withoutRateLimits(ServerProcess::environment(data.path()));
     ServerProcess server;
     if (!server.start({u"--port"_s, u"0"_s}, environment))
         qFatal("server did not start");

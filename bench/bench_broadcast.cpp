@@ -63,7 +63,7 @@ int main(int argc, char *argv[])
     const int messageCount = parser.value(messagesOption).toInt();
 
     QTemporaryDir data;
-    const QProcessEnvironment environment = ServerProcess::environment(data.path());
+    const QProcessEnvironment environment = ServerProcess::withoutRateLimits(ServerProcess::environment(data.path()));
     ServerProcess server;
     if (!server.start({u"--port"_s, u"0"_s}, environment))
         qFatal("server did not start");

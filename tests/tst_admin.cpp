@@ -229,7 +229,9 @@ void tst_Admin::observerMayNotAct()
 
 void tst_Admin::stalledConsoleIsDroppedNotWaitedFor()
 {
-    TestServer server;
+    cortado::ServerConfig config;
+    config.limits.eventsPerSocket = {}; // alice sends 600 at once on purpose
+    TestServer server({}, config);
     // A console that completes the handshake, asks for the tap with payloads, and never reads again.
     QTcpSocket stalled;
     stalled.setReadBufferSize(1);

@@ -26,7 +26,8 @@ cortado::ServerConfig withStorage(const QString &url)
 // The real binary, with its data in `dataDir` and the database at `databaseUrl`.
 bool startServer(ServerProcess &server, const QString &dataDir, const QString &databaseUrl)
 {
-    QProcessEnvironment environment = ServerProcess::environment(dataDir);
+    // These tests load storage on purpose: no rate limits.
+    QProcessEnvironment environment = ServerProcess::withoutRateLimits(ServerProcess::environment(dataDir));
     environment.insert(u"CORTADO_DATABASE_URL"_s, databaseUrl);
     environment.insert(u"CORTADO_PORT"_s, u"0"_s);
     return server.start({}, environment);

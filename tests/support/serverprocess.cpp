@@ -71,3 +71,12 @@ ServerProcess::~ServerProcess()
         process.waitForFinished(5000);
     }
 }
+
+QProcessEnvironment ServerProcess::withoutRateLimits(QProcessEnvironment environment)
+{
+    for (const char *limit : {"CORTADO_RATE_EVENTS", "CORTADO_RATE_EVENTS_PER_USER", "CORTADO_RATE_REST",
+                              "CORTADO_RATE_HANDSHAKES"})
+        environment.insert(QString::fromLatin1(limit), QStringLiteral("off"));
+    environment.insert(QStringLiteral("CORTADO_MAX_SOCKETS_PER_ADDRESS"), QStringLiteral("0"));
+    return environment;
+}
