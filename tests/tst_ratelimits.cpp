@@ -59,6 +59,7 @@ private Q_SLOTS:
     void openSocketsPerAddressAreCapped();
     void originAllowlist_data();
     void originAllowlist();
+    void guestsOpenFewRoomsWithHistory();
 };
 
 void tst_RateLimits::parsesLimits_data()
@@ -256,6 +257,26 @@ void tst_RateLimits::originAllowlist()
     QCOMPARE(reply.status, status);
     if (status == 403)
         QCOMPARE(reply.json().value("error"_L1).toString(), u"forbidden"_s);
+}
+
+void tst_RateLimits::guestsOpenFewRoomsWithHistory()
+{
+    TestServer server({}, withLimits([](cortado::RateLimits &limits) { limits.guestHistoryRooms = 2; }));
+    auto guest = server.client(u"/chat"_s), alice = server.client(u"/chat"_s, u"alice"_s);
+    QVERIFY(guest && alice);
+    auto send = [](TestClient &client, const QString &room) {
+        if (!client.join(room).value("ok"_L1).toBool())
+            return u"join failed"_s;
+        const QJsonObject ack = client.request(u"chat:send"_s, QJsonObject{{u"text"_s, u"hi"_s}}, room);
+        return ack.value("ok"_L1).toBool() ? u"ok"_s : ack.value("error"_L1).toObject().value("code"_L1).toString();
+    };
+    QCOMPARE(send(*guest, u"g1"_s), u"ok"_s);
+    QCOMPARE(send(*guest, u"g2"_s), u"ok"_s);
+    QCOMPARE(send(*guest, u"g1"_s), u"ok"_s); // rooms the guests opened stay open to them
+    QCOMPARE(send(*guest, u"g3"_s), u"forbidden"_s); // one more: refused, nothing stored or sent
+    QCOMPARE(server.hub().history().latestOffset(u"/chat"_s, u"g3"_s), 0);
+    QCOMPARE(send(*alice, u"g3"_s), u"ok"_s); // signed in: not counted
+    QCOMPARE(send(*guest, u"g3"_s), u"ok"_s); // and once open, guests may talk there
 }
 
 QTEST_MAIN(tst_RateLimits)

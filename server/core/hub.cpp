@@ -124,6 +124,12 @@ Delivery Hub::send(const Target &target, const Message &message)
     Delivery delivery;
     const bool recorded = target.scope() == Target::Scope::Room && !message.ephemeral
             && m_history.policy(target.routePath(), target.roomName()).has_value();
+    if (recorded && m_historyAdmission && m_history.latestOffset(target.routePath(), target.roomName()) == 0
+        && !m_historyAdmission(target, message)) {
+        delivery.refused = true;
+        delivery.refusedCode = protocol::errors::Forbidden;
+        return delivery;
+    }
     if (recorded)
         delivery.offset = m_history.nextOffset(target.routePath(), target.roomName());
     const QByteArray utf8 = protocol::encodeEvent(message.event, message.payload, message.room,
@@ -133,6 +139,7 @@ Delivery Hub::send(const Target &target, const Message &message)
         HistoryEntry entry{*delivery.offset, QDateTime::currentMSecsSinceEpoch(), frame};
         if (m_historySink && !m_historySink(target.routePath(), target.roomName(), entry)) {
             delivery.refused = true;
+            delivery.refusedCode = protocol::errors::Overloaded;
             return delivery;
         }
         m_history.append(target.routePath(), target.roomName(), std::move(entry));

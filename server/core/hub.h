@@ -28,7 +28,10 @@ struct Delivery
 {
     qsizetype recipients = 0;
     std::optional<qint64> offset; // set for rooms that keep history
-    bool refused = false; // history could not be recorded (storage overloaded): nothing was sent
+    bool refused = false; // history could not be recorded: nothing was sent
+    // Why, as a protocol error code: "overloaded" (storage cannot take it now; retry later) or
+    // "forbidden" (the history admission refused it, e.g. a guest opening one room too many).
+    QString refusedCode;
 };
 
 struct RoomInfo
@@ -99,6 +102,10 @@ public:
     // message. Storage installs one to persist history in the background.
     using HistorySink = std::function<bool(const QString &route, const QString &room, const HistoryEntry &)>;
     void setHistorySink(HistorySink sink) { m_historySink = std::move(sink); }
+    // Asked before a message opens the history of a room that has none yet: true lets it. The
+    // Server installs one that caps how many such rooms guests may open.
+    using HistoryAdmission = std::function<bool(const Target &target, const Message &message)>;
+    void setHistoryAdmission(HistoryAdmission admission) { m_historyAdmission = std::move(admission); }
 
     // Called by the event dispatcher for every parsed client frame (for counters and watchers).
     void recordIncoming(Session &session, const QString &event, const std::optional<QString> &room,
@@ -137,6 +144,7 @@ private:
     QHash<QString, RouteState> m_routes;
     History m_history;
     HistorySink m_historySink;
+    HistoryAdmission m_historyAdmission;
 };
 
 } // namespace cortado

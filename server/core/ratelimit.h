@@ -70,6 +70,10 @@ struct RateLimits
     RateLimit handshakesPerAddress{200, 400}; // WebSocket upgrade requests per address
     int socketsPerAddress = 10'000; // open WebSockets per address (0: no limit)
     qsizetype maxTrackedClients = 100'000; // users / addresses with a bucket at once
+    // Rooms whose stored history a guest (no token) may open, server-wide; signed-in users and
+    // the server itself are not counted. Beyond it a guest's message that would open one more is
+    // refused with `forbidden`.
+    int guestHistoryRooms = 100;
 };
 
 } // namespace cortado

@@ -36,6 +36,8 @@ CORTADO_WS_ROUTE(route)
         const cortado::Delivery delivery = ctx.hub().send(
                 ctx.toRoom(*ctx.room()),
                 cortado::Message{u"chat:message"_s, ctx.payload(), ctx.room(), ctx.session().id()});
+        if (delivery.refused && delivery.refusedCode == errors::Forbidden)
+            return cortado::Error::forbidden(u"guests may not open more rooms with history; sign in"_s);
         if (delivery.refused)
             return cortado::Error::badRequest(errors::Overloaded,
                                               u"the message cannot be stored right now; retry later"_s);

@@ -23,7 +23,8 @@ Admission::Admission(const RateLimits &limits, QStringList allowedOrigins, Hub &
       m_limits(limits),
       m_allowedOrigins(std::move(allowedOrigins)),
       m_handshakes(limits.handshakesPerAddress, limits.maxTrackedClients),
-      m_requests(limits.restPerClient, limits.maxTrackedClients)
+      m_requests(limits.restPerClient, limits.maxTrackedClients),
+      m_hub(hub)
 {
     if (m_limits.socketsPerAddress <= 0)
         return;
@@ -76,6 +77,25 @@ Middleware Admission::requests()
             return tooMany(u"too many requests; retry later"_s, retryAfterMs);
         return std::nullopt;
     };
+}
+
+
+bool Admission::admitsHistory(const Target &target, const Message &message)
+{
+    const Session *sender = message.from.isEmpty() ? nullptr : m_hub.session(message.from);
+    if (!sender || sender->data.contains(u"user"_s))
+        return true; // the server, or someone signed in
+    const QString key = target.routePath() + u'\n' + target.roomName();
+    if (m_guestHistoryRooms.contains(key))
+        return true;
+    if (m_guestHistoryRooms.size() >= m_limits.guestHistoryRooms) {
+        qCInfo(lcRouting, "refused guest %s opening history in %s %s: %lld rooms opened by guests already",
+               qUtf8Printable(sender->id()), qUtf8Printable(target.routePath()),
+               qUtf8Printable(target.roomName()), qint64(m_guestHistoryRooms.size()));
+        return false;
+    }
+    m_guestHistoryRooms.insert(key);
+    return true;
 }
 
 } // namespace cortado

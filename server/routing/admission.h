@@ -6,11 +6,14 @@
 #include "http.h"
 
 #include <QObject>
+#include <QSet>
 #include <QStringList>
 
 namespace cortado {
 
 class Hub;
+class Target;
+struct Message;
 
 class Admission : public QObject
 {
@@ -27,6 +30,9 @@ public:
     // For REST requests only: the request rate per signed-in user, else per address (429 with
     // Retry-After). Runs after authentication, so it sees the user.
     Middleware requests();
+    // For Hub::setHistoryAdmission(): guests may open at most RateLimits::guestHistoryRooms rooms
+    // with stored history.
+    bool admitsHistory(const Target &target, const Message &message);
 
 private:
     RateLimits m_limits;
@@ -34,6 +40,8 @@ private:
     RateLimiter m_handshakes;
     RateLimiter m_requests;
     QHash<QString, int> m_socketsPerAddress;
+    Hub &m_hub;
+    QSet<QString> m_guestHistoryRooms;
 };
 
 } // namespace cortado
