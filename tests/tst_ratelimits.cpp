@@ -53,6 +53,7 @@ private Q_SLOTS:
     void limiterForgetsIdleKeysAndStaysBounded();
     void floodingSocketIsLimitedThenClosed();
     void userLimitSpansTheirSockets();
+    void guestsOfOneAddressShareABucket();
     void eventCanHaveItsOwnLimit();
     void restRequestsGet429WithRetryAfter();
     void handshakesPerAddressAreLimited();
@@ -175,6 +176,24 @@ void tst_RateLimits::userLimitSpansTheirSockets()
     QCOMPARE(refused.value("error"_L1).toObject().value("code"_L1).toString(), u"rate_limited"_s);
     QCOMPARE(tab2->join(u"lobby"_s).value("error"_L1).toObject().value("code"_L1).toString(), u"rate_limited"_s);
     QVERIFY(bob->join(u"lobby"_s).value("ok"_L1).toBool()); // another user has a bucket of his own
+}
+
+void tst_RateLimits::guestsOfOneAddressShareABucket()
+{
+    // A flooder who reconnects for a fresh socket bucket gains nothing.
+    TestServer server({}, withLimits([](cortado::RateLimits &limits) {
+        limits.eventsPerSocket = RateLimit{1000, 1000};
+        limits.guestEventsPerAddress = RateLimit{0.1, 5};
+    }));
+    auto first = server.client(u"/chat"_s);
+    QVERIFY(first);
+    for (int i = 0; i < 5; ++i)
+        QVERIFY(first->join(u"lobby"_s).value("ok"_L1).toBool());
+    auto second = server.client(u"/chat"_s);
+    QVERIFY(second);
+    QCOMPARE(second->join(u"lobby"_s).value("error"_L1).toObject().value("code"_L1).toString(), u"rate_limited"_s);
+    auto alice = server.client(u"/chat"_s, u"alice"_s); // signed in: her own bucket
+    QVERIFY(alice && alice->join(u"lobby"_s).value("ok"_L1).toBool());
 }
 
 void tst_RateLimits::eventCanHaveItsOwnLimit()

@@ -64,6 +64,9 @@ struct RateLimits
 {
     RateLimit eventsPerSocket{100, 200}; // client events, each socket (a route may set its own)
     RateLimit eventsPerUser{200, 400}; // client events, all sockets of one signed-in user together
+    // Client events of all guest sockets from one address together, so that reconnecting for a
+    // fresh socket bucket gains a flood nothing.
+    RateLimit guestEventsPerAddress{500, 1000};
     // A socket refused this many times within 10 s is closed with 4029.
     int refusalsBeforeClose = 100;
     RateLimit restPerClient{100, 200}; // REST requests per signed-in user, else per address

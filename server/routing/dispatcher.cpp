@@ -57,16 +57,14 @@ std::optional<Error> EventDispatcher::admit(Session &session, const WsRoute &rou
     const RateLimits &limits = m_router.rateLimits();
     if (auto refusal = takeToken(session, session.rate.events, route.eventLimit().value_or(limits.eventsPerSocket)))
         return refusal;
-    if (!limits.eventsPerUser.isLimited())
-        return std::nullopt;
-    // All tabs of one user share a bucket; guests have only their socket's.
+    // All tabs of one user share a bucket; all guests of one address share one too.
     const QString user = session.data.value(u"user"_s).toMap().value(u"id"_s).toString();
-    if (user.isEmpty())
-        return std::nullopt;
-    if (!m_userEvents)
-        m_userEvents.emplace(limits.eventsPerUser, limits.maxTrackedClients);
+    std::optional<RateLimiter> &shared = user.isEmpty() ? m_guestEvents : m_userEvents;
+    if (!shared)
+        shared.emplace(user.isEmpty() ? limits.guestEventsPerAddress : limits.eventsPerUser,
+                       limits.maxTrackedClients);
     qint64 retryAfterMs = 0;
-    if (m_userEvents->take(user, monotonicMs(), &retryAfterMs))
+    if (shared->take(user.isEmpty() ? session.remoteAddress() : user, monotonicMs(), &retryAfterMs))
         return std::nullopt;
     return rateRefusal(session, retryAfterMs);
 }

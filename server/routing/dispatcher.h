@@ -46,7 +46,9 @@ private:
     Hub &m_hub;
     Presence *m_presence;
     QThreadPool m_workers;
-    std::optional<RateLimiter> m_userEvents; // made on first use, from the router's limits
+    // Made on first use, from the router's limits: per signed-in user, per guest address.
+    std::optional<RateLimiter> m_userEvents;
+    std::optional<RateLimiter> m_guestEvents;
     QObject m_loop; // heavy results come back to the thread this lives in
 };
 

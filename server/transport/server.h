@@ -32,7 +32,7 @@ struct ServerConfig
 
     // Reads CORTADO_HOST, CORTADO_PORT, CORTADO_MAX_MESSAGE_SIZE, CORTADO_MAX_BODY_SIZE,
     // CORTADO_MAX_HEADER_SIZE, the rate limits (CORTADO_RATE_EVENTS, CORTADO_RATE_EVENTS_PER_USER,
-    // CORTADO_RATE_REST, CORTADO_RATE_HANDSHAKES as "rate/burst" or "off",
+    // CORTADO_RATE_GUEST_EVENTS_PER_ADDRESS, CORTADO_RATE_REST, CORTADO_RATE_HANDSHAKES as "rate/burst" or "off",
     // CORTADO_RATE_REFUSALS_BEFORE_CLOSE, CORTADO_MAX_SOCKETS_PER_ADDRESS) and
     // CORTADO_ALLOWED_ORIGINS (comma-separated) over the defaults; `error` says which value is bad.
     static ServerConfig fromEnvironment(QString *error);

@@ -74,8 +74,8 @@ ServerProcess::~ServerProcess()
 
 QProcessEnvironment ServerProcess::withoutRateLimits(QProcessEnvironment environment)
 {
-    for (const char *limit : {"CORTADO_RATE_EVENTS", "CORTADO_RATE_EVENTS_PER_USER", "CORTADO_RATE_REST",
-                              "CORTADO_RATE_HANDSHAKES"})
+    for (const char *limit : {"CORTADO_RATE_EVENTS", "CORTADO_RATE_EVENTS_PER_USER",
+                              "CORTADO_RATE_GUEST_EVENTS_PER_ADDRESS", "CORTADO_RATE_REST", "CORTADO_RATE_HANDSHAKES"})
         environment.insert(QString::fromLatin1(limit), QStringLiteral("off"));
     environment.insert(QStringLiteral("CORTADO_MAX_SOCKETS_PER_ADDRESS"), QStringLiteral("0"));
     return environment;
