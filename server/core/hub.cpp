@@ -124,8 +124,13 @@ Delivery Hub::send(const Target &target, const Message &message)
     Delivery delivery;
     const bool recorded = target.scope() == Target::Scope::Room && !message.ephemeral
             && m_history.policy(target.routePath(), target.roomName()).has_value();
-    if (recorded)
+    if (recorded) {
         delivery.offset = m_history.nextOffset(target.routePath(), target.roomName());
+        if (!delivery.offset) { // one room too many keeps history
+            delivery.refused = true;
+            return delivery;
+        }
+    }
     const QByteArray utf8 = protocol::encodeEvent(message.event, message.payload, message.room,
                                                   message.from, delivery.offset);
     const QString frame = QString::fromUtf8(utf8); // one encoding, shared by every recipient

@@ -28,7 +28,7 @@ struct Delivery
 {
     qsizetype recipients = 0;
     std::optional<qint64> offset; // set for rooms that keep history
-    bool refused = false; // history could not be recorded (storage overloaded): nothing was sent
+    bool refused = false; // history could not be recorded (storage overloaded, or too many history rooms): nothing was sent
 };
 
 struct RoomInfo

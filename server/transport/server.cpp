@@ -42,7 +42,8 @@ ServerConfig ServerConfig::fromEnvironment(QString *error)
     if (readNumber("CORTADO_PORT", quint16(0), &config.port, error)
         && readNumber("CORTADO_MAX_MESSAGE_SIZE", qint64(1), &config.webSocket.maxMessageSize, error)
         && readNumber("CORTADO_MAX_BODY_SIZE", qint64(0), &config.http.maxBodyBytes, error)
-        && readNumber("CORTADO_MAX_HEADER_SIZE", qsizetype(256), &config.http.maxHeaderBytes, error))
+        && readNumber("CORTADO_MAX_HEADER_SIZE", qsizetype(256), &config.http.maxHeaderBytes, error)
+        && readNumber("CORTADO_MAX_HISTORY_ROOMS", qsizetype(1), &config.maxHistoryRooms, error))
         error->clear();
     return config;
 }
@@ -64,6 +65,7 @@ Server::Server(ServerConfig config, QObject *parent)
         const Router::WebSocketEntry *entry = m_router.webSocketRoute(route);
         return entry ? entry->route.historyPolicy(room) : std::nullopt;
     });
+    m_hub.history().setMaxRooms(m_config.maxHistoryRooms);
     m_router.services().provide(m_presence);
     connect(m_gateway, &Gateway::webSocketUpgrade, m_webSockets.get(),
             &WebSocketFrontend::handleUpgrade);

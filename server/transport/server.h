@@ -26,9 +26,13 @@ struct ServerConfig
     int shutdownGraceMs = 3000; // how long shutdown() waits for clients to answer the close frame
     int storageFlushMs = 10'000; // how long shutdown() waits for queued writes to be stored
     std::optional<StorageConfig> storage; // none: nothing is persisted
+    // Rooms that may keep history in memory (CORTADO_MAX_HISTORY_ROOMS); a message that would open
+    // one more is refused `overloaded`.
+    qsizetype maxHistoryRooms = History::DefaultMaxRooms;
 
     // Reads CORTADO_HOST, CORTADO_PORT, CORTADO_MAX_MESSAGE_SIZE, CORTADO_MAX_BODY_SIZE,
-    // CORTADO_MAX_HEADER_SIZE over the defaults; `error` says which value is bad.
+    // CORTADO_MAX_HEADER_SIZE, CORTADO_MAX_HISTORY_ROOMS over the defaults; `error` says which
+    // value is bad.
     static ServerConfig fromEnvironment(QString *error);
 };
 
