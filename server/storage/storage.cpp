@@ -1,6 +1,7 @@
 #include "storage.h"
 
 #include "core/hub.h"
+#include "core/session.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -540,6 +541,8 @@ private:
         if (!query.exec(u"UPDATE cortado_offsets SET reserved_seq = COALESCE((SELECT r.last_seq FROM cortado_rooms r "
                         u"WHERE r.route = cortado_offsets.route AND r.room = cortado_offsets.room), 0)"_s))
             qCWarning(lcStorage, "could not release the reserved offsets: %s", qUtf8Printable(query.lastError().text()));
+        else // rooms joined but never written to: nothing to remember
+            query.exec(u"DELETE FROM cortado_offsets WHERE reserved_seq = 0"_s);
     }
 
     StorageConfig m_config;
@@ -695,6 +698,22 @@ void Storage::attach(Hub &hub)
     hub.setHistorySink([this, history](const QString &route, const QString &room, const HistoryEntry &entry) {
         const std::optional<HistoryPolicy> policy = history->policy(route, room);
         return appendHistory(route, room, entry, policy ? policy->maxMessages : 0);
+    });
+    // A join asks for the room's first block in the background, so that its first message usually
+    // finds it committed instead of stalling the event loop for a commit (~1 ms on SQLite).
+    const std::weak_ptr<Shared> weak = m_shared;
+    const qint64 block = m_config.offsetBlock;
+    QObject::connect(&hub, &Hub::joined, &hub, [weak, history, block](const Session &session, const QString &room) {
+        const std::shared_ptr<Shared> shared = weak.lock();
+        if (!shared || !history->policy(session.route(), room))
+            return;
+        const QString key = roomKey(session.route(), room);
+        QMutexLocker lock(&shared->mutex);
+        if (shared->stopping || shared->reserved.contains(key) || shared->reserveRequests.contains(key))
+            return;
+        shared->reserveRequests.insert(key, Reservation{session.route(), room,
+                                                        history->latestOffset(session.route(), room) + block});
+        shared->wake.wakeOne();
     });
 }
 
