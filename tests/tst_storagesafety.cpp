@@ -117,6 +117,7 @@ private Q_SLOTS:
     void floodStaysWithinThePolicy();
     void deletedDataFolderIsDegradedThenRefusesToStart();
     void readOnlyDatabaseIsDetectedAndRecovers();
+    void onlyTheSameDatabaseFileIsUsedAgain();
     void offsetsAreNeverReusedAfterALoss();
     void uncommittedReservationRefusesTheRoom();
     void queueBytesBoundRefuses();
@@ -261,6 +262,39 @@ void tst_StorageSafety::readOnlyDatabaseIsDetectedAndRecovers()
     const QJsonArray stored = server.http("GET", u"/api/rooms/%1/history"_s.arg(room)).json().value("messages"_L1).toArray();
     QCOMPARE(stored.size(), 6);
     QCOMPARE(stored.last().toObject().value("offset"_L1).toInt(), 6);
+}
+
+void tst_StorageSafety::onlyTheSameDatabaseFileIsUsedAgain()
+{
+    QTemporaryDir dir;
+    const QString database = dir.filePath(u"cortado.db"_s), away = dir.filePath(u"away.db"_s);
+    TestServer server({}, withStorage(u"sqlite:"_s + database));
+    QVERIFY(server.isListening());
+    auto alice = server.client(u"/chat"_s);
+    QVERIFY(alice);
+    const QString room = uniqueRoom(u"moved"_s);
+    QVERIFY(alice->join(room).value("ok"_L1).toBool());
+    QCOMPARE(offsetOf(alice->request(u"chat:send"_s, 1, room)), 1);
+    QTRY_COMPARE(server.server().storage()->status().backlog, 0);
+    auto reason = [&] { return server.http("GET", u"/health"_s).json().value("reason"_L1).toString(); };
+
+    QVERIFY(QFile::rename(database, away));
+    QTRY_VERIFY_WITH_TIMEOUT(reason().contains("is gone"_L1), 10000);
+    QCOMPARE(offsetOf(alice->request(u"chat:send"_s, 2, room)), 2); // kept in memory
+    QVERIFY(!QFileInfo::exists(database)); // not re-created
+
+    // A copy is another file: it may be older than what was written, so it is not used.
+    QVERIFY(QFile::copy(away, database));
+    QTRY_VERIFY_WITH_TIMEOUT(reason().contains("replaced"_L1), 10000);
+    QCOMPARE(server.server().storage()->status().backlog, 1);
+
+    // The very file back: the backlog goes in.
+    QVERIFY(QFile::remove(database));
+    QVERIFY(QFile::rename(away, database));
+    QTRY_VERIFY_WITH_TIMEOUT(server.server().storage()->status().connected
+                                     && server.server().storage()->status().backlog == 0, 20000);
+    const QJsonArray stored = server.http("GET", u"/api/rooms/%1/history"_s.arg(room)).json().value("messages"_L1).toArray();
+    QCOMPARE(stored.size(), 2);
 }
 
 void tst_StorageSafety::offsetsAreNeverReusedAfterALoss()
