@@ -1,7 +1,10 @@
 // bench_storage: how fast the background writer persists room history, and how long the event loop
 // ever stalls while a burst is being queued.
 //
-//   bench_storage [--messages 100000] [--database sqlite:/tmp/x.db | postgres://user@host:port/db]
+//   bench_storage [--messages 100000] [--rooms 1] [--database sqlite:/tmp/x.db | postgres://user@host:port/db]
+//
+// With --rooms N the messages go round-robin into N rooms: each new room's first message waits for
+// its first offset reservation to be committed (the price of offsets that never repeat).
 //
 // Sends a burst of messages into a history room through the hub (encoding, recording and queueing,
 // 1,000 per event-loop turn, as a busy server would), while a 1 ms timer on the same event loop
@@ -26,10 +29,15 @@ int main(int argc, char *argv[])
     QCommandLineParser parser;
     const QCommandLineOption messagesOption(u"messages"_s, u"Messages in the burst."_s, u"n"_s, u"100000"_s);
     const QCommandLineOption databaseOption(u"database"_s, u"Database URL (default: SQLite in a temp folder)."_s, u"url"_s);
-    parser.addOptions({messagesOption, databaseOption});
+    const QCommandLineOption roomsOption(u"rooms"_s, u"Rooms the messages go to, round-robin."_s, u"n"_s, u"1"_s);
+    parser.addOptions({messagesOption, databaseOption, roomsOption});
     parser.addHelpOption();
     parser.process(app);
     const int messageCount = parser.value(messagesOption).toInt();
+    const int roomCount = std::max(1, parser.value(roomsOption).toInt());
+    QStringList rooms;
+    for (int i = 0; i < roomCount; ++i)
+        rooms.append(roomCount == 1 ? u"bench"_s : u"bench-%1"_s.arg(i));
 
     QTemporaryDir dir;
     cortado::StorageConfig config;
@@ -67,8 +75,9 @@ int main(int argc, char *argv[])
     QTimer producer;
     QObject::connect(&producer, &QTimer::timeout, [&] {
         for (int i = 0; i < 1000 && sent < messageCount; ++i, ++sent) {
-            if (hub.send(cortado::Target::room(u"/chat"_s, u"bench"_s),
-                         cortado::Message{u"chat:message"_s, payload, u"bench"_s, u"sender"_s}).refused)
+            const QString &room = rooms.at(sent % roomCount);
+            if (hub.send(cortado::Target::room(u"/chat"_s, room),
+                         cortado::Message{u"chat:message"_s, payload, room, u"sender"_s}).refused)
                 ++refused;
         }
         if (sent == messageCount) {
@@ -90,7 +99,7 @@ int main(int argc, char *argv[])
     const qint64 persistedAfterMs = burst.elapsed();
 
     const cortado::StorageStatus status = storage.status();
-    std::printf("cortado bench_storage: %d messages into one history room, %s\n", messageCount,
+    std::printf("cortado bench_storage: %d messages into %d history room(s), %s\n", messageCount, roomCount,
                 qPrintable(status.driver));
     std::printf("  queued on the event loop in      %8lld ms  (%.0f msgs/s; %lld refused)\n", queuedAfterMs,
                 messageCount * 1000.0 / std::max<qint64>(queuedAfterMs, 1), refused);

@@ -165,5 +165,14 @@ int main(int argc, char *argv[])
 
     std::printf("listening on %s\n", qPrintable(server.httpUrl().toString()));
     std::fflush(stdout);
-    return app.exec();
+    const int code = app.exec();
+    // Clients were told these writes were accepted: a supervisor must see that they are gone.
+    if (cortado::Storage *storage = server.storage()) {
+        if (const qint64 unstored = storage->stop(0); unstored > 0) {
+            std::fprintf(stderr, "cortado-server: %lld accepted writes (messages, documents) could not be stored: %s\n",
+                         unstored, qPrintable(storage->status().lastError));
+            return 3;
+        }
+    }
+    return code;
 }

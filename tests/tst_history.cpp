@@ -69,6 +69,9 @@ private Q_SLOTS:
     void restHistory();
     void survivesRestart_data();
     void survivesRestart();
+    void byteCapDropsTheOldestFrames();
+    void oneHistoryRoomTooManyIsRefused();
+    void restartAfterALossDoesNotClaimRecovery();
 
 private:
     PostgresInstance m_postgres;
@@ -213,6 +216,69 @@ void tst_History::survivesRestart()
     const QJsonArray stored = second.http("GET", u"/api/rooms/%1/history"_s.arg(room)).json().value("messages"_L1).toArray();
     QCOMPARE(stored.size(), 9);
     QCOMPARE(stored.last().toObject().value("payload"_L1).toInt(), 9);
+}
+
+void tst_History::byteCapDropsTheOldestFrames()
+{
+    cortado::History history;
+    history.setPolicyLookup([](const QString &, const QString &) {
+        return std::optional<cortado::HistoryPolicy>(cortado::HistoryPolicy{1000, 3600, 10'000});
+    });
+    const QString frame(1000, u'x'); // 2,000 bytes as held
+    for (int i = 0; i < 100; ++i) {
+        const qint64 offset = *history.nextOffset(u"/r"_s, u"a"_s);
+        history.append(u"/r"_s, u"a"_s, cortado::HistoryEntry{offset, QDateTime::currentMSecsSinceEpoch(), frame});
+    }
+    const QList<cortado::HistoryEntry> kept = history.entries(u"/r"_s, u"a"_s);
+    QCOMPARE(kept.size(), 5); // 10,000 bytes / 2,000
+    QCOMPARE(kept.first().offset, 96);
+    QCOMPARE(kept.last().offset, 100);
+    QVERIFY(!history.since(u"/r"_s, u"a"_s, 90).recovered); // the dropped ones are a gap
+    QCOMPARE(history.since(u"/r"_s, u"a"_s, 95).entries.size(), 5);
+}
+
+void tst_History::oneHistoryRoomTooManyIsRefused()
+{
+    cortado::ServerConfig config;
+    config.maxHistoryRooms = 2;
+    TestServer server({}, config);
+    QVERIFY(server.isListening());
+    auto alice = server.client(u"/chat"_s), bob = server.client(u"/chat"_s);
+    QVERIFY(alice && bob);
+    for (const QString &room : {u"one"_s, u"two"_s, u"three"_s})
+        QVERIFY(alice->join(room).value("ok"_L1).toBool());
+    QVERIFY(alice->request(u"chat:send"_s, 1, u"one"_s).value("ok"_L1).toBool());
+    QVERIFY(alice->request(u"chat:send"_s, 1, u"two"_s).value("ok"_L1).toBool());
+    const QJsonObject refused = alice->request(u"chat:send"_s, 1, u"three"_s);
+    QCOMPARE(refused.value("ok"_L1).toBool(), false);
+    QCOMPARE(refused.value("error"_L1).toObject().value("code"_L1).toString(), u"overloaded"_s);
+    QCOMPARE(server.hub().history().roomCount(), 2);
+    // The rooms that keep history go on, for everyone.
+    QCOMPARE(alice->request(u"chat:send"_s, 2, u"one"_s).value("payload"_L1).toObject().value("offset"_L1).toInt(), 2);
+    QVERIFY(bob->join(u"two"_s).value("ok"_L1).toBool());
+    QCOMPARE(bob->request(u"chat:send"_s, 2, u"two"_s).value("payload"_L1).toObject().value("offset"_L1).toInt(), 2);
+    // one:1, two:1, one:2, two:2; a message into "three" would have come before them (one socket, in order).
+    QVERIFY(alice->waitFor(u"chat:message"_s, 4));
+    for (const QJsonObject &message : alice->received(u"chat:message"_s))
+        QVERIFY(message.value("room"_L1).toString() != "three"_L1);
+}
+
+void tst_History::restartAfterALossDoesNotClaimRecovery()
+{
+    // Stored 1..5, but offsets up to 1000 were reserved (a crash lost 6..N): since 3 must not replay
+    // 4, 5 and then jump, as if nothing was between.
+    cortado::History history;
+    history.setPolicyLookup([](const QString &, const QString &) {
+        return std::optional<cortado::HistoryPolicy>(cortado::HistoryPolicy{});
+    });
+    QList<cortado::HistoryEntry> stored;
+    for (qint64 offset = 1; offset <= 5; ++offset)
+        stored.append(cortado::HistoryEntry{offset, QDateTime::currentMSecsSinceEpoch(), u"{}"_s});
+    history.restore(u"/r"_s, u"a"_s, stored, 1000);
+    QVERIFY(!history.since(u"/r"_s, u"a"_s, 3).recovered);
+    QVERIFY(!history.since(u"/r"_s, u"a"_s, 5).recovered);
+    QVERIFY(history.since(u"/r"_s, u"a"_s, 1000).recovered);
+    QCOMPARE(*history.nextOffset(u"/r"_s, u"a"_s), 1001);
 }
 
 QTEST_GUILESS_MAIN(tst_History)

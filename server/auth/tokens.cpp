@@ -77,6 +77,20 @@ bool readInt(const char *variable, int *out, QString *error)
     return true;
 }
 
+// Written into the data folder with its first secret: a folder that has it holds Cortado data.
+QString folderMarker()
+{
+    return u".cortado-data"_s;
+}
+
+void writeFolderMarker(const QString &dataDir)
+{
+    QFile marker(QDir(dataDir).filePath(folderMarker()));
+    if (!marker.exists() && marker.open(QIODevice::WriteOnly | QIODevice::NewOnly))
+        marker.write("Cortado data folder: cortado-server keeps its JWT secret (jwt-secret) and, by default, "
+                     "its database (cortado.db) here.\n");
+}
+
 // The development secret: created once with owner-only permissions, then reused, so that
 // `cortado-server token` run from the same place signs tokens the server accepts.
 std::optional<QByteArray> developmentSecret(const QString &dataDir, QString *error, QString *notice)
@@ -94,7 +108,23 @@ std::optional<QByteArray> developmentSecret(const QString &dataDir, QString *err
             return std::nullopt;
         }
         *notice = u"using the development JWT secret in %1; set CORTADO_JWT_SECRET in production"_s.arg(path);
+        writeFolderMarker(dataDir);
         return secret;
+    }
+    // A folder that held Cortado data had a secret: a new one would make every token issued before
+    // fail, silently. Only a brand-new folder gets one.
+    const QDir folder(dataDir);
+    for (const QString &evidence : {folderMarker(), u"cortado.db"_s}) {
+        if (!folder.exists(evidence))
+            continue;
+        QString note;
+        if (QFile marker(folder.filePath(folderMarker())); marker.open(QIODevice::ReadOnly))
+            note = QString::fromUtf8(marker.read(1000)).trimmed();
+        *error = u"%1 has Cortado data (%2) but no jwt-secret: a new secret would make every token "
+                 u"issued before fail. Restore %3 from a backup, or set CORTADO_JWT_SECRET, or delete "
+                 u"the folder to start afresh (its data is then gone).%4"_s
+                         .arg(dataDir, evidence, path, note.isEmpty() ? QString() : u"\n"_s + note);
+        return std::nullopt;
     }
     if (!QDir().mkpath(dataDir)) {
         *error = u"cannot create the data folder %1"_s.arg(dataDir);
@@ -110,6 +140,7 @@ std::optional<QByteArray> developmentSecret(const QString &dataDir, QString *err
         *error = u"cannot write %1: %2"_s.arg(path, file.errorString());
         return std::nullopt;
     }
+    writeFolderMarker(dataDir);
     *notice = u"generated a development JWT secret in %1 (owner-only); set CORTADO_JWT_SECRET in production"_s.arg(path);
     return secret;
 }

@@ -4,18 +4,32 @@ namespace cortado {
 
 std::optional<HistoryPolicy> History::policy(const QString &route, const QString &room) const
 {
+    const auto log = m_logs.constFind(key(route, room));
+    if (log != m_logs.cend() && log->policy)
+        return log->policy;
     return m_policies ? m_policies(route, room) : std::nullopt;
 }
 
-qint64 History::nextOffset(const QString &route, const QString &room)
+std::optional<qint64> History::nextOffset(const QString &route, const QString &room)
 {
-    return m_logs[key(route, room)].latest + 1;
+    const QString k = key(route, room);
+    auto log = m_logs.find(k);
+    if (log == m_logs.end()) {
+        // Logs are never dropped (their offsets must not restart), so the cap is what bounds them.
+        if (m_logs.size() >= m_maxRooms)
+            return std::nullopt;
+        const std::optional<HistoryPolicy> rules = policy(route, room);
+        log = m_logs.insert(k, Log{});
+        log->policy = rules;
+    }
+    return log->latest + 1;
 }
 
 void History::append(const QString &route, const QString &room, HistoryEntry entry)
 {
     Log &log = m_logs[key(route, room)];
     log.latest = entry.offset;
+    log.bytes += frameBytes(entry);
     log.entries.push_back(std::move(entry));
     if (const std::optional<HistoryPolicy> rules = policy(route, room))
         trim(log, *rules);
@@ -25,9 +39,10 @@ void History::trim(Log &log, const HistoryPolicy &policy)
 {
     const qint64 oldestAllowed = QDateTime::currentMSecsSinceEpoch() - qint64(policy.maxAgeSeconds) * 1000;
     while (!log.entries.empty()
-           && (qsizetype(log.entries.size()) > policy.maxMessages
+           && (qsizetype(log.entries.size()) > policy.maxMessages || log.bytes > policy.maxBytes
                || log.entries.front().createdAtMs < oldestAllowed)) {
         log.trimmedThrough = log.entries.front().offset;
+        log.bytes -= frameBytes(log.entries.front());
         log.entries.pop_front();
     }
 }
@@ -70,7 +85,17 @@ void History::restore(const QString &route, const QString &room, QList<HistoryEn
 {
     Log &log = m_logs[key(route, room)];
     log.entries.assign(entries.begin(), entries.end());
+    log.bytes = 0;
+    for (const HistoryEntry &entry : log.entries)
+        log.bytes += frameBytes(entry);
+    log.policy = m_policies ? m_policies(route, room) : std::nullopt;
     log.latest = std::max(latest, log.entries.empty() ? qint64(0) : log.entries.back().offset);
+    if (!log.entries.empty() && log.entries.back().offset < log.latest) {
+        // Offsets after the last stored entry were handed out (or reserved) but not stored: a
+        // replay from before them would hide that gap, so only "since latest" is recoverable.
+        log.entries.clear();
+        log.bytes = 0;
+    }
     // Offsets before the first restored entry are gone for good.
     log.trimmedThrough = log.entries.empty() ? log.latest : log.entries.front().offset - 1;
     if (const std::optional<HistoryPolicy> rules = policy(route, room))

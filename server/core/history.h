@@ -13,8 +13,10 @@ namespace cortado {
 
 struct HistoryPolicy
 {
-    int maxMessages = 100; // the newest this many are kept
+    int maxMessages = 100; // the newest this many are kept (in memory and in storage)
     int maxAgeSeconds = 24 * 3600; // and none older than this
+    // And at most this many bytes of frames in memory (UTF-16, as held); the oldest go first.
+    qint64 maxBytes = 1024 * 1024;
 };
 
 struct HistoryEntry
@@ -27,6 +29,7 @@ struct HistoryEntry
 // Ordered, bounded message logs of the rooms that keep history. Each broadcast into such a room gets
 // the next offset of that room (1, 2, 3, ...), so a client that saw offset N can ask for "since N"
 // after a reconnect. Offsets never go back, also across restarts: storage restores the counters.
+// At most maxRooms() rooms keep history; a message that would open one more is refused.
 // Owned by the Hub; main thread only.
 class History
 {
@@ -34,10 +37,18 @@ public:
     using PolicyLookup = std::function<std::optional<HistoryPolicy>(const QString &route, const QString &room)>;
 
     void setPolicyLookup(PolicyLookup lookup) { m_policies = std::move(lookup); }
+    // The room's policy: resolved once per room that keeps history, then kept with its log.
     std::optional<HistoryPolicy> policy(const QString &route, const QString &room) const;
 
-    // Reserves the next offset and records the frame that carries it.
-    qint64 nextOffset(const QString &route, const QString &room);
+    static constexpr qsizetype DefaultMaxRooms = 10'000;
+    void setMaxRooms(qsizetype maxRooms) { m_maxRooms = maxRooms; }
+    qsizetype maxRooms() const { return m_maxRooms; }
+    qsizetype roomCount() const { return m_logs.size(); }
+
+    // The next offset of the room; nullopt when the room has no log yet and maxRooms() rooms
+    // already keep history (the message must be refused).
+    std::optional<qint64> nextOffset(const QString &route, const QString &room);
+    // Records the frame that carries the offset nextOffset() gave.
     void append(const QString &route, const QString &room, HistoryEntry entry);
 
     struct Replay
@@ -57,14 +68,18 @@ private:
     struct Log
     {
         std::deque<HistoryEntry> entries;
+        qint64 bytes = 0; // of the frames in `entries`
+        std::optional<HistoryPolicy> policy; // resolved when the log was opened
         qint64 latest = 0;
         // Offsets up to here were dropped by retention (or never restored): a gap for "since" below.
         qint64 trimmedThrough = 0;
     };
     static QString key(const QString &route, const QString &room) { return route + u'\n' + room; }
     void trim(Log &log, const HistoryPolicy &policy);
+    static qint64 frameBytes(const HistoryEntry &entry) { return entry.frame.size() * qint64(sizeof(QChar)); }
 
     PolicyLookup m_policies;
+    qsizetype m_maxRooms = DefaultMaxRooms;
     QHash<QString, Log> m_logs;
 };
 

@@ -130,8 +130,14 @@ Delivery Hub::send(const Target &target, const Message &message)
         delivery.refusedCode = protocol::errors::Forbidden;
         return delivery;
     }
-    if (recorded)
+    if (recorded) {
         delivery.offset = m_history.nextOffset(target.routePath(), target.roomName());
+        if (!delivery.offset) { // one room too many keeps history
+            delivery.refused = true;
+            delivery.refusedCode = protocol::errors::Overloaded;
+            return delivery;
+        }
+    }
     const QByteArray utf8 = protocol::encodeEvent(message.event, message.payload, message.room,
                                                   message.from, delivery.offset);
     const QString frame = QString::fromUtf8(utf8); // one encoding, shared by every recipient

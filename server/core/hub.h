@@ -29,8 +29,9 @@ struct Delivery
     qsizetype recipients = 0;
     std::optional<qint64> offset; // set for rooms that keep history
     bool refused = false; // history could not be recorded: nothing was sent
-    // Why, as a protocol error code: "overloaded" (storage cannot take it now; retry later) or
-    // "forbidden" (the history admission refused it, e.g. a guest opening one room too many).
+    // Why, as a protocol error code: "overloaded" (storage cannot take it now, or too many rooms keep
+    // history; retry later) or "forbidden" (the history admission refused it, e.g. a guest opening
+    // one room too many).
     QString refusedCode;
 };
 

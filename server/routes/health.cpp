@@ -1,5 +1,6 @@
 // GET /health — liveness, a few live numbers, and the storage's state. "status" is "degraded"
-// while the database is unreachable (live traffic still flows; writes wait in the queue).
+// while the database is unreachable or its file unusable (live traffic still flows; writes wait in
+// the queue), with the "reason".
 #include <cortado/route.h>
 
 #include "storage/storage.h"
@@ -19,8 +20,10 @@ CORTADO_REST_ROUTE(route)
         if (const auto *storage = ctx.services().get<cortado::Storage>()) {
             const cortado::StorageStatus status = storage->status();
             health.insert(u"storage"_s, status.toJson());
-            if (!status.connected)
+            if (!status.connected) {
                 health.insert(u"status"_s, u"degraded"_s);
+                health.insert(u"reason"_s, status.lastError); // e.g. the database file was deleted
+            }
         }
         return cortado::HttpResponse::json(health);
     });

@@ -1,7 +1,9 @@
 #include "storage.h"
 
 #include "core/hub.h"
+#include "core/session.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
 #include <QJsonDocument>
@@ -18,7 +20,12 @@
 #include <QtConcurrent>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <deque>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcStorage, "cortado.storage", QtInfoMsg)
 
@@ -42,13 +49,17 @@ StorageConfig StorageConfig::fromEnvironment(const QString &dataDir)
     const qsizetype queue = qEnvironmentVariable("CORTADO_STORAGE_QUEUE").toLongLong(&ok);
     if (ok && queue > 0)
         config.queueLimit = queue;
+    const qint64 bytes = qEnvironmentVariable("CORTADO_STORAGE_QUEUE_BYTES").toLongLong(&ok);
+    if (ok && bytes > 0)
+        config.queueBytes = bytes;
     return config;
 }
 
 QJsonObject StorageStatus::toJson() const
 {
     return QJsonObject{{u"driver"_s, driver},     {u"connected"_s, connected},
-                       {u"backlog"_s, backlog},   {u"written"_s, written},
+                       {u"backlog"_s, backlog},   {u"backlogBytes"_s, backlogBytes},
+                       {u"written"_s, written},
                        {u"failures"_s, failures}, {u"lastError"_s, lastError}};
 }
 
@@ -59,13 +70,25 @@ bool isSqlite(const QString &url)
     return url.startsWith("sqlite:"_L1);
 }
 
+QString sqlitePath(const QString &url)
+{
+    return url.sliced(7);
+}
+
 // Opens a connection named `name` in the calling thread (QtSql connections are per thread).
-QSqlDatabase openConnection(const QString &url, const QString &name, QString *error)
+// Only start-up may create a SQLite file: later a missing file means it was deleted, and a fresh
+// empty one would quietly take the place of the data (and of the offsets reserved in it).
+QSqlDatabase openConnection(const QString &url, const QString &name, QString *error, bool create = false)
 {
     QSqlDatabase db;
     if (isSqlite(url)) {
-        const QString path = url.sliced(7);
-        QDir().mkpath(QFileInfo(path).absolutePath());
+        const QString path = sqlitePath(url);
+        if (create) {
+            QDir().mkpath(QFileInfo(path).absolutePath());
+        } else if (!QFileInfo::exists(path)) {
+            *error = u"the database file %1 does not exist"_s.arg(path);
+            return db;
+        }
         db = QSqlDatabase::addDatabase(u"QSQLITE"_s, name);
         db.setDatabaseName(path);
         db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000"_s);
@@ -123,15 +146,33 @@ struct WriteItem
     qint64 offset = 0;
     qint64 at = 0;
     QString body; // frame | JSON
+    int keep = 0; // history: the room keeps this many rows (0: no count limit)
+
+    // What it costs while queued, as counted against StorageConfig::queueBytes.
+    qint64 bytes() const
+    {
+        return qint64(sizeof(WriteItem)) + (first.size() + second.size() + body.size()) * qint64(sizeof(QChar));
+    }
+};
+
+struct Reservation
+{
+    QString route, room;
+    qint64 mark = 0; // offsets up to here may be handed out
 };
 
 struct Storage::Shared
 {
     QMutex mutex;
-    QWaitCondition wake; // items arrived, or stop
+    QWaitCondition wake; // items or reservation requests arrived, or stop
     QWaitCondition drained; // a batch was committed
+    QWaitCondition reservedChanged; // reservations were committed
     std::deque<WriteItem> queue;
     qsizetype inFlight = 0;
+    qint64 queuedBytes = 0; // of `queue` and the batch in flight
+    qint64 inFlightBytes = 0;
+    QHash<QString, qint64> reserved; // route\nroom → committed mark
+    QHash<QString, Reservation> reserveRequests; // route\nroom → wanted mark, until committed
     bool stopping = false;
     std::atomic<bool> connected = false;
     std::atomic<qint64> written = 0;
@@ -139,11 +180,74 @@ struct Storage::Shared
     QString lastError; // under mutex
 };
 
+namespace {
+
+QString roomKey(const QString &route, const QString &room)
+{
+    return route + u'\n' + room;
+}
+
+// Which file a SQLite connection writes to: deleting or replacing the path does not stop SQLite
+// (it keeps writing into the unlinked file), so the writer compares this before and after a batch.
+struct FileIdentity
+{
+    dev_t device = 0;
+    ino_t inode = 0;
+    bool known = false;
+};
+
+FileIdentity identityOf(const QString &path)
+{
+    struct stat info = {};
+    if (::stat(QFile::encodeName(path).constData(), &info) != 0)
+        return {};
+    return FileIdentity{info.st_dev, info.st_ino, true};
+}
+
+// Why the file cannot take writes, or empty. access(W_OK) also answers EPERM for an immutable
+// file (chattr +i), which stops root too; plain permission bits do not stop root.
+QString sqliteFileProblem(const QString &path, const FileIdentity &expected)
+{
+    const QByteArray encoded = QFile::encodeName(path);
+    const FileIdentity now = identityOf(path);
+    if (!now.known)
+        return u"the database file %1 is gone (deleted, or its folder was); writes are kept in memory "
+                 u"and retried, and are lost if the server stops: restore the file, or stop the server"_s.arg(path);
+    if (expected.known && (now.device != expected.device || now.inode != expected.inode))
+        return u"the database file %1 was replaced by another file; writes are kept in memory and "
+                 u"retried, and are lost if the server stops"_s.arg(path);
+    for (const QByteArray &file : {encoded, encoded + "-wal", QFile::encodeName(QFileInfo(path).absolutePath())}) {
+        if (::access(file.constData(), F_OK) == 0 && ::access(file.constData(), W_OK) != 0)
+            return u"%1 is not writable (%2); writes are kept in memory and retried"_s.arg(
+                    QFile::decodeName(file), QString::fromLocal8Bit(std::strerror(errno)));
+    }
+    return {};
+}
+
+// When the whole data folder is gone, leave a note where it was: the next start then finds Cortado
+// data without its JWT secret and refuses to start, instead of silently beginning afresh with a
+// new secret (see auth/tokens.cpp). Never a database file: that would take the place of the data.
+void leaveNoteForLostFolder(const QString &databasePath)
+{
+    const QString folder = QFileInfo(databasePath).absolutePath();
+    if (QFileInfo::exists(folder) || !QDir().mkpath(folder))
+        return;
+    QFile note(QDir(folder).filePath(u".cortado-data"_s));
+    if (note.open(QIODevice::WriteOnly | QIODevice::NewOnly))
+        note.write(u"This Cortado data folder was deleted at %1 while cortado-server (pid %2) was running; "
+                   u"its database and JWT secret are gone.\n"_s
+                           .arg(QDateTime::currentDateTimeUtc().toString(Qt::ISODate))
+                           .arg(QCoreApplication::applicationPid())
+                           .toUtf8());
+}
+
+} // namespace
+
 class Storage::Writer : public QThread
 {
 public:
-    Writer(StorageConfig config, std::shared_ptr<Shared> shared)
-        : m_config(std::move(config)), m_shared(std::move(shared))
+    Writer(StorageConfig config, std::shared_ptr<Shared> shared, FileIdentity file)
+        : m_config(std::move(config)), m_shared(std::move(shared)), m_file(file)
     {
         setObjectName(u"cortado-storage-writer"_s);
     }
@@ -153,22 +257,31 @@ protected:
     {
         const QString name = u"cortado-writer"_s;
         std::vector<WriteItem> batch;
+        QList<Reservation> reservations;
         int backoffMs = 100;
         qint64 batchesSinceCleanup = 0;
         for (;;) {
-            if (batch.empty() && !takeBatch(&batch))
+            if (batch.empty() && reservations.isEmpty() && !takeWork(&batch, &reservations))
                 break; // stopping, and nothing left
             QString error;
-            if (ensureConnected(name, &error) && write(name, batch, &error)) {
+            // The file is checked before and after: rows committed into a deleted file are not stored.
+            if (ensureConnected(name, &error) && fileUsable(&error) && write(name, batch, reservations, &error)
+                && fileUsable(&error)) {
                 if (!m_shared->connected.exchange(true))
                     qCInfo(lcStorage, "database reachable; writing the backlog");
                 m_shared->written += qint64(batch.size());
                 QMutexLocker lock(&m_shared->mutex);
+                publish(reservations);
+                m_shared->lastError.clear();
                 m_shared->inFlight = 0;
+                m_shared->queuedBytes -= m_shared->inFlightBytes;
+                m_shared->inFlightBytes = 0;
                 m_shared->drained.wakeAll();
+                const bool wroteSomething = !batch.empty();
                 batch.clear();
+                reservations.clear();
                 backoffMs = 100;
-                if (++batchesSinceCleanup >= 1000) {
+                if (wroteSomething && ++batchesSinceCleanup >= 1000) {
                     batchesSinceCleanup = 0;
                     lock.unlock();
                     deleteOldHistory(name);
@@ -177,16 +290,25 @@ protected:
             }
             // Keep the batch and retry: accepted writes are never dropped.
             ++m_shared->failures;
-            if (m_shared->connected.exchange(false) || m_shared->failures == 1)
-                qCWarning(lcStorage, "database write failed, retrying: %s", qUtf8Printable(error));
-            closeConnection(name);
+            const bool wasConnected = m_shared->connected.exchange(false);
             QMutexLocker lock(&m_shared->mutex);
+            if (wasConnected || error != m_shared->lastError)
+                qCWarning(lcStorage, "database write failed, retrying: %s", qUtf8Printable(error));
             m_shared->lastError = error;
+            m_shared->reservedChanged.wakeAll(); // a waiting reservation gives up now
+            lock.unlock();
+            // A connection to an unusable file is kept, unused, until the file is usable again:
+            // closing it would checkpoint the WAL into it, and reopening is refused anyway.
+            if (!m_fileProblem)
+                closeConnection(name);
+            lock.relock();
             m_shared->wake.wait(&m_shared->mutex, backoffMs);
             if (m_shared->stopping && m_abandon)
                 break;
             backoffMs = std::min(backoffMs * 2, 5000);
         }
+        if (!m_abandon)
+            releaseReservations(name);
         closeConnection(name);
     }
 
@@ -194,19 +316,55 @@ public:
     std::atomic<bool> m_abandon = false; // set when shutdown gave up waiting
 
 private:
-    bool takeBatch(std::vector<WriteItem> *batch)
+    // Waits for writes or reservation requests; wakes every second when idle to look at the file.
+    // False when stopping with nothing left to write.
+    bool takeWork(std::vector<WriteItem> *batch, QList<Reservation> *reservations)
     {
         QMutexLocker lock(&m_shared->mutex);
-        while (m_shared->queue.empty() && !m_shared->stopping)
-            m_shared->wake.wait(&m_shared->mutex);
-        if (m_shared->queue.empty())
+        if (m_shared->queue.empty() && m_shared->reserveRequests.isEmpty() && !m_shared->stopping)
+            m_shared->wake.wait(&m_shared->mutex, 1000);
+        if (m_shared->queue.empty() && m_shared->stopping)
             return false;
+        *reservations = m_shared->reserveRequests.values();
         while (!m_shared->queue.empty() && qsizetype(batch->size()) < m_config.batchSize) {
+            m_shared->inFlightBytes += m_shared->queue.front().bytes();
             batch->push_back(std::move(m_shared->queue.front()));
             m_shared->queue.pop_front();
         }
         m_shared->inFlight = qsizetype(batch->size());
         return true;
+    }
+
+    // Under the mutex: committed reservations become usable, and satisfied requests are done.
+    void publish(const QList<Reservation> &reservations)
+    {
+        if (reservations.isEmpty())
+            return;
+        for (const Reservation &reservation : reservations) {
+            const QString key = roomKey(reservation.route, reservation.room);
+            qint64 &mark = m_shared->reserved[key];
+            mark = std::max(mark, reservation.mark);
+            const auto request = m_shared->reserveRequests.constFind(key);
+            if (request != m_shared->reserveRequests.cend() && request->mark <= mark)
+                m_shared->reserveRequests.erase(request);
+        }
+        m_shared->reservedChanged.wakeAll();
+    }
+
+    bool fileUsable(QString *error)
+    {
+        if (!isSqlite(m_config.url))
+            return true;
+        const QString problem = sqliteFileProblem(sqlitePath(m_config.url), m_file);
+        m_fileProblem = !problem.isEmpty();
+        if (problem.isEmpty())
+            return true;
+        if (!m_noteLeft) {
+            m_noteLeft = true;
+            leaveNoteForLostFolder(sqlitePath(m_config.url));
+        }
+        *error = problem;
+        return false;
     }
 
     bool ensureConnected(const QString &name, QString *error)
@@ -215,31 +373,47 @@ private:
             return true;
         if (QSqlDatabase::contains(name))
             QSqlDatabase::removeDatabase(name);
+        // Only the very file start-up opened: never a new one in its place.
+        if (!fileUsable(error))
+            return false;
         return openConnection(m_config.url, name, error).isOpen();
     }
 
-    bool write(const QString &name, const std::vector<WriteItem> &batch, QString *error)
+    bool write(const QString &name, const std::vector<WriteItem> &batch, const QList<Reservation> &reservations,
+               QString *error)
     {
+        if (batch.empty() && reservations.isEmpty())
+            return true; // an idle look at the file
         QSqlDatabase db = QSqlDatabase::database(name, false);
         if (!db.transaction()) {
             *error = db.lastError().text();
             return false;
         }
-        QSqlQuery rooms(db), document(db);
+        QSqlQuery rooms(db), document(db), prune(db), reserve(db);
         rooms.prepare(u"INSERT INTO cortado_rooms (route, room, last_seq) VALUES (?, ?, ?) "
                       u"ON CONFLICT (route, room) DO UPDATE SET last_seq = excluded.last_seq "
                       u"WHERE excluded.last_seq > cortado_rooms.last_seq"_s);
         document.prepare(u"INSERT INTO cortado_documents (collection, doc_key, body, updated_at) "
                          u"VALUES (?, ?, ?, ?) ON CONFLICT (collection, doc_key) DO UPDATE "
                          u"SET body = excluded.body, updated_at = excluded.updated_at"_s);
-        QHash<QString, qint64> lastOffsets; // route\nroom → highest offset in this batch
+        prune.prepare(u"DELETE FROM cortado_history WHERE route = ? AND room = ? AND seq <= ?"_s);
+        struct RoomWrite
+        {
+            QString route, room;
+            qint64 last = 0;
+            int keep = 0;
+        };
+        QHash<QString, RoomWrite> roomWrites; // route\nroom → highest offset in this batch
         std::vector<const WriteItem *> historyRows;
         for (std::size_t i = 0; i < batch.size(); ++i) {
             const WriteItem &item = batch[i];
             if (item.kind == WriteItem::Kind::History) {
                 historyRows.push_back(&item);
-                qint64 &last = lastOffsets[item.first + u'\n' + item.second];
-                last = std::max(last, item.offset);
+                RoomWrite &room = roomWrites[roomKey(item.first, item.second)];
+                room.route = item.first;
+                room.room = item.second;
+                room.last = std::max(room.last, item.offset);
+                room.keep = item.keep;
                 continue;
             }
             if (laterDocumentInBatch(batch, i))
@@ -258,15 +432,41 @@ private:
             db.rollback();
             return false;
         }
-        for (auto it = lastOffsets.cbegin(); it != lastOffsets.cend(); ++it) {
-            const qsizetype split = it.key().indexOf(u'\n');
-            rooms.addBindValue(it.key().left(split));
-            rooms.addBindValue(it.key().sliced(split + 1));
-            rooms.addBindValue(it.value());
+        for (const RoomWrite &room : std::as_const(roomWrites)) {
+            rooms.addBindValue(room.route);
+            rooms.addBindValue(room.room);
+            rooms.addBindValue(room.last);
             if (!rooms.exec()) {
                 *error = rooms.lastError().text();
                 db.rollback();
                 return false;
+            }
+            // The file stays proportional to the policy: the rows beyond the room's count go with
+            // the batch (an index range delete on the primary key).
+            if (room.keep > 0 && room.last > room.keep) {
+                prune.addBindValue(room.route);
+                prune.addBindValue(room.room);
+                prune.addBindValue(room.last - room.keep);
+                if (!prune.exec()) {
+                    *error = prune.lastError().text();
+                    db.rollback();
+                    return false;
+                }
+            }
+        }
+        if (!reservations.isEmpty()) {
+            reserve.prepare(u"INSERT INTO cortado_offsets (route, room, reserved_seq) VALUES (?, ?, ?) "
+                            u"ON CONFLICT (route, room) DO UPDATE SET reserved_seq = excluded.reserved_seq "
+                            u"WHERE excluded.reserved_seq > cortado_offsets.reserved_seq"_s);
+            for (const Reservation &reservation : reservations) {
+                reserve.addBindValue(reservation.route);
+                reserve.addBindValue(reservation.room);
+                reserve.addBindValue(reservation.mark);
+                if (!reserve.exec()) {
+                    *error = reserve.lastError().text();
+                    db.rollback();
+                    return false;
+                }
             }
         }
         if (!db.commit()) {
@@ -329,8 +529,27 @@ private:
         query.exec();
     }
 
+    // After a clean stop every offset handed out is committed, so the reserved marks can come back
+    // down to the rooms' last offsets: a restart then continues without a gap. (Appends are refused
+    // from the moment stop() began, so no offset beyond them is out.)
+    void releaseReservations(const QString &name)
+    {
+        QString error;
+        if (!ensureConnected(name, &error) || !fileUsable(&error))
+            return;
+        QSqlQuery query(QSqlDatabase::database(name, false));
+        if (!query.exec(u"UPDATE cortado_offsets SET reserved_seq = COALESCE((SELECT r.last_seq FROM cortado_rooms r "
+                        u"WHERE r.route = cortado_offsets.route AND r.room = cortado_offsets.room), 0)"_s))
+            qCWarning(lcStorage, "could not release the reserved offsets: %s", qUtf8Printable(query.lastError().text()));
+        else // rooms joined but never written to: nothing to remember
+            query.exec(u"DELETE FROM cortado_offsets WHERE reserved_seq = 0"_s);
+    }
+
     StorageConfig m_config;
     std::shared_ptr<Shared> m_shared;
+    FileIdentity m_file; // SQLite: the file start-up opened
+    bool m_noteLeft = false;
+    bool m_fileProblem = false; // the last look at the file found it unusable
 };
 
 Storage::Storage(StorageConfig config)
@@ -340,26 +559,35 @@ Storage::Storage(StorageConfig config)
 
 Storage::~Storage()
 {
+    stop(10'000);
+}
+
+qint64 Storage::stop(int timeoutMs)
+{
     if (!m_writer)
-        return;
-    if (!flush(10'000)) {
+        return m_unstored;
+    if (!flush(timeoutMs)) {
         QMutexLocker lock(&m_shared->mutex);
-        qCCritical(lcStorage, "shutting down with %lld writes not stored: %s",
-                   qint64(m_shared->queue.size() + m_shared->inFlight), qUtf8Printable(m_shared->lastError));
+        m_unstored = qint64(m_shared->queue.size()) + m_shared->inFlight;
+        qCCritical(lcStorage, "shutting down with %lld writes not stored: %s", m_unstored,
+                   qUtf8Printable(m_shared->lastError));
         m_writer->m_abandon = true;
     }
     {
         QMutexLocker lock(&m_shared->mutex);
         m_shared->stopping = true;
         m_shared->wake.wakeAll();
+        m_shared->reservedChanged.wakeAll();
     }
     m_writer->wait();
+    m_writer.reset();
+    return m_unstored;
 }
 
 bool Storage::open(QString *error)
 {
     const QString name = u"cortado-startup"_s;
-    QSqlDatabase db = openConnection(m_config.url, name, error);
+    QSqlDatabase db = openConnection(m_config.url, name, error, true);
     const auto cleanup = qScopeGuard([&] {
         db = {};
         closeConnection(name);
@@ -375,6 +603,9 @@ bool Storage::open(QString *error)
                         u"PRIMARY KEY (route, room, seq))"_s, error)
             && exec(query, u"CREATE TABLE IF NOT EXISTS cortado_rooms (route TEXT NOT NULL, room TEXT NOT NULL, "
                            u"last_seq BIGINT NOT NULL, PRIMARY KEY (route, room))"_s, error)
+            // Offsets reserved ahead of use: the next start continues above them (never reused).
+            && exec(query, u"CREATE TABLE IF NOT EXISTS cortado_offsets (route TEXT NOT NULL, room TEXT NOT NULL, "
+                           u"reserved_seq BIGINT NOT NULL, PRIMARY KEY (route, room))"_s, error)
             && exec(query, u"CREATE TABLE IF NOT EXISTS cortado_documents (collection TEXT NOT NULL, "
                            u"doc_key TEXT NOT NULL, body TEXT NOT NULL, updated_at BIGINT NOT NULL, "
                            u"PRIMARY KEY (collection, doc_key))"_s, error);
@@ -386,7 +617,7 @@ bool Storage::open(QString *error)
     // What start-up restores: recent history, every room's last offset, and the documents.
     QHash<QString, qsizetype> roomIndex;
     auto roomFor = [&](const QString &route, const QString &room) -> RestoredRoom & {
-        const QString key = route + u'\n' + room;
+        const QString key = roomKey(route, room);
         auto it = roomIndex.constFind(key);
         if (it == roomIndex.cend()) {
             it = roomIndex.insert(key, m_startupHistory.size());
@@ -398,6 +629,13 @@ bool Storage::open(QString *error)
         return false;
     while (query.next())
         roomFor(query.value(0).toString(), query.value(1).toString()).latest = query.value(2).toLongLong();
+    // Offsets up to a reserved mark may have been handed out before a crash: continue above it.
+    if (!exec(query, u"SELECT route, room, reserved_seq FROM cortado_offsets"_s, error))
+        return false;
+    while (query.next()) {
+        RestoredRoom &room = roomFor(query.value(0).toString(), query.value(1).toString());
+        room.latest = std::max(room.latest, query.value(2).toLongLong());
+    }
     query.prepare(u"SELECT route, room, seq, created_at, frame FROM cortado_history WHERE created_at >= ? "
                   u"ORDER BY route, room, seq"_s);
     query.addBindValue(QDateTime::currentMSecsSinceEpoch() - qint64(m_config.historyMaxAgeSeconds) * 1000);
@@ -417,8 +655,33 @@ bool Storage::open(QString *error)
         m_startupDocuments[query.value(0).toString()].insert(
                 query.value(1).toString(), QJsonDocument::fromJson(query.value(2).toString().toUtf8()).object());
 
+    // Every restored room gets its first block now, so that its next message needs no wait.
+    if (!db.transaction()) {
+        *error = db.lastError().text();
+        return false;
+    }
+    QSqlQuery reserve(db);
+    reserve.prepare(u"INSERT INTO cortado_offsets (route, room, reserved_seq) VALUES (?, ?, ?) "
+                    u"ON CONFLICT (route, room) DO UPDATE SET reserved_seq = excluded.reserved_seq"_s);
+    for (const RestoredRoom &room : std::as_const(m_startupHistory)) {
+        reserve.addBindValue(room.route);
+        reserve.addBindValue(room.room);
+        reserve.addBindValue(room.latest + m_config.offsetBlock);
+        if (!reserve.exec()) {
+            *error = u"cannot reserve offsets: "_s + reserve.lastError().text();
+            db.rollback();
+            return false;
+        }
+        m_shared->reserved.insert(roomKey(room.route, room.room), room.latest + m_config.offsetBlock);
+    }
+    if (!db.commit()) {
+        *error = u"cannot reserve offsets: "_s + db.lastError().text();
+        return false;
+    }
+
+    const FileIdentity file = isSqlite(m_config.url) ? identityOf(sqlitePath(m_config.url)) : FileIdentity{};
     m_shared->connected = true;
-    m_writer = std::make_unique<Writer>(m_config, m_shared);
+    m_writer = std::make_unique<Writer>(m_config, m_shared, file);
     m_writer->start();
     qCInfo(lcStorage, "storage: %s (%lld rooms with history restored)",
            qUtf8Printable(isSqlite(m_config.url) ? m_config.url : QUrl(m_config.url).adjusted(QUrl::RemovePassword).toString()),
@@ -431,39 +694,97 @@ void Storage::attach(Hub &hub)
     for (RestoredRoom &room : m_startupHistory)
         hub.history().restore(room.route, room.room, std::move(room.entries), room.latest);
     m_startupHistory.clear();
-    hub.setHistorySink([this](const QString &route, const QString &room, const HistoryEntry &entry) {
-        return appendHistory(route, room, entry);
+    History *history = &hub.history();
+    hub.setHistorySink([this, history](const QString &route, const QString &room, const HistoryEntry &entry) {
+        const std::optional<HistoryPolicy> policy = history->policy(route, room);
+        return appendHistory(route, room, entry, policy ? policy->maxMessages : 0);
+    });
+    // A join asks for the room's first block in the background, so that its first message usually
+    // finds it committed instead of stalling the event loop for a commit (~1 ms on SQLite).
+    const std::weak_ptr<Shared> weak = m_shared;
+    const qint64 block = m_config.offsetBlock;
+    QObject::connect(&hub, &Hub::joined, &hub, [weak, history, block](const Session &session, const QString &room) {
+        const std::shared_ptr<Shared> shared = weak.lock();
+        if (!shared || !history->policy(session.route(), room))
+            return;
+        const QString key = roomKey(session.route(), room);
+        QMutexLocker lock(&shared->mutex);
+        if (shared->stopping || shared->reserved.contains(key) || shared->reserveRequests.contains(key))
+            return;
+        shared->reserveRequests.insert(key, Reservation{session.route(), room,
+                                                        history->latestOffset(session.route(), room) + block});
+        shared->wake.wakeOne();
     });
 }
 
-static bool enqueue(Storage::Shared *shared, qsizetype limit, WriteItem item)
+// Under the mutex: whether a write of `bytes` fits the queue's count and byte limits.
+static bool fits(const Storage::Shared *shared, const StorageConfig &config, qint64 bytes)
 {
-    QMutexLocker lock(&shared->mutex);
-    if (qsizetype(shared->queue.size()) + shared->inFlight >= limit)
-        return false;
-    shared->queue.push_back(std::move(item));
-    shared->wake.wakeOne();
-    return true;
+    return !shared->stopping && qsizetype(shared->queue.size()) + shared->inFlight < config.queueLimit
+            && shared->queuedBytes + bytes <= config.queueBytes;
 }
 
-bool Storage::appendHistory(const QString &route, const QString &room, const HistoryEntry &entry)
+static void push(Storage::Shared *shared, WriteItem item, qint64 bytes)
 {
-    return enqueue(m_shared.get(), m_config.queueLimit,
-                   WriteItem{WriteItem::Kind::History, route, room, entry.offset, entry.createdAtMs, entry.frame});
+    shared->queuedBytes += bytes;
+    shared->queue.push_back(std::move(item));
+    shared->wake.wakeOne();
+}
+
+bool Storage::appendHistory(const QString &route, const QString &room, const HistoryEntry &entry,
+                            int keepMessages)
+{
+    WriteItem item{WriteItem::Kind::History, route, room, entry.offset, entry.createdAtMs, entry.frame, keepMessages};
+    const qint64 bytes = item.bytes();
+    const QString key = roomKey(route, room);
+    const qint64 block = std::max<qint64>(m_config.offsetBlock, 2);
+    QMutexLocker lock(&m_shared->mutex);
+    if (!fits(m_shared.get(), m_config, bytes))
+        return false;
+    // Ask for the next block when half of this one is used (or none is committed yet).
+    const auto request = m_shared->reserveRequests.find(key);
+    if (request == m_shared->reserveRequests.end()) {
+        if (m_shared->reserved.value(key) - entry.offset < block / 2) {
+            m_shared->reserveRequests.insert(key, Reservation{route, room, entry.offset + block});
+            m_shared->wake.wakeOne();
+        }
+    } else if (request->mark - entry.offset < block / 2) {
+        request->mark = entry.offset + block;
+        m_shared->wake.wakeOne();
+    }
+    if (m_shared->reserved.value(key) < entry.offset) {
+        // Not covered: an offset handed out now could be handed out again after a crash. Wait a
+        // moment for the writer (a new room's first block), but not while the database is away.
+        if (!m_shared->connected)
+            return false;
+        const QDeadlineTimer deadline(m_config.reserveWaitMs);
+        while (m_shared->reserved.value(key) < entry.offset) {
+            if (!m_shared->reservedChanged.wait(&m_shared->mutex, deadline) || !m_shared->connected)
+                break;
+        }
+        if (m_shared->reserved.value(key) < entry.offset || !fits(m_shared.get(), m_config, bytes))
+            return false;
+    }
+    push(m_shared.get(), std::move(item), bytes);
+    return true;
 }
 
 bool Storage::putDocument(const QString &collection, const QString &key, const QJsonObject &body)
 {
-    return enqueue(m_shared.get(), m_config.queueLimit,
-                   WriteItem{WriteItem::Kind::Document, collection, key, 0, QDateTime::currentMSecsSinceEpoch(),
-                             QString::fromUtf8(QJsonDocument(body).toJson(QJsonDocument::Compact))});
+    WriteItem item{WriteItem::Kind::Document, collection, key, 0, QDateTime::currentMSecsSinceEpoch(),
+                   QString::fromUtf8(QJsonDocument(body).toJson(QJsonDocument::Compact)), 0};
+    const qint64 bytes = item.bytes();
+    QMutexLocker lock(&m_shared->mutex);
+    if (!fits(m_shared.get(), m_config, bytes))
+        return false;
+    push(m_shared.get(), std::move(item), bytes);
+    return true;
 }
 
 QHash<QString, QJsonObject> Storage::startupDocuments(const QString &collection) const
 {
     return m_startupDocuments.value(collection);
 }
-
 QFuture<QList<HistoryEntry>> Storage::readHistory(const QString &route, const QString &room, qint64 since,
                                                   int limit) const
 {
@@ -512,6 +833,7 @@ StorageStatus Storage::status() const
     status.failures = m_shared->failures;
     QMutexLocker lock(&m_shared->mutex);
     status.backlog = qint64(m_shared->queue.size()) + m_shared->inFlight;
+    status.backlogBytes = m_shared->queuedBytes;
     status.lastError = m_shared->lastError;
     return status;
 }

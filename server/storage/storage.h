@@ -1,9 +1,14 @@
 // Durable storage through QtSql: SQLite by default (the embedded default), PostgreSQL by URL.
 //
-// Writes never block the event loop: they go into a bounded queue that a writer thread drains in
-// batches, one transaction each. If the database goes away, the writer keeps the batch, retries with
-// backoff, reconnects, and carries on; status() says so meanwhile. Reads at start-up (restoring
+// Writes never block the event loop: they go into a queue bounded by count and bytes that a writer
+// thread drains in batches, one transaction each. If the database goes away, the writer keeps the
+// batch, retries with backoff, reconnects, and carries on; status() says so meanwhile. A SQLite file
+// that is deleted, replaced or made read-only counts as "away" too, and is never re-created behind
+// the server's back (see docs/security.md, "Storage and history"). Reads at start-up (restoring
 // history and documents) block, before the server listens; later reads run on a reader pool.
+//
+// Offsets never repeat: for every room the writer commits a reserved mark ahead of the offsets
+// handed out, and a start continues above it.
 #pragma once
 
 #include "core/history.h"
@@ -26,10 +31,18 @@ struct StorageConfig
 {
     QString url; // "sqlite:PATH" or "postgres://user:password@host:port/database"
     qsizetype queueLimit = 100'000; // writes waiting at most; beyond, writes are refused
+    qint64 queueBytes = 64 * 1024 * 1024; // and at most this many bytes of them
     int batchSize = 500;
     int historyMaxAgeSeconds = 7 * 24 * 3600; // older history rows are deleted and not restored
+    // Offsets reserved ahead per room: a crash skips at most this many, and a room asks again
+    // when half are used.
+    qint64 offsetBlock = 1000;
+    // How long the event loop waits for the first reservation of a room (only when the database
+    // is reachable); beyond, the message is refused `overloaded`.
+    int reserveWaitMs = 250;
 
-    // CORTADO_DATABASE_URL (default: sqlite:<data folder>/cortado.db), CORTADO_STORAGE_QUEUE.
+    // CORTADO_DATABASE_URL (default: sqlite:<data folder>/cortado.db), CORTADO_STORAGE_QUEUE,
+    // CORTADO_STORAGE_QUEUE_BYTES.
     static StorageConfig fromEnvironment(const QString &dataDir);
 };
 
@@ -38,9 +51,10 @@ struct StorageStatus
     QString driver; // QSQLITE or QPSQL
     bool connected = false; // false while the writer retries
     qint64 backlog = 0; // writes accepted but not yet committed
+    qint64 backlogBytes = 0; // their size, as counted against StorageConfig::queueBytes
     qint64 written = 0; // writes committed since start
     qint64 failures = 0; // failed batch attempts since start
-    QString lastError;
+    QString lastError; // also why the database counts as unreachable (file deleted, read-only, ...)
 
     QJsonObject toJson() const;
 };
@@ -49,7 +63,7 @@ class Storage
 {
 public:
     explicit Storage(StorageConfig config);
-    ~Storage(); // flushes what it can (bounded wait), then stops the writer
+    ~Storage(); // stop(10'000) unless stopped
 
     // Connects, creates the schema, reads what start-up needs, starts the writer. Blocks.
     bool open(QString *error);
@@ -57,8 +71,11 @@ public:
     // Puts back the rooms' history and offsets, and persists every new history entry from now on.
     void attach(Hub &hub);
 
-    // Queued writes; false when the queue is full (nothing was accepted).
-    bool appendHistory(const QString &route, const QString &room, const HistoryEntry &entry);
+    // Queued writes; false when the queue is full, or the entry's offset is not covered by a
+    // committed reservation (nothing was accepted). `keepMessages` > 0: the room's older rows
+    // beyond that count are deleted with the batch.
+    bool appendHistory(const QString &route, const QString &room, const HistoryEntry &entry,
+                       int keepMessages = 0);
     bool putDocument(const QString &collection, const QString &key, const QJsonObject &body);
 
     // The documents of `collection` as they were at open().
@@ -71,6 +88,9 @@ public:
     StorageStatus status() const;
     // Waits until every accepted write is committed; false on timeout.
     bool flush(int timeoutMs);
+    // Flushes (bounded wait), stops the writer, and returns how many accepted writes were NOT
+    // stored (0: everything is on disk). Later writes are refused. Idempotent.
+    qint64 stop(int timeoutMs);
 
     struct Shared; // the queue between the event loop and the writer thread
 
@@ -80,6 +100,7 @@ private:
     StorageConfig m_config;
     std::shared_ptr<Shared> m_shared;
     std::unique_ptr<Writer> m_writer;
+    qint64 m_unstored = 0; // what stop() could not store
     QHash<QString, QHash<QString, QJsonObject>> m_startupDocuments;
     struct RestoredRoom
     {

@@ -64,7 +64,8 @@ ServerConfig ServerConfig::fromEnvironment(QString *error)
         && readRate("CORTADO_RATE_HANDSHAKES", &config.limits.handshakesPerAddress, error)
         && readNumber("CORTADO_RATE_REFUSALS_BEFORE_CLOSE", 0, &config.limits.refusalsBeforeClose, error)
         && readNumber("CORTADO_MAX_SOCKETS_PER_ADDRESS", 0, &config.limits.socketsPerAddress, error)
-        && readNumber("CORTADO_GUEST_HISTORY_ROOMS", 0, &config.limits.guestHistoryRooms, error))
+        && readNumber("CORTADO_GUEST_HISTORY_ROOMS", 0, &config.limits.guestHistoryRooms, error)
+        && readNumber("CORTADO_MAX_HISTORY_ROOMS", qsizetype(1), &config.maxHistoryRooms, error))
         error->clear();
     for (const QString &origin : qEnvironmentVariable("CORTADO_ALLOWED_ORIGINS").split(u',', Qt::SkipEmptyParts))
         config.allowedOrigins.append(origin.trimmed());
@@ -96,6 +97,7 @@ Server::Server(ServerConfig config, QObject *parent)
     m_hub.setHistoryAdmission([this](const Target &target, const Message &message) {
         return m_admission->admitsHistory(target, message);
     });
+    m_hub.history().setMaxRooms(m_config.maxHistoryRooms);
     m_router.services().provide(m_presence);
     connect(m_gateway, &Gateway::webSocketUpgrade, m_webSockets.get(),
             &WebSocketFrontend::handleUpgrade);

@@ -29,12 +29,16 @@ struct ServerConfig
     std::optional<StorageConfig> storage; // none: nothing is persisted
     RateLimits limits; // events, REST requests, handshakes and sockets per address
     QStringList allowedOrigins; // WebSocket upgrades from a browser must come from one of these; empty: any
+    // Rooms that may keep history in memory (CORTADO_MAX_HISTORY_ROOMS); a message that would open
+    // one more is refused `overloaded`.
+    qsizetype maxHistoryRooms = History::DefaultMaxRooms;
 
     // Reads CORTADO_HOST, CORTADO_PORT, CORTADO_MAX_MESSAGE_SIZE, CORTADO_MAX_BODY_SIZE,
-    // CORTADO_MAX_HEADER_SIZE, the rate limits (CORTADO_RATE_EVENTS, CORTADO_RATE_EVENTS_PER_USER,
-    // CORTADO_RATE_GUEST_EVENTS_PER_ADDRESS, CORTADO_RATE_REST, CORTADO_RATE_HANDSHAKES as "rate/burst" or "off",
-    // CORTADO_RATE_REFUSALS_BEFORE_CLOSE, CORTADO_MAX_SOCKETS_PER_ADDRESS) and
-    // CORTADO_ALLOWED_ORIGINS (comma-separated) over the defaults; `error` says which value is bad.
+    // CORTADO_MAX_HEADER_SIZE, CORTADO_MAX_HISTORY_ROOMS, the rate limits (CORTADO_RATE_EVENTS,
+    // CORTADO_RATE_EVENTS_PER_USER, CORTADO_RATE_GUEST_EVENTS_PER_ADDRESS, CORTADO_RATE_REST,
+    // CORTADO_RATE_HANDSHAKES as "rate/burst" or "off", CORTADO_RATE_REFUSALS_BEFORE_CLOSE,
+    // CORTADO_MAX_SOCKETS_PER_ADDRESS, CORTADO_GUEST_HISTORY_ROOMS) and CORTADO_ALLOWED_ORIGINS
+    // (comma-separated) over the defaults; `error` says which value is bad.
     static ServerConfig fromEnvironment(QString *error);
 };
 
