@@ -17,6 +17,13 @@ namespace cortado {
 
 class HttpFrontend;
 
+// Serve https and wss on the one port: PEM files, read by Server::listen().
+struct TlsConfig
+{
+    QString certificateFile; // the certificate (chain), PEM
+    QString keyFile; // its private key, PEM, unencrypted
+};
+
 struct ServerConfig
 {
     QHostAddress host = QHostAddress::LocalHost;
@@ -26,9 +33,12 @@ struct ServerConfig
     int shutdownGraceMs = 3000; // how long shutdown() waits for clients to answer the close frame
     int storageFlushMs = 10'000; // how long shutdown() waits for queued writes to be stored
     std::optional<StorageConfig> storage; // none: nothing is persisted
+    std::optional<TlsConfig> tls; // none: plain http and ws
 
     // Reads CORTADO_HOST, CORTADO_PORT, CORTADO_MAX_MESSAGE_SIZE, CORTADO_MAX_BODY_SIZE,
-    // CORTADO_MAX_HEADER_SIZE over the defaults; `error` says which value is bad.
+    // CORTADO_MAX_HEADER_SIZE, CORTADO_HEAD_TIMEOUT_MS, CORTADO_IDLE_TIMEOUT_MS,
+    // CORTADO_MAX_REQUESTS_PER_CONNECTION, CORTADO_LISTEN_BACKLOG, CORTADO_MAX_CONNECTIONS_PER_IP,
+    // CORTADO_TLS_CERT and CORTADO_TLS_KEY over the defaults; `error` says which value is bad.
     static ServerConfig fromEnvironment(QString *error);
 };
 
@@ -48,11 +58,13 @@ public:
     Storage *storage() { return m_storage.get(); } // null without ServerConfig::storage
 
     // Opens storage (restoring history), then listens; false with `error` set on a bad route
-    // table, an unusable database or an unavailable port.
+    // table, an unusable database, an unreadable or mismatched TLS certificate/key or an
+    // unavailable port.
     bool listen(QString *error);
     quint16 port() const;
-    QUrl httpUrl() const;
-    QUrl webSocketUrl(const QString &path) const;
+    QUrl httpUrl() const; // https:// with TLS
+    Gateway &gateway() { return *m_gateway; }
+    QUrl webSocketUrl(const QString &path) const; // wss:// with TLS
 
     // Stops accepting, closes every WebSocket with 1001 "going away", waits for the clients to
     // answer (or the grace period), stores every queued write, then emits stopped().

@@ -35,7 +35,7 @@ bool ServerProcess::start(const QStringList &arguments, const QProcessEnvironmen
         return output.contains('\n') || process.state() == QProcess::NotRunning;
     }, 10000);
     const QRegularExpressionMatch match =
-            QRegularExpression(u"^listening on (http://[^\\s]+)\\n"_s).match(QString::fromUtf8(output));
+            QRegularExpression(u"^listening on (https?://[^\\s]+)\\n"_s).match(QString::fromUtf8(output));
     if (!ready || !match.hasMatch())
         return false;
     url = QUrl(match.captured(1));
