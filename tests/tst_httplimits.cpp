@@ -14,6 +14,8 @@
 #include <QTimer>
 #include <QWebSocket>
 
+#include <sys/socket.h>
+
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -141,6 +143,7 @@ private Q_SLOTS:
     void connectionCloseIsHonoured_data();
     void connectionCloseIsHonoured();
     void pipelinedRequestsAreAnsweredInOrder();
+    void requestsFollowedByEndOfInputAreAnswered();
     void deferredAnswerForAGoneClientGoesNowhere();
     void malformedRequestGets400AndNothingAfterIsParsed_data();
     void malformedRequestGets400AndNothingAfterIsParsed();
@@ -337,6 +340,21 @@ void tst_HttpLimits::pipelinedRequestsAreAnsweredInOrder()
              3 * cortado::HttpConnection::MaxPendingResponses);
 }
 
+void tst_HttpLimits::requestsFollowedByEndOfInputAreAnswered()
+{
+    // `printf 'GET ...' | nc -N`: the client half-closes right after its requests.
+    TestServer server;
+    for (const QByteArray &requests : {Health, Health + Health}) {
+        QTcpSocket socket;
+        QVERIFY(connectTo(socket, server.port()));
+        socket.write(requests);
+        QVERIFY(socket.waitForBytesWritten(Timeout));
+        ::shutdown(int(socket.socketDescriptor()), SHUT_WR);
+        QCOMPARE(readUntilClosed(socket).count("HTTP/1.1 200 "), requests.count("GET "));
+    }
+    QVERIFY(stillServes(server));
+}
+
 void tst_HttpLimits::deferredAnswerForAGoneClientGoesNowhere()
 {
     TestServer server(TestServer::routes(pipelineRoutes));
@@ -444,6 +462,13 @@ void tst_HttpLimits::connectionsPerAddressAreCapped()
     QTRY_COMPARE(server.server().gateway().connectionsFrom(QHostAddress::LocalHost), 2);
     QVERIFY(stillServes(server));
     qDeleteAll(open);
+    QTRY_COMPARE(server.server().gateway().connectionsFrom(QHostAddress::LocalHost), 0);
+
+    // WebSockets count too, and are counted down when they close.
+    auto client = server.client(u"/chat"_s);
+    QVERIFY(client);
+    QCOMPARE(server.server().gateway().connectionsFrom(QHostAddress::LocalHost), 1);
+    client.reset();
     QTRY_COMPARE(server.server().gateway().connectionsFrom(QHostAddress::LocalHost), 0);
 }
 

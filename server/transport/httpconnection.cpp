@@ -50,7 +50,9 @@ HttpConnection::HttpConnection(QTcpSocket *socket, const GatewayLimits &limits, 
     connect(m_socket, &QTcpSocket::disconnected, this, &QObject::deleteLater);
     m_timer.start(m_limits.idleTimeoutMs);
     // The gateway only peeked at the first head: it is buffered already, no readyRead will come.
-    QMetaObject::invokeMethod(this, &HttpConnection::readAvailable, Qt::QueuedConnection);
+    // Parsed now, not queued: a client that half-closes after its request (EOF) makes Qt close the
+    // socket, and only what is written by then still goes out.
+    readAvailable();
 }
 
 HttpConnection::~HttpConnection() = default;
@@ -272,6 +274,7 @@ void HttpConnection::answer(quint64 serial, const HttpResponse &response)
 
 void HttpConnection::flush()
 {
+    bool wrote = false;
     while (m_socket && !m_pending.empty() && m_pending.front().ready) {
         Pending pending = std::move(m_pending.front());
         m_pending.pop_front();
@@ -280,7 +283,12 @@ void HttpConnection::flush()
             return;
         }
         m_socket->write(pending.bytes);
+        wrote = true;
     }
+    // Into the kernel now: when the client's EOF is read before Qt's next write turn, Qt drops
+    // the socket and whatever it still buffers (a client that half-closes after its requests).
+    if (wrote)
+        m_socket->flush();
     if (!m_socket || m_stopped)
         return;
     if (m_pending.empty() && m_phase == Phase::Idle)
@@ -354,8 +362,10 @@ void answerAndClose(QTcpSocket *socket, const QByteArray &response)
     QObject::disconnect(socket, &QTcpSocket::readyRead, nullptr, nullptr);
     QObject::disconnect(socket, &QTcpSocket::disconnected, nullptr, nullptr);
     QObject::disconnect(socket, &QTcpSocket::bytesWritten, nullptr, nullptr);
-    if (!response.isEmpty())
+    if (!response.isEmpty()) {
         socket->write(response);
+        socket->flush();
+    }
     if (socket->state() != QAbstractSocket::ConnectedState) {
         socket->deleteLater();
         return;
