@@ -137,8 +137,8 @@ private Q_SLOTS:
     void chunkedBodyOverTheLimitGets413();
     void chunkedBodyWithinTheLimitIsServed();
     void idleConnectionAfterARequestIsClosed();
-    void slowHeadGets408_data();
-    void slowHeadGets408();
+    void slowRequestGets408_data();
+    void slowRequestGets408();
     void requestsPerConnectionAreCapped();
     void connectionCloseIsHonoured_data();
     void connectionCloseIsHonoured();
@@ -254,22 +254,28 @@ void tst_HttpLimits::idleConnectionAfterARequestIsClosed()
     QVERIFY(stillServes(server));
 }
 
-void tst_HttpLimits::slowHeadGets408_data()
+void tst_HttpLimits::slowRequestGets408_data()
 {
     QTest::addColumn<bool>("afterARequest");
-    QTest::newRow("first request (gateway)") << false;
-    QTest::newRow("later request") << true;
+    QTest::addColumn<QByteArray>("partial");
+    const QByteArray head = "GET /health HTTP/1.1\r\nX-Slow: 1\r\n"_ba;
+    const QByteArray body = "POST /api/rooms/a/broadcast HTTP/1.1\r\nContent-Length: 10\r\n\r\n{\"a\""_ba;
+    QTest::newRow("head, first request (gateway)") << false << head;
+    QTest::newRow("head, later request") << true << head;
+    QTest::newRow("stalled body, first request") << false << body;
+    QTest::newRow("stalled body, later request") << true << body;
 }
 
-void tst_HttpLimits::slowHeadGets408()
+void tst_HttpLimits::slowRequestGets408()
 {
     QFETCH(bool, afterARequest);
+    QFETCH(QByteArray, partial);
     TestServer server({}, quickConfig());
     QTcpSocket socket;
     QVERIFY(connectTo(socket, server.port()));
     if (afterARequest)
         QCOMPARE(readHttpReply(socket, Health, Timeout).status, 200);
-    const HttpReply reply = readHttpReply(socket, "GET /health HTTP/1.1\r\nX-Slow: 1\r\n", Timeout);
+    const HttpReply reply = readHttpReply(socket, partial, Timeout);
     QCOMPARE(reply.status, 408);
     QCOMPARE(reply.json().value("error"_L1).toString(), u"request_timeout"_s);
     QVERIFY(waitClosed(socket));
