@@ -99,6 +99,9 @@ void Gateway::incomingConnection(qintptr descriptor)
         delete socket;
         return;
     }
+    // Until the first head is complete Qt buffers no more than the head may be (the peek below
+    // then sees an oversized head), whatever the client sends along.
+    socket->setReadBufferSize(m_limits.maxHeaderBytes + 4);
     const QHostAddress address = socket->peerAddress();
     int &open = m_perAddress[address];
     if (open >= m_limits.maxConnectionsPerIp) {
@@ -179,10 +182,12 @@ void Gateway::inspect(QTcpSocket *socket)
     QObject::disconnect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
     delete socket->findChild<QTimer *>(QLatin1StringView(DeadlineName));
 
-    if (head.isWebSocketUpgrade())
+    if (head.isWebSocketUpgrade()) {
+        socket->setReadBufferSize(0); // frames are the WebSocket frontend's to bound
         Q_EMIT webSocketUpgrade(socket, head);
-    else
+    } else {
         Q_EMIT httpConnection(socket);
+    }
 }
 
 void Gateway::refuse(QTcpSocket *socket, const Error &error)
