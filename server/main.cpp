@@ -139,7 +139,9 @@ int main(int argc, char *argv[])
     const QCommandLineOption hostOption(u"host"_s, u"Address to listen on (CORTADO_HOST; default 127.0.0.1)."_s, u"address"_s);
     const QCommandLineOption portOption(u"port"_s, u"Port to listen on, 0 for any (CORTADO_PORT; default 8080)."_s, u"port"_s);
     const QCommandLineOption messageOption(u"max-message-size"_s, u"Largest WebSocket message in bytes (CORTADO_MAX_MESSAGE_SIZE; default 65536)."_s, u"bytes"_s);
-    parser.addOptions({hostOption, portOption, messageOption});
+    const QCommandLineOption tlsCertOption(u"tls-cert"_s, u"Serve https/wss with this PEM certificate (CORTADO_TLS_CERT; needs --tls-key)."_s, u"file"_s);
+    const QCommandLineOption tlsKeyOption(u"tls-key"_s, u"The certificate's PEM private key (CORTADO_TLS_KEY)."_s, u"file"_s);
+    parser.addOptions({hostOption, portOption, messageOption, tlsCertOption, tlsKeyOption});
     parser.process(app);
 
     // Command-line options override the environment, which overrides the defaults.
@@ -149,6 +151,10 @@ int main(int argc, char *argv[])
         qputenv("CORTADO_PORT", parser.value(portOption).toUtf8());
     if (parser.isSet(messageOption))
         qputenv("CORTADO_MAX_MESSAGE_SIZE", parser.value(messageOption).toUtf8());
+    if (parser.isSet(tlsCertOption))
+        qputenv("CORTADO_TLS_CERT", parser.value(tlsCertOption).toUtf8());
+    if (parser.isSet(tlsKeyOption))
+        qputenv("CORTADO_TLS_KEY", parser.value(tlsKeyOption).toUtf8());
     QString error;
     cortado::ServerConfig config = cortado::ServerConfig::fromEnvironment(&error);
     if (!error.isEmpty())

@@ -22,7 +22,8 @@ namespace {
 
 bool startServer(ServerProcess &server, const QString &dataDir, const QString &databaseUrl = {})
 {
-    QProcessEnvironment environment = ServerProcess::environment(dataDir);
+    // Rate limits off: storage's own bounds must hold even for a flood the limits would stop.
+    QProcessEnvironment environment = ServerProcess::withoutRateLimits(ServerProcess::environment(dataDir));
     environment.insert(u"CORTADO_PORT"_s, u"0"_s);
     if (databaseUrl.isEmpty())
         environment.remove(u"CORTADO_DATABASE_URL"_s);

@@ -71,7 +71,6 @@ struct RateLimits
     int refusalsBeforeClose = 100;
     RateLimit restPerClient{100, 200}; // REST requests per signed-in user, else per address
     RateLimit handshakesPerAddress{200, 400}; // WebSocket upgrade requests per address
-    int socketsPerAddress = 10'000; // open WebSockets per address (0: no limit)
     qsizetype maxTrackedClients = 100'000; // users / addresses with a bucket at once
     // Rooms whose stored history a guest (no token) may open, server-wide; signed-in users and
     // the server itself are not counted. Beyond it a guest's message that would open one more is

@@ -26,15 +26,6 @@ Admission::Admission(const RateLimits &limits, QStringList allowedOrigins, Hub &
       m_requests(limits.restPerClient, limits.maxTrackedClients),
       m_hub(hub)
 {
-    if (m_limits.socketsPerAddress <= 0)
-        return;
-    connect(&hub, &Hub::connected, this,
-            [this](const Session &session) { ++m_socketsPerAddress[session.remoteAddress()]; });
-    connect(&hub, &Hub::disconnected, this, [this](const Session &session) {
-        const auto it = m_socketsPerAddress.find(session.remoteAddress());
-        if (it != m_socketsPerAddress.end() && --*it <= 0)
-            m_socketsPerAddress.erase(it);
-    });
 }
 
 Middleware Admission::handshakes()
@@ -56,11 +47,6 @@ Middleware Admission::handshakes()
         qint64 retryAfterMs = 0;
         if (!m_handshakes.take(request.remoteAddress, monotonicMs(), &retryAfterMs))
             return tooMany(u"too many WebSocket handshakes from this address"_s, retryAfterMs);
-        if (m_limits.socketsPerAddress > 0
-            && m_socketsPerAddress.value(request.remoteAddress) >= m_limits.socketsPerAddress)
-            return tooMany(u"too many open WebSockets from this address (at most %1)"_s.arg(
-                                   m_limits.socketsPerAddress),
-                           1000);
         return std::nullopt;
     };
 }

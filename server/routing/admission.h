@@ -20,12 +20,12 @@ class Admission : public QObject
     Q_OBJECT
 
 public:
-    // Counts the hub's open sockets per address. `allowedOrigins` empty: any origin.
+    // `allowedOrigins` empty: any origin.
     Admission(const RateLimits &limits, QStringList allowedOrigins, Hub &hub, QObject *parent = nullptr);
 
-    // For WebSocket upgrades only: the origin allowlist (403), the handshake rate per address
-    // (429 with Retry-After) and the open sockets per address (429). Runs before the token is
-    // checked, so a flood costs no signature checks.
+    // For WebSocket upgrades only: the origin allowlist (403) and the handshake rate per address
+    // (429 with Retry-After). Runs before the token is checked, so a flood costs no signature
+    // checks. (Open connections per address are the gateway's to cap.)
     Middleware handshakes();
     // For REST requests only: the request rate per signed-in user, else per address (429 with
     // Retry-After). Runs after authentication, so it sees the user.
@@ -39,7 +39,6 @@ private:
     QStringList m_allowedOrigins;
     RateLimiter m_handshakes;
     RateLimiter m_requests;
-    QHash<QString, int> m_socketsPerAddress;
     Hub &m_hub;
     QSet<QString> m_guestHistoryRooms;
 };

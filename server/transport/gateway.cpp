@@ -1,6 +1,8 @@
 #include "gateway.h"
 
 #include <QLoggingCategory>
+#include <QPointer>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimer>
 #include <QUrl>
@@ -61,26 +63,101 @@ static bool parseHead(QByteArrayView raw, RequestHead *head)
     return true;
 }
 
+namespace {
+
+// Lives as a child of an accepted socket: its address is counted until the socket is destroyed,
+// whoever owns it by then (HttpConnection, the WebSocket frontend, a refusal).
+class AddressSlot : public QObject
+{
+public:
+    AddressSlot(QObject *socket, std::function<void()> release)
+        : QObject(socket), m_release(std::move(release))
+    {
+    }
+    ~AddressSlot() override { m_release(); }
+
+private:
+    std::function<void()> m_release;
+};
+
+constexpr auto DeadlineName = "cortado-head-deadline";
+
+} // namespace
+
 Gateway::Gateway(GatewayLimits limits, QObject *parent) : QTcpServer(parent), m_limits(limits) { }
+
+void Gateway::setTlsConfiguration(const QSslConfiguration &configuration)
+{
+    m_tls = configuration;
+}
 
 void Gateway::incomingConnection(qintptr descriptor)
 {
-    auto *socket = new QTcpSocket(this);
+    QSslSocket *tls = m_tls ? new QSslSocket(this) : nullptr;
+    QTcpSocket *socket = tls ? tls : new QTcpSocket(this);
     if (!socket->setSocketDescriptor(descriptor)) {
         delete socket;
         return;
     }
+    // Until the first head is complete Qt buffers no more than the head may be (the peek below
+    // then sees an oversized head), whatever the client sends along.
+    socket->setReadBufferSize(m_limits.maxHeaderBytes + 4);
+    const QHostAddress address = socket->peerAddress();
+    int &open = m_perAddress[address];
+    if (open >= m_limits.maxConnectionsPerIp) {
+        qCDebug(lcTransport) << "too many connections from" << address;
+        if (open == 0)
+            m_perAddress.remove(address);
+        if (tls) { // no cheap answer before a handshake
+            socket->abort();
+            socket->deleteLater();
+        } else {
+            refuse(socket, Error{429, protocol::errors::TooManyConnections,
+                                 u"at most %1 open connections per address"_s.arg(m_limits.maxConnectionsPerIp)});
+        }
+        return;
+    }
+    ++open;
+    new AddressSlot(socket, [gateway = QPointer<Gateway>(this), address] {
+        if (gateway)
+            gateway->release(address);
+    });
+
     auto *deadline = new QTimer(socket);
-    deadline->setObjectName(u"cortado-head-deadline"_s);
+    deadline->setObjectName(QLatin1StringView(DeadlineName));
     deadline->setSingleShot(true);
-    connect(deadline, &QTimer::timeout, socket, [socket] {
+    connect(deadline, &QTimer::timeout, socket, [socket, tls] {
         qCDebug(lcTransport) << "no request head in time from" << socket->peerAddress();
-        socket->abort();
-        socket->deleteLater();
+        if (tls && !tls->isEncrypted()) {
+            socket->abort();
+            socket->deleteLater();
+            return;
+        }
+        refuse(socket, Error{408, protocol::errors::RequestTimeout, u"no complete request head in time"_s});
     });
     deadline->start(m_limits.headTimeoutMs);
     connect(socket, &QTcpSocket::readyRead, this, [this, socket] { inspect(socket); });
     connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    if (tls) {
+        // A failed handshake (a plain-HTTP client, a bad hello) ends here; readyRead only ever
+        // carries decrypted bytes.
+        connect(tls, &QAbstractSocket::errorOccurred, this, [tls](QAbstractSocket::SocketError error) {
+            if (tls->isEncrypted() && error == QAbstractSocket::RemoteHostClosedError)
+                return;
+            qCDebug(lcTransport) << "TLS connection from" << tls->peerAddress() << "failed:" << tls->errorString();
+            tls->abort();
+            tls->deleteLater();
+        });
+        tls->setSslConfiguration(*m_tls);
+        tls->startServerEncryption();
+    }
+}
+
+void Gateway::release(const QHostAddress &address)
+{
+    const auto it = m_perAddress.find(address);
+    if (it != m_perAddress.end() && --*it <= 0)
+        m_perAddress.erase(it);
 }
 
 void Gateway::inspect(QTcpSocket *socket)
@@ -103,40 +180,21 @@ void Gateway::inspect(QTcpSocket *socket)
     // From here on the socket belongs to someone else.
     QObject::disconnect(socket, nullptr, this, nullptr);
     QObject::disconnect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-    delete socket->findChild<QTimer *>(u"cortado-head-deadline"_s);
+    delete socket->findChild<QTimer *>(QLatin1StringView(DeadlineName));
 
     if (head.isWebSocketUpgrade()) {
+        socket->setReadBufferSize(0); // frames are the WebSocket frontend's to bound
         Q_EMIT webSocketUpgrade(socket, head);
-        return;
+    } else {
+        Q_EMIT httpConnection(socket);
     }
-
-    bool hasLength = false;
-    const qint64 length = head.header("content-length").toLongLong(&hasLength);
-    if (hasLength && length > m_limits.maxBodyBytes) {
-        refuse(socket, Error{413, protocol::errors::PayloadTooLarge,
-                             u"request body is larger than %1 bytes"_s.arg(m_limits.maxBodyBytes)});
-        return;
-    }
-    addPendingConnection(socket); // QHttpServer connects to the socket here
-    // The head is already buffered, so no new readyRead would come: replay it.
-    QMetaObject::invokeMethod(socket, &QTcpSocket::readyRead, Qt::QueuedConnection);
 }
 
 void Gateway::refuse(QTcpSocket *socket, const Error &error)
 {
-    QObject::disconnect(socket, nullptr, nullptr, nullptr);
-    socket->write(HttpResponse::error(error).serialize(true));
-    if (socket->state() != QAbstractSocket::ConnectedState) {
-        socket->deleteLater();
-        return;
-    }
-    QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-    socket->disconnectFromHost(); // flushes first
-    // A peer that never reads would keep the socket open forever.
-    QTimer::singleShot(5000, socket, [socket] {
-        socket->abort();
-        socket->deleteLater();
-    });
+    delete socket->findChild<QTimer *>(QLatin1StringView(DeadlineName));
+    QObject::disconnect(socket, &QAbstractSocket::errorOccurred, nullptr, nullptr);
+    answerAndClose(socket, HttpResponse::error(error).serialize(true));
 }
 
 } // namespace cortado

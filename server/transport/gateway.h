@@ -1,12 +1,19 @@
 #pragma once
 
 #include "routing/http.h"
+#include "transport/httpconnection.h"
 
+#include <QHash>
+#include <QHostAddress>
+#include <QSslConfiguration>
 #include <QTcpServer>
+
+#include <optional>
 
 namespace cortado {
 
-// The head of the first HTTP request on a connection, as the gateway read it.
+// The head of an HTTP request: the first one on a connection as the gateway peeked at it, or one
+// HttpConnection parsed.
 struct RequestHead
 {
     QByteArray method;
@@ -19,21 +26,17 @@ struct RequestHead
     Request toRequest(const QString &remoteAddress) const;
 };
 
-struct GatewayLimits
-{
-    qsizetype maxHeaderBytes = 16 * 1024; // larger heads get 431
-    qint64 maxBodyBytes = 1024 * 1024; // a larger Content-Length gets 413
-    int headTimeoutMs = 10'000; // a connection that sends no complete head in time is closed
-};
-
-// The listening socket in front of QHttpServer (bound with QAbstractHttpServer::bind()). It reads
-// the head of each connection's first request without consuming it, then:
-//   - answers malformed, oversized or slow requests itself (400 / 413 / 431 / close);
+// The listening socket. For each accepted connection it:
+//   - refuses it at once (429) when its address already holds maxConnectionsPerIp connections;
+//   - with TLS, wraps it in a QSslSocket and waits for the handshake (aborted if not done within
+//     the head timeout; a client that does not speak TLS is closed);
+//   - reads the head of the first request without consuming it, and answers malformed, oversized
+//     or slow heads itself (400 / 431 / 408 and close);
 //   - hands WebSocket upgrades out through webSocketUpgrade(), so Cortado's own QWebSocketServer
 //     (subprotocols, origin checks, handshake timeout, later: other threads) does the handshake;
-//   - passes plain HTTP on to QHttpServer via addPendingConnection().
-// Why: QHttpServer 6.4 has no limits, no handshake control, and a 401 written by a matching route
-// is still followed by a 101 (see docs/architecture.md).
+//   - hands anything else out through httpConnection(): HttpConnection then parses and limits
+//     every request of the connection, the first one included.
+// Why not QHttpServer: docs/architecture.md.
 class Gateway : public QTcpServer
 {
     Q_OBJECT
@@ -41,20 +44,32 @@ class Gateway : public QTcpServer
 public:
     explicit Gateway(GatewayLimits limits, QObject *parent = nullptr);
 
-    // Answers with a JSON error body and closes the connection once it is written.
+    // Serve TLS (https, wss) with this configuration (certificate and key set); before listen().
+    void setTlsConfiguration(const QSslConfiguration &configuration);
+    bool isTls() const { return m_tls.has_value(); }
+    // Open connections from `address` (all of them: sockets handed on are still counted).
+    int connectionsFrom(const QHostAddress &address) const { return m_perAddress.value(address); }
+
+    // Answers with a JSON error body and closes the connection once it is written (plain or TLS;
+    // see answerAndClose()).
     static void refuse(QTcpSocket *socket, const Error &error);
 
 Q_SIGNALS:
     // The receiver takes the socket over (and must answer or close it). The head is still unread.
+    // With TLS the socket is an encrypted QSslSocket: use it only as a QIODevice.
     void webSocketUpgrade(QTcpSocket *socket, const cortado::RequestHead &head);
+    void httpConnection(QTcpSocket *socket);
 
 protected:
     void incomingConnection(qintptr descriptor) override;
 
 private:
     void inspect(QTcpSocket *socket);
+    void release(const QHostAddress &address);
 
     GatewayLimits m_limits;
+    std::optional<QSslConfiguration> m_tls;
+    QHash<QHostAddress, int> m_perAddress;
 };
 
 } // namespace cortado

@@ -1,31 +1,35 @@
 #pragma once
 
 #include "routing/router.h"
+#include "transport/httpconnection.h"
 
-#include <QAbstractHttpServer>
+#include <QObject>
+
+class QTcpSocket;
 
 namespace cortado {
 
-// REST on top of QHttpServer's connection handling and request parsing. Routing is ours (the
-// Router built from the routes folder) so that every error is the documented JSON, a path with the
-// wrong method gets 405 with Allow, and middleware is shared with WebSocket handshakes.
-class HttpFrontend : public QAbstractHttpServer
+// REST: takes the plain-HTTP connections the gateway passes on, one HttpConnection each (parsing,
+// limits, keep-alive, answer order), and answers every request with Cortado's Router, so that every
+// error is the documented JSON, a path with the wrong method gets 405 with Allow, and middleware is
+// shared with WebSocket handshakes.
+class HttpFrontend : public QObject
 {
     Q_OBJECT
 
 public:
-    HttpFrontend(const Router &router, Hub &hub, QObject *parent = nullptr);
+    HttpFrontend(const Router &router, Hub &hub, GatewayLimits limits, QObject *parent = nullptr);
+    ~HttpFrontend() override;
 
-protected:
-    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
-    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
+    // Takes the socket over; its first request head may still be unread.
+    void handleConnection(QTcpSocket *socket);
+
+    HttpResponse respond(Request request);
 
 private:
-    HttpResponse respond(const QHttpServerRequest &request);
-    void write(QTcpSocket *socket, const HttpResponse &response);
-
     const Router &m_router;
     Hub &m_hub;
+    GatewayLimits m_limits;
 };
 
 } // namespace cortado

@@ -2,8 +2,15 @@
 
 #include "transport/httpfrontend.h"
 
+#include <QFile>
 #include <QLoggingCategory>
+#include <QSslKey>
+#include <QSslSocket>
 #include <QTimer>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 Q_DECLARE_LOGGING_CATEGORY(lcTransport)
 
@@ -63,13 +70,83 @@ ServerConfig ServerConfig::fromEnvironment(QString *error)
         && readRate("CORTADO_RATE_REST", &config.limits.restPerClient, error)
         && readRate("CORTADO_RATE_HANDSHAKES", &config.limits.handshakesPerAddress, error)
         && readNumber("CORTADO_RATE_REFUSALS_BEFORE_CLOSE", 0, &config.limits.refusalsBeforeClose, error)
-        && readNumber("CORTADO_MAX_SOCKETS_PER_ADDRESS", 0, &config.limits.socketsPerAddress, error)
         && readNumber("CORTADO_GUEST_HISTORY_ROOMS", 0, &config.limits.guestHistoryRooms, error)
-        && readNumber("CORTADO_MAX_HISTORY_ROOMS", qsizetype(1), &config.maxHistoryRooms, error))
+        && readNumber("CORTADO_MAX_HISTORY_ROOMS", qsizetype(1), &config.maxHistoryRooms, error)
+        && readNumber("CORTADO_HEAD_TIMEOUT_MS", 1, &config.http.headTimeoutMs, error)
+        && readNumber("CORTADO_IDLE_TIMEOUT_MS", 1, &config.http.idleTimeoutMs, error)
+        && readNumber("CORTADO_MAX_REQUESTS_PER_CONNECTION", 1, &config.http.maxRequestsPerConnection, error)
+        && readNumber("CORTADO_LISTEN_BACKLOG", 1, &config.http.listenBacklog, error)
+        && readNumber("CORTADO_MAX_CONNECTIONS_PER_IP", 1, &config.http.maxConnectionsPerIp, error))
         error->clear();
+    else
+        return config;
     for (const QString &origin : qEnvironmentVariable("CORTADO_ALLOWED_ORIGINS").split(u',', Qt::SkipEmptyParts))
         config.allowedOrigins.append(origin.trimmed());
+    const QString certificate = qEnvironmentVariable("CORTADO_TLS_CERT");
+    const QString key = qEnvironmentVariable("CORTADO_TLS_KEY");
+    if (certificate.isEmpty() != key.isEmpty())
+        *error = u"TLS needs both CORTADO_TLS_CERT and CORTADO_TLS_KEY (--tls-cert and --tls-key)"_s;
+    else if (!certificate.isEmpty())
+        config.tls = TlsConfig{certificate, key};
     return config;
+}
+
+// Reads and checks the PEM files: both parse, and the key belongs to the certificate (Qt would
+// only find out at the first handshake).
+static std::optional<QSslConfiguration> loadTls(const TlsConfig &files, QString *error)
+{
+    if (!QSslSocket::supportsSsl()) {
+        *error = u"TLS is not available (no TLS backend in this Qt)"_s;
+        return std::nullopt;
+    }
+    const auto read = [error](const QString &path, const QString &what) -> std::optional<QByteArray> {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly)) {
+            *error = u"cannot read the TLS %1 %2: %3"_s.arg(what, path, file.errorString());
+            return std::nullopt;
+        }
+        return file.readAll();
+    };
+    const std::optional<QByteArray> certificatePem = read(files.certificateFile, u"certificate"_s);
+    const std::optional<QByteArray> keyPem = certificatePem ? read(files.keyFile, u"key"_s) : std::nullopt;
+    if (!keyPem)
+        return std::nullopt;
+
+    BIO *certificateBio = BIO_new_mem_buf(certificatePem->constData(), int(certificatePem->size()));
+    X509 *x509 = PEM_read_bio_X509(certificateBio, nullptr, nullptr, nullptr);
+    BIO_free(certificateBio);
+    BIO *keyBio = BIO_new_mem_buf(keyPem->constData(), int(keyPem->size()));
+    EVP_PKEY *privateKey = PEM_read_bio_PrivateKey(keyBio, nullptr, nullptr, nullptr);
+    BIO_free(keyBio);
+    const bool matches = x509 && privateKey && X509_check_private_key(x509, privateKey) == 1;
+    const int keyType = privateKey ? EVP_PKEY_base_id(privateKey) : EVP_PKEY_NONE;
+    X509_free(x509);
+    EVP_PKEY_free(privateKey);
+    ERR_clear_error();
+    if (!x509 || !privateKey || !matches) {
+        *error = !x509 ? u"%1 is not a PEM certificate"_s.arg(files.certificateFile)
+                : !privateKey ? u"%1 is not an unencrypted PEM private key"_s.arg(files.keyFile)
+                              : u"the TLS key %1 does not belong to the certificate %2"_s.arg(
+                                        files.keyFile, files.certificateFile);
+        return std::nullopt;
+    }
+
+    const QList<QSslCertificate> chain = QSslCertificate::fromData(*certificatePem, QSsl::Pem);
+    const QSsl::KeyAlgorithm algorithm = keyType == EVP_PKEY_RSA ? QSsl::Rsa
+            : keyType == EVP_PKEY_EC                             ? QSsl::Ec
+            : keyType == EVP_PKEY_DSA                            ? QSsl::Dsa
+                                                                 : QSsl::Opaque;
+    const QSslKey key(*keyPem, algorithm, QSsl::Pem);
+    if (chain.isEmpty() || key.isNull()) {
+        *error = u"Qt cannot use the TLS certificate %1 / key %2 (RSA, EC or DSA keys only)"_s.arg(
+                files.certificateFile, files.keyFile);
+        return std::nullopt;
+    }
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    configuration.setLocalCertificateChain(chain);
+    configuration.setPrivateKey(key);
+    configuration.setPeerVerifyMode(QSslSocket::VerifyNone); // clients need no certificate
+    return configuration;
 }
 
 Server::Server(ServerConfig config, QObject *parent)
@@ -81,7 +158,7 @@ Server::Server(ServerConfig config, QObject *parent)
                                                 return entry && entry->route.tracksPresence();
                                             })),
       m_gateway(new Gateway(m_config.http, this)),
-      m_http(std::make_unique<HttpFrontend>(m_router, m_hub)),
+      m_http(std::make_unique<HttpFrontend>(m_router, m_hub, m_config.http)),
       m_webSockets(std::make_unique<WebSocketFrontend>(m_router, m_hub, m_presence.get(), m_config.webSocket)),
       m_admission(new Admission(m_config.limits, m_config.allowedOrigins, m_hub, this))
 {
@@ -101,6 +178,7 @@ Server::Server(ServerConfig config, QObject *parent)
     m_router.services().provide(m_presence);
     connect(m_gateway, &Gateway::webSocketUpgrade, m_webSockets.get(),
             &WebSocketFrontend::handleUpgrade);
+    connect(m_gateway, &Gateway::httpConnection, m_http.get(), &HttpFrontend::handleConnection);
 }
 
 Server::~Server()
@@ -125,13 +203,20 @@ bool Server::listen(QString *error)
         m_storage = storage;
         m_router.services().provide(m_storage);
     }
+    if (m_config.tls) {
+        std::optional<QSslConfiguration> tls = loadTls(*m_config.tls, error);
+        if (!tls)
+            return false;
+        m_gateway->setTlsConfiguration(*tls);
+    }
+    // The default (50) drops SYNs of a connect burst; the kernel caps it at net.core.somaxconn.
+    m_gateway->setListenBacklogSize(m_config.http.listenBacklog);
     if (!m_gateway->listen(m_config.host, m_config.port)) {
         *error = u"cannot listen on %1:%2: %3"_s.arg(m_config.host.toString())
                          .arg(m_config.port)
                          .arg(m_gateway->errorString());
         return false;
     }
-    m_http->bind(m_gateway); // QHttpServer now takes the plain-HTTP connections the gateway passes on
     return true;
 }
 
@@ -143,7 +228,7 @@ quint16 Server::port() const
 QUrl Server::httpUrl() const
 {
     QUrl url;
-    url.setScheme(u"http"_s);
+    url.setScheme(m_gateway->isTls() ? u"https"_s : u"http"_s);
     url.setHost(m_gateway->serverAddress().toString());
     url.setPort(port());
     return url;
@@ -152,7 +237,7 @@ QUrl Server::httpUrl() const
 QUrl Server::webSocketUrl(const QString &path) const
 {
     QUrl url = httpUrl();
-    url.setScheme(u"ws"_s);
+    url.setScheme(m_gateway->isTls() ? u"wss"_s : u"ws"_s);
     url.setPath(path);
     return url;
 }

@@ -18,6 +18,13 @@ namespace cortado {
 
 class HttpFrontend;
 
+// Serve https and wss on the one port: PEM files, read by Server::listen().
+struct TlsConfig
+{
+    QString certificateFile; // the certificate (chain), PEM
+    QString keyFile; // its private key, PEM, unencrypted
+};
+
 struct ServerConfig
 {
     QHostAddress host = QHostAddress::LocalHost;
@@ -33,11 +40,15 @@ struct ServerConfig
     // one more is refused `overloaded`.
     qsizetype maxHistoryRooms = History::DefaultMaxRooms;
 
+    std::optional<TlsConfig> tls; // none: plain http and ws
+
     // Reads CORTADO_HOST, CORTADO_PORT, CORTADO_MAX_MESSAGE_SIZE, CORTADO_MAX_BODY_SIZE,
-    // CORTADO_MAX_HEADER_SIZE, CORTADO_MAX_HISTORY_ROOMS, the rate limits (CORTADO_RATE_EVENTS,
+    // CORTADO_MAX_HEADER_SIZE, CORTADO_HEAD_TIMEOUT_MS, CORTADO_IDLE_TIMEOUT_MS,
+    // CORTADO_MAX_REQUESTS_PER_CONNECTION, CORTADO_LISTEN_BACKLOG, CORTADO_MAX_CONNECTIONS_PER_IP,
+    // CORTADO_TLS_CERT and CORTADO_TLS_KEY, CORTADO_MAX_HISTORY_ROOMS, the rate limits (CORTADO_RATE_EVENTS,
     // CORTADO_RATE_EVENTS_PER_USER, CORTADO_RATE_GUEST_EVENTS_PER_ADDRESS, CORTADO_RATE_REST,
     // CORTADO_RATE_HANDSHAKES as "rate/burst" or "off", CORTADO_RATE_REFUSALS_BEFORE_CLOSE,
-    // CORTADO_MAX_SOCKETS_PER_ADDRESS, CORTADO_GUEST_HISTORY_ROOMS) and CORTADO_ALLOWED_ORIGINS
+    // CORTADO_GUEST_HISTORY_ROOMS) and CORTADO_ALLOWED_ORIGINS
     // (comma-separated) over the defaults; `error` says which value is bad.
     static ServerConfig fromEnvironment(QString *error);
 };
@@ -58,11 +69,13 @@ public:
     Storage *storage() { return m_storage.get(); } // null without ServerConfig::storage
 
     // Opens storage (restoring history), then listens; false with `error` set on a bad route
-    // table, an unusable database or an unavailable port.
+    // table, an unusable database, an unreadable or mismatched TLS certificate/key or an
+    // unavailable port.
     bool listen(QString *error);
     quint16 port() const;
-    QUrl httpUrl() const;
-    QUrl webSocketUrl(const QString &path) const;
+    QUrl httpUrl() const; // https:// with TLS
+    Gateway &gateway() { return *m_gateway; }
+    QUrl webSocketUrl(const QString &path) const; // wss:// with TLS
 
     // Stops accepting, closes every WebSocket with 1001 "going away", waits for the clients to
     // answer (or the grace period), stores every queued write, then emits stopped().

@@ -38,6 +38,8 @@ inline constexpr QLatin1String MethodNotAllowed{"method_not_allowed"};
 inline constexpr QLatin1String PayloadTooLarge{"payload_too_large"};
 inline constexpr QLatin1String HeadersTooLarge{"headers_too_large"};
 inline constexpr QLatin1String BadRequest{"bad_request"};
+inline constexpr QLatin1String RequestTimeout{"request_timeout"}; // HTTP 408: the request head (or body) came too slowly
+inline constexpr QLatin1String TooManyConnections{"too_many_connections"}; // HTTP 429: this address has too many open connections
 inline constexpr QLatin1String InternalError{"internal_error"};
 inline constexpr QLatin1String Overloaded{"overloaded"}; // the server cannot take this now; retry later
 inline constexpr QLatin1String RateLimited{"rate_limited"}; // over a rate limit; details.retryAfterMs says when to retry

@@ -35,7 +35,7 @@ bool ServerProcess::start(const QStringList &arguments, const QProcessEnvironmen
         return output.contains('\n') || process.state() == QProcess::NotRunning;
     }, 10000);
     const QRegularExpressionMatch match =
-            QRegularExpression(u"^listening on (http://[^\\s]+)\\n"_s).match(QString::fromUtf8(output));
+            QRegularExpression(u"^listening on (https?://[^\\s]+)\\n"_s).match(QString::fromUtf8(output));
     if (!ready || !match.hasMatch())
         return false;
     url = QUrl(match.captured(1));
@@ -77,6 +77,7 @@ QProcessEnvironment ServerProcess::withoutRateLimits(QProcessEnvironment environ
     for (const char *limit : {"CORTADO_RATE_EVENTS", "CORTADO_RATE_EVENTS_PER_USER",
                               "CORTADO_RATE_GUEST_EVENTS_PER_ADDRESS", "CORTADO_RATE_REST", "CORTADO_RATE_HANDSHAKES"})
         environment.insert(QString::fromLatin1(limit), QStringLiteral("off"));
-    environment.insert(QStringLiteral("CORTADO_MAX_SOCKETS_PER_ADDRESS"), QStringLiteral("0"));
+    // Load generators open many connections from one address.
+    environment.insert(QStringLiteral("CORTADO_MAX_CONNECTIONS_PER_IP"), QStringLiteral("1000000"));
     return environment;
 }

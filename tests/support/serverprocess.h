@@ -13,7 +13,8 @@ struct ServerProcess
     static QString binary();
     // This process's environment with the server's data (JWT secret, SQLite file) in `dataDir`.
     static QProcessEnvironment environment(const QString &dataDir);
-    // `environment` with the rate limits off: for load tests and benchmarks that flood on purpose.
+    // `environment` with the rate limits and the per-address connection cap off: for load tests and
+    // benchmarks that flood from one address on purpose.
     static QProcessEnvironment withoutRateLimits(QProcessEnvironment environment);
     // False when it did not print its listening line within 10 s.
     bool start(const QStringList &arguments,
