@@ -112,18 +112,6 @@ QByteArray chunk(qsizetype size)
     return QByteArray::number(size, 16) + "\r\n" + QByteArray(size, 'x') + "\r\n";
 }
 
-qint64 statusField(qint64 pid, const char *field)
-{
-    QFile status(u"/proc/%1/status"_s.arg(pid));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith(field))
-            return line.mid(qsizetype(qstrlen(field))).trimmed().split(' ').first().toLongLong() * 1024;
-    }
-    return -1;
-}
-
 } // namespace
 
 class tst_HttpLimits : public QObject
@@ -500,9 +488,8 @@ void tst_HttpLimits::refusedHugeBodiesKeepServerMemoryBounded()
     QTemporaryDir data;
     ServerProcess server;
     QVERIFY(server.start({u"--port"_s, u"0"_s}, ServerProcess::environment(data.path())));
-    const qint64 pid = server.process.processId();
     const quint16 port = quint16(server.url.port());
-    const qint64 before = statusField(pid, "VmRSS:");
+    const qint64 before = server.memoryBytes("VmRSS:");
     QVERIFY(before > 0);
 
     const QByteArray lengthHead = "POST /api/rooms/a/broadcast HTTP/1.1\r\nContent-Length: 104857600\r\n\r\n";
@@ -529,7 +516,7 @@ void tst_HttpLimits::refusedHugeBodiesKeepServerMemoryBounded()
             QVERIFY2(received.startsWith("HTTP/1.1 413 "), received.left(200).constData());
         }
     }
-    const qint64 peak = statusField(pid, "VmHWM:");
+    const qint64 peak = server.memoryBytes("VmHWM:");
     qInfo("server RSS before %lld kB, peak %lld kB", before / 1024, peak / 1024);
     QVERIFY2(peak < before + 50 * 1024 * 1024, qPrintable(u"peak RSS %1 MB"_s.arg(peak >> 20)));
 

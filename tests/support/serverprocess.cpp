@@ -1,5 +1,7 @@
 #include "serverprocess.h"
 
+#include <QFile>
+
 #include <QRegularExpression>
 #include <QTest>
 
@@ -80,4 +82,16 @@ QProcessEnvironment ServerProcess::withoutRateLimits(QProcessEnvironment environ
     // Load generators open many connections from one address.
     environment.insert(QStringLiteral("CORTADO_MAX_CONNECTIONS_PER_IP"), QStringLiteral("1000000"));
     return environment;
+}
+
+qint64 ServerProcess::memoryBytes(const char *field) const
+{
+    QFile status(QStringLiteral("/proc/%1/status").arg(process.processId()));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith(field))
+            return line.mid(qsizetype(qstrlen(field))).trimmed().split(' ').first().toLongLong() * 1024;
+    }
+    return -1;
 }

@@ -20,6 +20,9 @@ struct ServerProcess
     bool start(const QStringList &arguments,
                const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment());
     QUrl ws(const QString &path) const;
+    // A memory figure of the running server from /proc/PID/status, in bytes ("VmRSS:" now,
+    // "VmHWM:" the peak so far); -1 when unknown.
+    qint64 memoryBytes(const char *field = "VmRSS:") const;
     // `cortado-server token --user USER --role ROLE...` in `environment`: the token, or empty.
     static QByteArray token(const QProcessEnvironment &environment, const QString &user,
                             const QStringList &roles = {});
