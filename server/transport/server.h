@@ -29,6 +29,9 @@ struct ServerConfig
 
     // Reads CORTADO_HOST, CORTADO_PORT, CORTADO_MAX_MESSAGE_SIZE, CORTADO_MAX_BODY_SIZE,
     // CORTADO_MAX_HEADER_SIZE over the defaults; `error` says which value is bad.
+    // WebSocket limits (docs/security.md): CORTADO_MAX_QUEUED_BYTES, CORTADO_MAX_PINGS_PER_SECOND,
+    // CORTADO_MAX_FRAGMENTS, CORTADO_FRAGMENT_TIMEOUT, CORTADO_PING_INTERVAL, CORTADO_CLOSE_TIMEOUT
+    // (the last three in seconds; CORTADO_PING_INTERVAL=0 turns the heartbeat off).
     static ServerConfig fromEnvironment(QString *error);
 };
 
