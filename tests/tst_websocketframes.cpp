@@ -112,6 +112,14 @@ public:
         m_reading = false;
         m_socket.setReadBufferSize(1024);
     }
+    void resumeReading()
+    {
+        m_reading = true;
+        m_socket.setReadBufferSize(0);
+        pump();
+    }
+    // Text frames received so far (whether or not taken with nextFrame()).
+    qsizetype textFrames() const { return m_textFrames; }
 
     // The next server frame (pings already answered are not returned unless answerPings is off).
     std::optional<ServerFrame> nextFrame(int timeoutMs = 5000)
@@ -181,42 +189,48 @@ private:
             m_buffer.remove(0, end + 4);
         }
         while (std::optional<ServerFrame> frame = parse()) {
+            if (frame->opcode == quint8(Opcode::Text))
+                ++m_textFrames;
             if (frame->opcode == quint8(Opcode::Ping) && answerPings)
                 sendFrame(quint8(Opcode::Pong), frame->payload);
-            else
+            else if (m_frames.size() < 100) // a flood's answers are counted, not kept
                 m_frames.append(*frame);
         }
+        m_buffer.remove(0, std::exchange(m_offset, 0));
     }
 
     std::optional<ServerFrame> parse()
     {
-        if (m_buffer.size() < 2)
+        const qsizetype available = m_buffer.size() - m_offset;
+        if (available < 2)
             return std::nullopt;
-        const auto *p = reinterpret_cast<const uchar *>(m_buffer.constData());
+        const auto *p = reinterpret_cast<const uchar *>(m_buffer.constData()) + m_offset;
         qsizetype header = 2;
         quint64 length = p[1] & 0x7F;
         if (length == 126) {
-            if (m_buffer.size() < 4)
+            if (available < 4)
                 return std::nullopt;
             length = qFromBigEndian<quint16>(p + 2);
             header = 4;
         } else if (length == 127) {
-            if (m_buffer.size() < 10)
+            if (available < 10)
                 return std::nullopt;
             length = qFromBigEndian<quint64>(p + 2);
             header = 10;
         }
-        if (quint64(m_buffer.size()) < header + length)
+        if (quint64(available) < header + length)
             return std::nullopt;
-        ServerFrame frame{quint8(p[0] & 0x0F), m_buffer.mid(header, qsizetype(length))};
-        m_buffer.remove(0, header + qsizetype(length));
+        ServerFrame frame{quint8(p[0] & 0x0F), m_buffer.mid(m_offset + header, qsizetype(length))};
+        m_offset += header + qsizetype(length);
         return frame;
     }
 
     QTcpSocket m_socket;
     QObject m_context;
     QByteArray m_buffer;
+    qsizetype m_offset = 0; // parsed up to here
     QList<ServerFrame> m_frames;
+    qsizetype m_textFrames = 0;
     bool m_reading = true;
 };
 
@@ -254,6 +268,7 @@ private Q_SLOTS:
     void closeHandshakeEchoesTheCode();
     void droppedTcpIsReportedAs1006();
     void slowConsumerIsClosedWith4101AndOthersKeepEverything();
+    void floodingClientThatDoesNotReadIsThrottledNotBuffered();
     void silentSocketIsClosedWith4103();
     void decoderRulesHoldForSplitInput();
 };
@@ -572,6 +587,54 @@ void tst_WebSocketFrames::slowConsumerIsClosedWith4101AndOthersKeepEverything()
     // The reader got every message, in full.
     QVERIFY(reader->waitFor(u"chat:message"_s, sent, 20'000));
     QVERIFY(stillServed(*reader));
+}
+
+void tst_WebSocketFrames::floodingClientThatDoesNotReadIsThrottledNotBuffered()
+{
+    cortado::ServerConfig config;
+    config.webSocket.maxQueuedBytes = 64 * 1024;
+    TestServer server({}, config);
+    auto normal = server.client(u"/chat"_s);
+    QVERIFY(normal);
+    RawClient flooder;
+    QCOMPARE(flooder.handshake(server.port()), 101);
+    const QString id = flooder.waitForEvent(u"system:welcome"_s)
+                               .value("payload"_L1).toObject().value("socketId"_L1).toString();
+    QVERIFY(server.hub().session(id));
+    flooder.stopReading();
+
+    // Requests whose answers (error acks) pile up unread: once the server holds half its limit
+    // for this socket it stops reading it, and the flood waits in the kernel and on our side.
+    const QByteArray request = RawClient::frame(quint8(Opcode::Text), R"({"event":"no:such","id":1})");
+    const qint64 limit = config.webSocket.maxQueuedBytes;
+    qint64 largestQueue = 0;
+    qsizetype sent = 0;
+    bool throttled = false;
+    QElapsedTimer timer;
+    timer.start();
+    while (!throttled && sent < 1'000'000) {
+        flooder.send(request.repeated(1000));
+        sent += 1000;
+        for (int i = 0; i < 10; ++i)
+            QCoreApplication::processEvents();
+        largestQueue = qMax(largestQueue, server.hub().queuedBytes(id));
+        throttled = server.hub().queuedBytes(id) > limit / 4 && flooder.socket().bytesToWrite() > 1024 * 1024;
+    }
+    qInfo() << "throttled after" << sent << "requests," << timer.elapsed() << "ms";
+    QVERIFY2(throttled, qPrintable(u"%1 requests sent, server queue %2"_s.arg(sent).arg(server.hub().queuedBytes(id))));
+    // The server keeps serving others meanwhile, and keeps the flooder paused: its queue stays
+    // at about half the limit (plus the answer that crossed it), it is not closed.
+    for (int i = 0; i < 5; ++i) {
+        QVERIFY(stillServed(*normal));
+        largestQueue = qMax(largestQueue, server.hub().queuedBytes(id));
+    }
+    QVERIFY2(largestQueue <= limit / 2 + 256, qPrintable(QString::number(largestQueue)));
+    QVERIFY(server.hub().session(id));
+
+    // Reading again lets everything through: every request gets its answer, nothing was lost.
+    flooder.resumeReading();
+    QTRY_COMPARE_WITH_TIMEOUT(flooder.textFrames(), sent + 1, 30'000); // + the welcome
+    QVERIFY(server.hub().session(id));
 }
 
 void tst_WebSocketFrames::silentSocketIsClosedWith4103()

@@ -197,7 +197,9 @@ void WebSocketConnection::processInput()
             }
             if (m_socket->bytesAvailable() == 0)
                 return;
-            m_decoder.append(m_socket->read(ReadChunk));
+            // Ask for more than Qt's buffer can hold: reading past it is what makes Qt watch the
+            // socket again after a full buffer paused it.
+            m_decoder.append(m_socket->read(2 * ReadChunk));
             continue;
         }
         handle(frame);
