@@ -271,6 +271,7 @@ private Q_SLOTS:
     void floodingClientThatDoesNotReadIsThrottledNotBuffered();
     void silentSocketIsClosedWith4103();
     void decoderRulesHoldForSplitInput();
+    void limitsComeFromTheEnvironment();
 };
 
 void tst_WebSocketFrames::handshakeAnswers101WithAccept()
@@ -705,6 +706,36 @@ void tst_WebSocketFrames::decoderRulesHoldForSplitInput()
     const QByteArray close = encodeClose(4101, QString(100, u'é'));
     QVERIFY(close.size() <= 2 + 125);
     QVERIFY(isValidUtf8(QByteArrayView(close).sliced(4)));
+}
+
+void tst_WebSocketFrames::limitsComeFromTheEnvironment()
+{
+    const QList<QPair<const char *, QByteArray>> variables{
+            {"CORTADO_MAX_QUEUED_BYTES", "65536"}, {"CORTADO_MAX_PINGS_PER_SECOND", "3"},
+            {"CORTADO_MAX_FRAGMENTS", "16"},       {"CORTADO_FRAGMENT_TIMEOUT", "2"},
+            {"CORTADO_PING_INTERVAL", "0"},        {"CORTADO_CLOSE_TIMEOUT", "7"}};
+    for (const auto &[name, value] : variables)
+        qputenv(name, value);
+    QString error;
+    cortado::ServerConfig config = cortado::ServerConfig::fromEnvironment(&error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(config.webSocket.maxQueuedBytes, 65536);
+    QCOMPARE(config.webSocket.maxPingsPerSecond, 3);
+    QCOMPARE(config.webSocket.maxFragments, 16);
+    QCOMPARE(config.webSocket.fragmentTimeoutMs, 2000);
+    QCOMPARE(config.webSocket.pingIntervalMs, 0);
+    QCOMPARE(config.webSocket.closeTimeoutMs, 7000);
+
+    qputenv("CORTADO_MAX_PINGS_PER_SECOND", "0"); // at least one
+    cortado::ServerConfig::fromEnvironment(&error);
+    QVERIFY(error.contains("CORTADO_MAX_PINGS_PER_SECOND"_L1));
+    for (const auto &[name, value] : variables)
+        qunsetenv(name);
+
+    const cortado::WebSocketLimits defaults;
+    QCOMPARE(cortado::ServerConfig::fromEnvironment(&error).webSocket.pingIntervalMs, defaults.pingIntervalMs);
+    QCOMPARE(defaults.maxQueuedBytes, 1024 * 1024);
+    QCOMPARE(defaults.pingIntervalMs, 25'000);
 }
 
 QTEST_MAIN(tst_WebSocketFrames)

@@ -109,6 +109,9 @@ void WebSocketConnection::flushQueue()
     const qint64 highWater = socketHighWater(m_frontend.limits().maxQueuedBytes);
     if (m_pendingPong && m_socket->bytesToWrite() < highWater)
         sendPong();
+    // While the kernel's buffers are full, bytes leave only as the client acknowledges them.
+    if (m_paused & Backpressure)
+        m_drainedSinceSweep = true;
     while (!m_queue.isEmpty() && m_socket->bytesToWrite() < highWater) {
         const QByteArray frame = m_queue.takeFirst();
         m_queueBytes -= frame.size();
@@ -305,8 +308,14 @@ void WebSocketConnection::heartbeat(qint64 now)
         fail(closecode::PolicyViolation, u"message not finished in time"_s);
         return;
     }
-    if (m_paused) // its frames are not being read, so its silence says nothing
+    // Its frames are not being read, so its silence says nothing: a socket paused by its owner is
+    // left alone, one paused by its own backlog counts as alive while that backlog drains.
+    if (m_paused & Application)
         return;
+    if ((m_paused & Backpressure) && std::exchange(m_drainedSinceSweep, false)) {
+        m_pingOutstanding = false;
+        return;
+    }
     if (std::exchange(m_heardSinceSweep, false)) {
         m_pingOutstanding = false;
         return;

@@ -100,6 +100,7 @@ private:
     int m_pingsInWindow = 0;
     bool m_heardSinceSweep = false;
     bool m_pingOutstanding = false;
+    bool m_drainedSinceSweep = false; // its backlog shrank while reading was paused
 };
 
 // Accepts the upgrades the gateway hands over: checks the handshake (400 / 426), finds the .ws
