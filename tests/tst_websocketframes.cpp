@@ -5,6 +5,7 @@
 #include "transport/websocketcodec.h"
 
 #include <QElapsedTimer>
+#include <QRandomGenerator>
 #include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTcpSocket>
@@ -272,6 +273,7 @@ private Q_SLOTS:
     void silentSocketIsClosedWith4103();
     void decoderRulesHoldForSplitInput();
     void limitsComeFromTheEnvironment();
+    void randomBytesNeverCrashOrGrowTheDecoder();
 };
 
 void tst_WebSocketFrames::handshakeAnswers101WithAccept()
@@ -736,6 +738,49 @@ void tst_WebSocketFrames::limitsComeFromTheEnvironment()
     QCOMPARE(cortado::ServerConfig::fromEnvironment(&error).webSocket.pingIntervalMs, defaults.pingIntervalMs);
     QCOMPARE(defaults.maxQueuedBytes, 1024 * 1024);
     QCOMPARE(defaults.pingIntervalMs, 25'000);
+}
+
+void tst_WebSocketFrames::randomBytesNeverCrashOrGrowTheDecoder()
+{
+    // A poor man's fuzzer with a fixed seed: random frames (mostly masked, with random opcodes,
+    // lengths and bits) in random chunks. The decoder must end in a frame, NeedMore or an error,
+    // and never hold more than one frame plus the unfinished message.
+    using namespace cortado::websocket;
+    QRandomGenerator random(20261128);
+    const DecoderLimits limits{4096, 64};
+    for (int round = 0; round < 2000; ++round) {
+        FrameDecoder decoder(limits);
+        QByteArray bytes;
+        const int frames = random.bounded(1, 20);
+        for (int i = 0; i < frames; ++i) {
+            QByteArray payload(random.bounded(0, 300), Qt::Uninitialized);
+            for (char &byte : payload)
+                byte = char(random.bounded(256));
+            QByteArray frame = RawClient::frame(quint8(random.bounded(16)), payload, random.bounded(4) != 0,
+                                                random.bounded(20) != 0, random.bounded(8) == 0 ? 1 : 0);
+            if (random.bounded(10) == 0) // a damaged header now and then
+                frame[random.bounded(qMin<int>(int(frame.size()), 10))] = char(random.bounded(256));
+            bytes += frame;
+        }
+        bool failed = false;
+        for (qsizetype at = 0; at < bytes.size() && !failed;) {
+            const qsizetype chunk = qMin<qsizetype>(random.bounded(1, 200), bytes.size() - at);
+            decoder.append(QByteArrayView(bytes).sliced(at, chunk));
+            at += chunk;
+            for (DecodedFrame frame = decoder.next(); frame.kind != DecodedFrame::Kind::NeedMore;
+                 frame = decoder.next()) {
+                if (frame.kind == DecodedFrame::Kind::Error) {
+                    QVERIFY(frame.code == 1002 || frame.code == 1007 || frame.code == 1008 || frame.code == 1009);
+                    failed = true;
+                    break;
+                }
+                if (frame.kind == DecodedFrame::Kind::Text)
+                    QVERIFY(isValidUtf8(frame.payload));
+                QVERIFY(frame.payload.size() <= limits.maxMessageSize);
+            }
+            QVERIFY(decoder.bufferedBytes() <= limits.maxMessageSize + 300 + 14 + 200);
+        }
+    }
 }
 
 QTEST_MAIN(tst_WebSocketFrames)

@@ -167,7 +167,8 @@ void WebSocketConnection::fail(int code, const QString &reason)
 {
     qCDebug(lcTransport) << "socket" << (m_session ? m_session->id() : QString()) << "closed with"
                          << code << reason;
-    dropQueue(); // a client that broke the protocol gets its close frame next
+    if (!m_closeSent)
+        dropQueue(); // a client that broke the protocol gets its close frame next
     close(code, reason);
     m_closeReceived = true; // read nothing more; RFC 6455 7.1.7: close the connection
     finishClose();
