@@ -270,6 +270,7 @@ private Q_SLOTS:
     void droppedTcpIsReportedAs1006();
     void slowConsumerIsClosedWith4101AndOthersKeepEverything();
     void floodingClientThatDoesNotReadIsThrottledNotBuffered();
+    void pausedSocketIsNotReadUntilResumed();
     void silentSocketIsClosedWith4103();
     void decoderRulesHoldForSplitInput();
     void limitsComeFromTheEnvironment();
@@ -638,6 +639,26 @@ void tst_WebSocketFrames::floodingClientThatDoesNotReadIsThrottledNotBuffered()
     flooder.resumeReading();
     QTRY_COMPARE_WITH_TIMEOUT(flooder.textFrames(), sent + 1, 30'000); // + the welcome
     QVERIFY(server.hub().session(id));
+}
+
+void tst_WebSocketFrames::pausedSocketIsNotReadUntilResumed()
+{
+    TestServer server;
+    auto paused = server.client(u"/chat"_s);
+    auto other = server.client(u"/chat"_s);
+    QVERIFY(paused && other);
+    cortado::WebSocketConnection *connection = server.server().webSockets().connection(paused->socketId());
+    QVERIFY(connection);
+    connection->pauseReading();
+    QVERIFY(connection->isReadingPaused());
+    paused->send(u"room:join"_s, {}, u"p"_s);
+    // Fence: two round trips of another socket on the same server; the paused join stays unread.
+    QVERIFY(stillServed(*other));
+    QVERIFY(stillServed(*other));
+    QVERIFY(!server.hub().session(paused->socketId())->isInRoom(u"p"_s));
+    connection->resumeReading();
+    QTRY_VERIFY(server.hub().session(paused->socketId())->isInRoom(u"p"_s));
+    QVERIFY(stillServed(*paused));
 }
 
 void tst_WebSocketFrames::silentSocketIsClosedWith4103()

@@ -49,6 +49,7 @@ public:
     Hub &hub() { return m_hub; }
     Presence &presence() { return *m_presence; }
     Storage *storage() { return m_storage.get(); } // null without ServerConfig::storage
+    WebSocketFrontend &webSockets() { return *m_webSockets; }
 
     // Opens storage (restoring history), then listens; false with `error` set on a bad route
     // table, an unusable database or an unavailable port.

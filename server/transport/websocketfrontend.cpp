@@ -374,6 +374,15 @@ QByteArray WebSocketFrontend::frameText(const QByteArray &utf8)
     return m_lastFrame;
 }
 
+WebSocketConnection *WebSocketFrontend::connection(const SocketId &id) const
+{
+    for (WebSocketConnection *connection : m_connections) {
+        if (connection->m_session && connection->m_session->id() == id)
+            return connection;
+    }
+    return nullptr;
+}
+
 void WebSocketFrontend::sweep()
 {
     const qint64 time = now();

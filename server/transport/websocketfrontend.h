@@ -120,6 +120,8 @@ public:
 
     const WebSocketLimits &limits() const { return m_limits; }
     qsizetype connectionCount() const { return m_connections.size(); }
+    // The connection of a socket id, or null (O(sockets): for operators and tests, not hot paths).
+    WebSocketConnection *connection(const SocketId &id) const;
 
 private:
     friend class WebSocketConnection;
