@@ -78,7 +78,7 @@ void tst_Abuse::floodingGuestCannotGrowTheServer()
     elapsed.start();
     while (elapsed.elapsed() < 6000) {
         if (!flooder || !flooder->isConnected()) {
-            if (flooder && flooder->closeCode() == 4029)
+            if (flooder && flooder->waitForDisconnected() && flooder->closeCode() == 4029)
                 ++closedForRate;
             flooder = std::make_unique<TestClient>();
             if (!flooder->open(server.ws(u"/chat"_s), 2000))

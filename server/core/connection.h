@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QByteArray>
 #include <QString>
 
 namespace cortado {
@@ -14,8 +15,9 @@ class Connection
 public:
     virtual ~Connection() = default;
 
-    // Queues one text frame. `frame` is shared by every recipient of a broadcast: do not modify.
-    virtual void sendText(const QString &frame) = 0;
+    // Queues one text message (UTF-8 bytes). `utf8` is the same array for every recipient of a
+    // broadcast, so a transport may frame it once: do not modify.
+    virtual void sendText(const QByteArray &utf8) = 0;
 
     // Sends a close frame with `code` and `reason`; the hub hears of the end through Hub::detach().
     virtual void close(int code, const QString &reason) = 0;

@@ -113,10 +113,10 @@ void Hub::removeFromRoom(RouteState &state, Session &session, const QString &roo
         Q_EMIT roomClosed(session.route(), room);
 }
 
-void Hub::deliver(Session *session, const QString &frame)
+void Hub::deliver(Session *session, const QByteArray &utf8)
 {
     ++session->m_messagesOut;
-    session->m_connection->sendText(frame);
+    session->m_connection->sendText(utf8);
 }
 
 Delivery Hub::send(const Target &target, const Message &message)
@@ -140,9 +140,9 @@ Delivery Hub::send(const Target &target, const Message &message)
     }
     const QByteArray utf8 = protocol::encodeEvent(message.event, message.payload, message.room,
                                                   message.from, delivery.offset);
-    const QString frame = QString::fromUtf8(utf8); // one encoding, shared by every recipient
+    // One encoding, shared by every recipient (the transport frames it once too).
     if (recorded) {
-        HistoryEntry entry{*delivery.offset, QDateTime::currentMSecsSinceEpoch(), frame};
+        HistoryEntry entry{*delivery.offset, QDateTime::currentMSecsSinceEpoch(), QString::fromUtf8(utf8)};
         if (m_historySink && !m_historySink(target.routePath(), target.roomName(), entry)) {
             delivery.refused = true;
             delivery.refusedCode = protocol::errors::Overloaded;
@@ -156,7 +156,7 @@ Delivery Hub::send(const Target &target, const Message &message)
         for (Session *session : sessions) {
             if (!excluded.isEmpty() && session->id() == excluded)
                 continue;
-            deliver(session, frame);
+            deliver(session, utf8);
             ++recipients;
         }
     };
@@ -164,7 +164,7 @@ Delivery Hub::send(const Target &target, const Message &message)
     switch (target.scope()) {
     case Target::Scope::Socket:
         if (Session *recipient = session(target.socketId()); recipient && recipient->id() != excluded) {
-            deliver(recipient, frame);
+            deliver(recipient, utf8);
             recipients = 1;
         }
         break;
@@ -197,14 +197,14 @@ Delivery Hub::send(const Target &target, const Message &message)
 
 void Hub::sendFrame(Session &session, const QString &event, const QByteArray &utf8Frame)
 {
-    sendText(session, event, QString::fromUtf8(utf8Frame));
+    deliver(&session, utf8Frame);
+    if (isSignalConnected(QMetaMethod::fromSignal(&Hub::messageSent)))
+        Q_EMIT messageSent(Target::socket(session.id()), event, 1, utf8Frame.size(), QJsonValue::Undefined);
 }
 
 void Hub::sendText(Session &session, const QString &event, const QString &frame)
 {
-    deliver(&session, frame);
-    if (isSignalConnected(QMetaMethod::fromSignal(&Hub::messageSent)))
-        Q_EMIT messageSent(Target::socket(session.id()), event, 1, frame.size(), QJsonValue::Undefined);
+    sendFrame(session, event, frame.toUtf8());
 }
 
 bool Hub::disconnect(const SocketId &id, int closeCode, const QString &reason)

@@ -138,7 +138,7 @@ private:
     };
 
     SocketId newSocketId() const;
-    void deliver(Session *session, const QString &frame);
+    void deliver(Session *session, const QByteArray &utf8);
     void removeFromRoom(RouteState &state, Session &session, const QString &room);
 
     std::unordered_map<SocketId, std::unique_ptr<Session>> m_sessions;

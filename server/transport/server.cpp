@@ -49,6 +49,27 @@ static bool readRate(const char *variable, RateLimit *out, QString *error)
     return true;
 }
 
+// Seconds in the environment, milliseconds in WebSocketLimits (tests need short intervals).
+static bool readSeconds(const char *variable, int minimum, int *outMs, QString *error)
+{
+    int seconds = *outMs / 1000;
+    if (!readNumber(variable, minimum, &seconds, error))
+        return false;
+    if (qEnvironmentVariableIsSet(variable))
+        *outMs = int(qMin(qint64(seconds) * 1000, qint64(std::numeric_limits<int>::max())));
+    return true;
+}
+
+static bool readWebSocketLimits(WebSocketLimits *limits, QString *error)
+{
+    return readNumber("CORTADO_MAX_QUEUED_BYTES", qint64(4096), &limits->maxQueuedBytes, error)
+            && readNumber("CORTADO_MAX_PINGS_PER_SECOND", 1, &limits->maxPingsPerSecond, error)
+            && readNumber("CORTADO_MAX_FRAGMENTS", 1, &limits->maxFragments, error)
+            && readSeconds("CORTADO_FRAGMENT_TIMEOUT", 1, &limits->fragmentTimeoutMs, error)
+            && readSeconds("CORTADO_PING_INTERVAL", 0, &limits->pingIntervalMs, error)
+            && readSeconds("CORTADO_CLOSE_TIMEOUT", 1, &limits->closeTimeoutMs, error);
+}
+
 ServerConfig ServerConfig::fromEnvironment(QString *error)
 {
     ServerConfig config;
@@ -76,7 +97,8 @@ ServerConfig ServerConfig::fromEnvironment(QString *error)
         && readNumber("CORTADO_IDLE_TIMEOUT_MS", 1, &config.http.idleTimeoutMs, error)
         && readNumber("CORTADO_MAX_REQUESTS_PER_CONNECTION", 1, &config.http.maxRequestsPerConnection, error)
         && readNumber("CORTADO_LISTEN_BACKLOG", 1, &config.http.listenBacklog, error)
-        && readNumber("CORTADO_MAX_CONNECTIONS_PER_IP", 1, &config.http.maxConnectionsPerIp, error))
+        && readNumber("CORTADO_MAX_CONNECTIONS_PER_IP", 1, &config.http.maxConnectionsPerIp, error)
+        && readWebSocketLimits(&config.webSocket, error))
         error->clear();
     else
         return config;
@@ -255,7 +277,7 @@ void Server::shutdown()
             finishShutdown();
     }, Qt::QueuedConnection);
     QTimer::singleShot(m_config.shutdownGraceMs, this, &Server::finishShutdown);
-    m_hub.disconnectAll(QWebSocketProtocol::CloseCodeGoingAway, u"going away"_s);
+    m_hub.disconnectAll(protocol::close::GoingAway, u"going away"_s);
     if (m_hub.sessionCount() == 0)
         QMetaObject::invokeMethod(this, &Server::finishShutdown, Qt::QueuedConnection);
 }

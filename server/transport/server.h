@@ -50,6 +50,9 @@ struct ServerConfig
     // CORTADO_RATE_HANDSHAKES as "rate/burst" or "off", CORTADO_RATE_REFUSALS_BEFORE_CLOSE,
     // CORTADO_GUEST_HISTORY_ROOMS) and CORTADO_ALLOWED_ORIGINS
     // (comma-separated) over the defaults; `error` says which value is bad.
+    // WebSocket limits (docs/security.md): CORTADO_MAX_QUEUED_BYTES, CORTADO_MAX_PINGS_PER_SECOND,
+    // CORTADO_MAX_FRAGMENTS, CORTADO_FRAGMENT_TIMEOUT, CORTADO_PING_INTERVAL, CORTADO_CLOSE_TIMEOUT
+    // (the last three in seconds; CORTADO_PING_INTERVAL=0 turns the heartbeat off).
     static ServerConfig fromEnvironment(QString *error);
 };
 
@@ -67,6 +70,7 @@ public:
     Hub &hub() { return m_hub; }
     Presence &presence() { return *m_presence; }
     Storage *storage() { return m_storage.get(); } // null without ServerConfig::storage
+    WebSocketFrontend &webSockets() { return *m_webSockets; }
 
     // Opens storage (restoring history), then listens; false with `error` set on a bad route
     // table, an unusable database, an unreadable or mismatched TLS certificate/key or an

@@ -11,89 +11,348 @@ using namespace Qt::StringLiterals;
 
 namespace cortado {
 
-static QString peerKey(const QHostAddress &address, quint16 port)
+namespace closecode = websocket::closecode;
+using websocket::DecodedFrame;
+
+// How much we read from the socket at once, and how much Qt may buffer for us: small, so that a
+// paused socket leaves its data in the kernel (and TCP flow control slows the sender).
+static constexpr qint64 ReadChunk = 64 * 1024;
+
+// Frames go straight into the socket while its buffer is below this; beyond it they wait in our
+// own queue, which can be dropped (a slow consumer's) and lets a close frame jump ahead.
+static qint64 socketHighWater(qint64 maxQueuedBytes)
 {
-    return address.toString() + u'|' + QString::number(port);
+    return qBound(qint64(4096), maxQueuedBytes / 4, qint64(64 * 1024));
 }
 
-WebSocketConnection::WebSocketConnection(QWebSocket *socket, const Router::WebSocketEntry &route,
-                                         Hub &hub, EventDispatcher &dispatcher, QVariantMap data,
-                                         qint64 maxMessageSize)
-    : m_socket(socket), m_route(route), m_hub(hub), m_dispatcher(dispatcher)
+WebSocketConnection::WebSocketConnection(QTcpSocket *socket, const QByteArray &buffered,
+                                         const Router::WebSocketEntry &route, QVariantMap data,
+                                         WebSocketFrontend &frontend)
+    : m_socket(socket),
+      m_frontend(frontend),
+      m_route(route),
+      m_decoder(websocket::DecoderLimits{frontend.limits().maxMessageSize, frontend.limits().maxFragments})
 {
+    setParent(&frontend);
     m_socket->setParent(this);
-    m_socket->setMaxAllowedIncomingMessageSize(quint64(maxMessageSize));
-    m_socket->setMaxAllowedIncomingFrameSize(quint64(maxMessageSize));
+    m_socket->setReadBufferSize(ReadChunk);
+    m_frontend.m_connections.insert(this);
+    m_decoder.append(buffered); // frames the client sent right behind its handshake
 
-    m_session = &m_hub.attach(route.path.pattern(), socket->peerAddress().toString(),
-                              std::move(data), this);
-    connect(m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
-        if (m_session && !m_closing)
-            m_dispatcher.dispatchText(*m_session, m_route.route, text.toUtf8());
+    m_session = &m_frontend.m_hub.attach(route.path.pattern(), socket->peerAddress().toString(),
+                                         std::move(data), this);
+    connect(m_socket, &QTcpSocket::readyRead, this, [this] {
+        if (!m_paused)
+            processInput();
     });
-    connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this] {
-        if (m_session && !m_closing)
-            m_dispatcher.dispatchBinary(*m_session);
-    });
-    connect(m_socket, &QWebSocket::disconnected, this, &WebSocketConnection::onDisconnected);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, &WebSocketConnection::flushQueue);
+    connect(m_socket, &QTcpSocket::disconnected, this, &WebSocketConnection::onDisconnected);
 
-    m_hub.sendFrame(*m_session, protocol::events::Welcome,
-                    protocol::encodeEvent(protocol::events::Welcome,
-                                          QJsonObject{{u"socketId"_s, m_session->id()},
-                                                      {u"route"_s, m_session->route()},
-                                                      {u"protocol"_s, protocol::Version},
-                                                      {u"maxMessageSize"_s, maxMessageSize},
-                                                      {u"serverTime"_s,
-                                                       QDateTime::currentMSecsSinceEpoch()}}));
+    const qint64 maxMessageSize = m_frontend.limits().maxMessageSize;
+    m_frontend.m_hub.sendFrame(*m_session, protocol::events::Welcome,
+                               protocol::encodeEvent(protocol::events::Welcome,
+                                                     QJsonObject{{u"socketId"_s, m_session->id()},
+                                                                 {u"route"_s, m_session->route()},
+                                                                 {u"protocol"_s, protocol::Version},
+                                                                 {u"maxMessageSize"_s, maxMessageSize},
+                                                                 {u"serverTime"_s,
+                                                                  QDateTime::currentMSecsSinceEpoch()}}));
     if (m_route.route.connectHook())
-        m_route.route.connectHook()(*m_session, m_hub);
+        m_route.route.connectHook()(*m_session, m_frontend.m_hub);
+    if (!buffered.isEmpty())
+        QMetaObject::invokeMethod(this, &WebSocketConnection::processInput, Qt::QueuedConnection);
 }
 
 WebSocketConnection::~WebSocketConnection()
 {
-    if (m_session) // destroyed without a disconnect (server teardown): leave the hub consistent
+    m_frontend.m_connections.remove(this);
+    if (!m_detached) // destroyed without a disconnect (server teardown): leave the hub consistent
         onDisconnected();
 }
 
-void WebSocketConnection::sendText(const QString &frame)
+bool WebSocketConnection::isOpen() const
 {
-    if (!m_closing) // RFC 6455 5.5.1: no data frames after our close frame
-        m_socket->sendTextMessage(frame);
+    return !m_detached && m_socket->state() == QAbstractSocket::ConnectedState;
+}
+
+qint64 WebSocketConnection::queuedBytes() const
+{
+    return m_socket->bytesToWrite() + m_queueBytes + (m_pendingPong ? m_pendingPong->size() : 0);
+}
+
+void WebSocketConnection::sendText(const QByteArray &utf8)
+{
+    if (m_closeSent || m_closeReceived || !isOpen()) // RFC 6455 5.5.1: no data after a close frame
+        return;
+    write(m_frontend.frameText(utf8));
+    if (queuedBytes() > m_frontend.limits().maxQueuedBytes) {
+        qCInfo(lcTransport) << "socket" << (m_session ? m_session->id() : QString()) << "read too slowly:" << queuedBytes()
+                            << "bytes queued; closing with 4101";
+        close(protocol::close::SlowConsumer, u"slow consumer"_s);
+        return;
+    }
+    updateBackpressure();
+}
+
+void WebSocketConnection::write(const QByteArray &frame)
+{
+    if (m_queue.isEmpty() && m_socket->bytesToWrite() < socketHighWater(m_frontend.limits().maxQueuedBytes)) {
+        m_socket->write(frame); // Qt keeps a reference to large frames instead of copying them
+        return;
+    }
+    m_queue.append(frame);
+    m_queueBytes += frame.size();
+}
+
+void WebSocketConnection::flushQueue()
+{
+    const qint64 highWater = socketHighWater(m_frontend.limits().maxQueuedBytes);
+    if (m_pendingPong && m_socket->bytesToWrite() < highWater)
+        sendPong();
+    // While the kernel's buffers are full, bytes leave only as the client acknowledges them.
+    if (m_paused & Backpressure)
+        m_drainedSinceSweep = true;
+    while (!m_queue.isEmpty() && m_socket->bytesToWrite() < highWater) {
+        const QByteArray frame = m_queue.takeFirst();
+        m_queueBytes -= frame.size();
+        m_socket->write(frame);
+    }
+    updateBackpressure();
+}
+
+void WebSocketConnection::sendPong()
+{
+    // A pong may go between two queued frames, ahead of the queue: control frames may
+    // interleave with whole data frames.
+    if (m_socket->bytesToWrite() < socketHighWater(m_frontend.limits().maxQueuedBytes))
+        m_socket->write(websocket::encodeFrame(websocket::Opcode::Pong, *std::exchange(m_pendingPong, std::nullopt)));
+}
+
+void WebSocketConnection::dropQueue()
+{
+    m_queue.clear();
+    m_queueBytes = 0;
+    m_pendingPong.reset();
 }
 
 void WebSocketConnection::close(int code, const QString &reason)
 {
-    // From here on the socket's frames are ignored: the client is told to go, so nothing it sends
-    // now is acknowledged (and so nothing it sends now may be expected to be kept).
-    m_closing = true;
-    m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
+    if (m_closeSent || !isOpen())
+        return;
+    // From here on the socket's data frames are ignored: the client is told to go, so nothing it
+    // sends now is acknowledged (and so nothing it sends now may be expected to be kept).
+    m_closeSent = true;
+    m_closeCode = code;
+    m_pendingPong.reset();
+    // A slow consumer's backlog is what we are closing it for: drop it, so the close frame comes
+    // right behind what the socket already holds (at most the high-water mark).
+    if (code == protocol::close::SlowConsumer)
+        dropQueue();
+    write(websocket::encodeClose(code, reason));
+    // The client's close frame must be read even while reading was paused.
+    m_paused = 0;
+    QMetaObject::invokeMethod(this, &WebSocketConnection::processInput, Qt::QueuedConnection);
+    startCloseTimer();
+}
+
+void WebSocketConnection::startCloseTimer()
+{
+    QTimer::singleShot(m_frontend.limits().closeTimeoutMs, this, [this] {
+        if (!m_detached)
+            m_socket->abort(); // no close frame (or no reading) in time: drop TCP
+    });
+}
+
+void WebSocketConnection::fail(int code, const QString &reason)
+{
+    qCDebug(lcTransport) << "socket" << (m_session ? m_session->id() : QString()) << "closed with"
+                         << code << reason;
+    if (!m_closeSent)
+        dropQueue(); // a client that broke the protocol gets its close frame next
+    close(code, reason);
+    m_closeReceived = true; // read nothing more; RFC 6455 7.1.7: close the connection
+    finishClose();
+}
+
+void WebSocketConnection::finishClose()
+{
+    // The server closes TCP first (RFC 6455 7.1.1), once the close frame is written; a client
+    // that does not read it is dropped by the close timer.
+    if (m_socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    for (const QByteArray &frame : std::as_const(m_queue))
+        m_socket->write(frame); // the close frame may still be in our queue
+    m_queue.clear();
+    m_queueBytes = 0;
+    m_socket->disconnectFromHost();
+}
+
+void WebSocketConnection::processInput()
+{
+    while (isOpen() && !m_paused && !m_closeReceived) {
+        DecodedFrame frame = m_decoder.next();
+        if (frame.kind == DecodedFrame::Kind::NeedMore) {
+            if (m_decoder.inFragmentedMessage() && m_fragmentStartMs < 0)
+                m_fragmentStartMs = m_frontend.now();
+            if (m_fragmentStartMs >= 0
+                && m_frontend.now() - m_fragmentStartMs > m_frontend.limits().fragmentTimeoutMs) {
+                fail(closecode::PolicyViolation, u"message not finished in time"_s);
+                return;
+            }
+            if (m_socket->bytesAvailable() == 0)
+                return;
+            // Ask for more than Qt's buffer can hold: reading past it is what makes Qt watch the
+            // socket again after a full buffer paused it.
+            m_decoder.append(m_socket->read(2 * ReadChunk));
+            continue;
+        }
+        handle(frame);
+    }
+}
+
+void WebSocketConnection::handle(DecodedFrame &frame)
+{
+    using Kind = DecodedFrame::Kind;
+    m_heardSinceSweep = true;
+    m_pingOutstanding = false;
+    switch (frame.kind) {
+    case Kind::NeedMore:
+        return;
+    case Kind::Text:
+    case Kind::Binary:
+        if (m_fragmentStartMs >= 0
+            && m_frontend.now() - m_fragmentStartMs > m_frontend.limits().fragmentTimeoutMs) {
+            fail(closecode::PolicyViolation, u"message not finished in time"_s);
+            return;
+        }
+        m_fragmentStartMs = -1;
+        if (m_closeSent)
+            return;
+        if (frame.kind == Kind::Text)
+            m_frontend.m_dispatcher.dispatchText(*m_session, m_route.route, frame.payload);
+        else
+            m_frontend.m_dispatcher.dispatchBinary(*m_session);
+        return;
+    case Kind::Ping: {
+        const qint64 now = m_frontend.now();
+        if (now - m_pingWindowStartMs >= 1000) {
+            m_pingWindowStartMs = now;
+            m_pingsInWindow = 0;
+        }
+        if (++m_pingsInWindow > m_frontend.limits().maxPingsPerSecond) {
+            fail(closecode::PolicyViolation, u"too many pings"_s);
+            return;
+        }
+        if (m_closeSent)
+            return;
+        m_pendingPong = std::move(frame.payload);
+        sendPong();
+        return;
+    }
+    case Kind::Pong:
+        return;
+    case Kind::Close:
+        m_closeReceived = true;
+        if (!m_closeSent) { // the client started the close: echo its code
+            m_closeCode = frame.code;
+            m_closeSent = true;
+            dropQueue(); // it is leaving: what it did not get yet no longer matters
+            write(frame.code == closecode::NoStatus ? websocket::encodeFrame(websocket::Opcode::Close, {})
+                                                    : websocket::encodeClose(frame.code, {}));
+            startCloseTimer();
+        }
+        finishClose();
+        return;
+    case Kind::Error:
+        fail(frame.code, frame.reason);
+        return;
+    }
+}
+
+void WebSocketConnection::setPaused(PauseReason reason, bool paused)
+{
+    const bool wasPaused = m_paused;
+    m_paused = paused ? (m_paused | reason) : (m_paused & ~reason);
+    if (wasPaused && !m_paused) // data may have waited in Qt's buffer or the decoder
+        QMetaObject::invokeMethod(this, &WebSocketConnection::processInput, Qt::QueuedConnection);
+}
+
+void WebSocketConnection::pauseReading()
+{
+    setPaused(Application, true);
+}
+
+void WebSocketConnection::resumeReading()
+{
+    setPaused(Application, false);
+}
+
+void WebSocketConnection::updateBackpressure()
+{
+    if (m_closeSent)
+        return; // a closing socket is read until the client's close frame arrives
+    // Stop reading above half the limit, read again below a quarter (not flapping at the line).
+    const qint64 queued = queuedBytes();
+    const qint64 limit = m_frontend.limits().maxQueuedBytes;
+    if (!(m_paused & Backpressure) && queued > limit / 2)
+        setPaused(Backpressure, true);
+    else if ((m_paused & Backpressure) && queued <= limit / 4)
+        setPaused(Backpressure, false);
+}
+
+void WebSocketConnection::heartbeat(qint64 now)
+{
+    if (!isOpen() || m_closeSent)
+        return;
+    // A message left unfinished by a client that then went quiet is caught here.
+    if (m_fragmentStartMs >= 0 && now - m_fragmentStartMs > m_frontend.limits().fragmentTimeoutMs) {
+        fail(closecode::PolicyViolation, u"message not finished in time"_s);
+        return;
+    }
+    // Its frames are not being read, so its silence says nothing: a socket paused by its owner is
+    // left alone, one paused by its own backlog counts as alive while that backlog drains.
+    if (m_paused & Application)
+        return;
+    if ((m_paused & Backpressure) && std::exchange(m_drainedSinceSweep, false)) {
+        m_pingOutstanding = false;
+        return;
+    }
+    if (std::exchange(m_heardSinceSweep, false)) {
+        m_pingOutstanding = false;
+        return;
+    }
+    if (m_pingOutstanding) {
+        qCInfo(lcTransport) << "socket" << (m_session ? m_session->id() : QString()) << "did not answer a ping; closing with 4103";
+        close(protocol::close::NoHeartbeat, u"no heartbeat"_s);
+        return;
+    }
+    m_pingOutstanding = true;
+    write(websocket::encodeFrame(websocket::Opcode::Ping, {}));
 }
 
 void WebSocketConnection::onDisconnected()
 {
-    if (!m_session)
+    if (std::exchange(m_detached, true))
         return;
     Session *session = std::exchange(m_session, nullptr);
     if (m_route.route.disconnectHook())
-        m_route.route.disconnectHook()(*session, m_hub);
-    m_hub.detach(session->id(), m_socket->closeCode());
+        m_route.route.disconnectHook()(*session, m_frontend.m_hub);
+    // Ours when we closed, the client's when it did, 1006 when TCP ended without a close frame.
+    m_frontend.m_hub.detach(session->id(), m_closeCode);
+    m_frontend.m_connections.remove(this);
+    dropQueue();
     deleteLater();
 }
 
 WebSocketFrontend::WebSocketFrontend(const Router &router, Hub &hub, Presence *presence,
                                      WebSocketLimits limits, QObject *parent)
-    : QObject(parent),
-      m_router(router),
-      m_hub(hub),
-      m_dispatcher(router, hub, presence),
-      m_limits(limits),
-      m_server(u"cortado"_s, QWebSocketServer::NonSecureMode)
+    : QObject(parent), m_router(router), m_hub(hub), m_dispatcher(router, hub, presence), m_limits(limits)
 {
-    // Echoed when a client offers it; browsers refuse a connection whose offered subprotocol
-    // is not echoed, which QHttpServer's built-in WebSocket server never does.
-    m_server.setSupportedSubprotocols({u"cortado.v1"_s});
-    m_server.setHandshakeTimeout(m_limits.handshakeTimeoutMs);
-    connect(&m_server, &QWebSocketServer::newConnection, this, &WebSocketFrontend::onNewConnection);
+    m_clock.start();
+    if (m_limits.pingIntervalMs > 0) {
+        connect(&m_heartbeat, &QTimer::timeout, this, &WebSocketFrontend::sweep);
+        m_heartbeat.start(m_limits.pingIntervalMs);
+    }
     connect(&m_hub, &Hub::roomClosed, this, &WebSocketFrontend::onRoomClosed);
 }
 
@@ -103,8 +362,72 @@ WebSocketFrontend::~WebSocketFrontend()
     qDeleteAll(findChildren<WebSocketConnection *>(Qt::FindDirectChildrenOnly));
 }
 
+QByteArray WebSocketFrontend::frameText(const QByteArray &utf8)
+{
+    // Same buffer (we hold a reference, so its address cannot have been reused) and same size.
+    const auto *data = const_cast<QByteArray &>(utf8).data_ptr().d_ptr(); // null: raw data, not ours to hold
+    if (data && data == m_lastText.data_ptr().d_ptr() && utf8.constData() == m_lastText.constData()
+        && utf8.size() == m_lastText.size())
+        return m_lastFrame;
+    m_lastFrame = websocket::encodeText(utf8);
+    m_lastText = data ? utf8 : QByteArray();
+    return m_lastFrame;
+}
+
+WebSocketConnection *WebSocketFrontend::connection(const SocketId &id) const
+{
+    for (WebSocketConnection *connection : m_connections) {
+        if (connection->m_session && connection->m_session->id() == id)
+            return connection;
+    }
+    return nullptr;
+}
+
+void WebSocketFrontend::sweep()
+{
+    const qint64 time = now();
+    // close() may drop a connection synchronously; walk a copy.
+    const QList<WebSocketConnection *> connections = m_connections.values();
+    for (WebSocketConnection *connection : connections) {
+        if (m_connections.contains(connection))
+            connection->heartbeat(time);
+    }
+}
+
+// Answers a refused handshake with a JSON error and closes once written (426 also names the
+// version we speak, as RFC 6455 4.4 asks).
+static void refuseHandshake(QTcpSocket *socket, const Error &error)
+{
+    if (error.status != 426) {
+        Gateway::refuse(socket, error);
+        return;
+    }
+    HttpResponse response = HttpResponse::error(error);
+    response.headers.append(qMakePair(QByteArray("Sec-WebSocket-Version"), QByteArray("13")));
+    QObject::disconnect(socket, nullptr, nullptr, nullptr);
+    socket->write(response.serialize(true));
+    QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    socket->disconnectFromHost();
+    QTimer::singleShot(5000, socket, [socket] {
+        socket->abort();
+        socket->deleteLater();
+    });
+}
+
 void WebSocketFrontend::handleUpgrade(QTcpSocket *socket, const RequestHead &head)
 {
+    // Protocol first: a malformed handshake costs no route lookup or middleware (token checks).
+    websocket::Handshake handshake;
+    if (head.method != "GET") {
+        refuseHandshake(socket, Error::badRequest(QString(protocol::errors::BadRequest),
+                                                  u"a WebSocket handshake must be a GET"_s));
+        return;
+    }
+    if (std::optional<Error> error = websocket::checkHandshake(head.headers, &handshake)) {
+        refuseHandshake(socket, *error);
+        return;
+    }
+
     Request request = head.toRequest(socket->peerAddress().toString());
     Router::WebSocketMatch match = m_router.matchWebSocket(request.path);
     if (!match.entry) {
@@ -125,33 +448,13 @@ void WebSocketFrontend::handleUpgrade(QTcpSocket *socket, const RequestHead &hea
                                                     {u"query"_s, query.toString()},
                                                     {u"userAgent"_s, QString::fromUtf8(context.request().header("user-agent"))},
                                                     {u"origin"_s, QString::fromUtf8(context.request().header("origin"))}});
-    const QString key = peerKey(socket->peerAddress(), socket->peerPort());
-    m_pending.insert(key, PendingHandshake{socket, match.entry, std::move(context.data)});
-    // A handshake that fails (bad key, timeout) destroys the socket: forget it then.
-    connect(socket, &QObject::destroyed, this, [this, key, socket] {
-        const auto it = m_pending.constFind(key);
-        if (it != m_pending.cend() && it->socket == socket)
-            m_pending.erase(it);
-    });
-    m_server.handleConnection(socket);
-}
 
-void WebSocketFrontend::onNewConnection()
-{
-    while (QWebSocket *socket = m_server.nextPendingConnection()) {
-        const auto pending = m_pending.find(peerKey(socket->peerAddress(), socket->peerPort()));
-        if (pending == m_pending.end()) {
-            qCWarning(lcTransport) << "handshake completed for an unknown peer; closing";
-            socket->close(QWebSocketProtocol::CloseCodeAbnormalDisconnection);
-            socket->deleteLater();
-            continue;
-        }
-        PendingHandshake handshake = std::move(*pending);
-        m_pending.erase(pending);
-        auto *connection = new WebSocketConnection(socket, *handshake.route, m_hub, m_dispatcher,
-                                                   std::move(handshake.data), m_limits.maxMessageSize);
-        connection->setParent(this);
-    }
+    // The gateway only peeked at the head: consume it now; anything behind it is already frames.
+    QByteArray buffered = socket->readAll();
+    const qsizetype headEnd = buffered.indexOf("\r\n\r\n");
+    buffered.remove(0, headEnd < 0 ? buffered.size() : headEnd + 4);
+    socket->write(handshake.response());
+    new WebSocketConnection(socket, buffered, *match.entry, std::move(context.data), *this);
 }
 
 void WebSocketFrontend::onRoomClosed(const QString &route, const QString &room)

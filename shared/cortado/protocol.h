@@ -70,6 +70,7 @@ inline constexpr int TokenExpired = 4010; // token expired: get a new one, then 
 inline constexpr int Restart = 4100; // server asks the client to reconnect (e.g. rebalancing)
 inline constexpr int SlowConsumer = 4101; // client did not read fast enough
 inline constexpr int InternalError = 4102; // server fault
+inline constexpr int NoHeartbeat = 4103; // client did not answer the server's ping in time
 
 // Whether a client should reconnect on its own after a close with `code`.
 bool shouldReconnect(int code);
