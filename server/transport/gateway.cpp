@@ -31,7 +31,7 @@ Request RequestHead::toRequest(const QString &remoteAddress) const
 }
 
 // Parses "GET /path HTTP/1.1\r\nName: value\r\n...\r\n\r\n"; false when malformed.
-static bool parseHead(QByteArrayView raw, RequestHead *head)
+bool parseHead(QByteArrayView raw, RequestHead *head)
 {
     const QList<QByteArrayView> lines = [&] {
         QList<QByteArrayView> result;

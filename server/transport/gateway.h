@@ -19,6 +19,10 @@ struct RequestHead
     Request toRequest(const QString &remoteAddress) const;
 };
 
+// Parses "GET /path HTTP/1.1\r\nName: value\r\n...\r\n\r\n" into `head`; false when malformed.
+// Public for the fuzzer (tests/fuzz/fuzz_requesthead.cpp).
+bool parseHead(QByteArrayView raw, RequestHead *head);
+
 struct GatewayLimits
 {
     qsizetype maxHeaderBytes = 16 * 1024; // larger heads get 431
