@@ -160,6 +160,13 @@ void tst_Auth::refusedTokens_data()
     QJsonObject textExpiry = claims;
     textExpiry.insert(u"exp"_s, u"tomorrow"_s);
     QTest::newRow("exp not a number") << sign(textExpiry) << u"claims"_s;
+    // Numbers no integer holds (found by the token fuzzer): refused for what they are, not "expired".
+    QJsonObject hugeExpiry = claims;
+    hugeExpiry.insert(u"exp"_s, 1.3e81);
+    QTest::newRow("exp beyond any date") << sign(hugeExpiry) << u"claims"_s;
+    QJsonObject hugeNotBefore = claims;
+    hugeNotBefore.insert(u"nbf"_s, -1e300);
+    QTest::newRow("nbf beyond any date") << sign(hugeNotBefore) << u"claims"_s;
 }
 
 void tst_Auth::refusedTokens()
@@ -186,6 +193,10 @@ void tst_Auth::refusedTokens()
         QCOMPARE(viaQuery.status, 401);
     }
     QCOMPARE(connected.size(), 0);
+
+    // The same server keeps serving a valid token.
+    const HttpReply valid = server.http("GET", u"/api/projects"_s, {}, {{"Authorization", "Bearer " + sign(goodClaims())}});
+    QCOMPARE(valid.status, 200);
 }
 
 void tst_Auth::guestsWhereAllowedOnly()

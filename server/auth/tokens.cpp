@@ -180,14 +180,20 @@ std::optional<Error> checkTokenFront(QByteArrayView token, Algorithm algorithm)
 std::variant<User, Error> userFromClaims(const QJsonObject &claims, const TokenConfig &config,
                                          qint64 now)
 {
+    // exp and nbf are JSON numbers (doubles): outside 1970..9999 they would not fit the integer
+    // arithmetic below (found by the token fuzzer: "exp": 1e81 was undefined behaviour).
+    constexpr double MaxNumericDate = 253402300799; // 9999-12-31T23:59:59Z
+    const auto isNumericDate = [](const QJsonValue &value) {
+        return value.isDouble() && value.toDouble() >= 0 && value.toDouble() <= MaxNumericDate;
+    };
     const QJsonValue exp = claims.value("exp"_L1);
-    if (!exp.isUndefined() && !exp.isDouble())
-        return refuse(u"claims"_s, u"\"exp\" must be a number"_s);
+    if (!exp.isUndefined() && !isNumericDate(exp))
+        return refuse(u"claims"_s, u"\"exp\" must be a number of seconds from 1970 to 9999"_s);
     if (exp.isDouble() && now > qint64(exp.toDouble()) + config.leewaySeconds)
         return refuse(u"expired"_s, u"the token expired"_s);
     const QJsonValue nbf = claims.value("nbf"_L1);
-    if (!nbf.isUndefined() && !nbf.isDouble())
-        return refuse(u"claims"_s, u"\"nbf\" must be a number"_s);
+    if (!nbf.isUndefined() && !isNumericDate(nbf))
+        return refuse(u"claims"_s, u"\"nbf\" must be a number of seconds from 1970 to 9999"_s);
     if (nbf.isDouble() && now + config.leewaySeconds < qint64(nbf.toDouble()))
         return refuse(u"not_yet_valid"_s, u"the token is not valid yet"_s);
     if (!config.issuer.isEmpty() && claims.value("iss"_L1).toString() != config.issuer)
