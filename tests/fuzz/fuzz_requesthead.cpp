@@ -16,8 +16,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     CORTADO_FUZZ_CHECK(!head.method.isEmpty());
     CORTADO_FUZZ_CHECK(head.target.startsWith('/'));
-    for (const auto &[name, value] : head.headers)
+    for (const auto &[name, value] : head.headers) {
         CORTADO_FUZZ_CHECK(!name.isEmpty());
+        CORTADO_FUZZ_CHECK(name.trimmed() == name); // "Host : x" is no Host header
+    }
 
     // What the gateway does next with a head it accepted.
     const cortado::Request request = head.toRequest(u"127.0.0.1"_s);
