@@ -159,6 +159,10 @@ void tst_Rest::gatewayRefusals_data()
     QTest::newRow("malformed request line") << "HELLO\r\n\r\n"_ba << 400 << u"bad_request"_s;
     QTest::newRow("absolute garbage") << "GET nope HTTP/1.1\r\n\r\n"_ba << 400 << u"bad_request"_s;
     QTest::newRow("header without colon") << "GET / HTTP/1.1\r\nHost 1\r\n\r\n"_ba << 400 << u"bad_request"_s;
+    // Found by the request-head fuzzer: names that are empty or carry whitespace are not names.
+    QTest::newRow("header name blank") << "GET /health HTTP/1.1\r\n : x\r\n\r\n"_ba << 400 << u"bad_request"_s;
+    QTest::newRow("space before colon") << "GET /health HTTP/1.1\r\nHost : x\r\n\r\n"_ba << 400 << u"bad_request"_s;
+    QTest::newRow("folded header line") << "GET /health HTTP/1.1\r\nHost: x\r\n X-Folded: 1\r\n\r\n"_ba << 400 << u"bad_request"_s;
     QTest::newRow("head too large") << "GET / HTTP/1.1\r\nX-Big: "_ba + QByteArray(20000, 'a') + "\r\n\r\n"
                                     << 431 << u"headers_too_large"_s;
     QTest::newRow("body too large") << "POST /api/rooms/a/broadcast HTTP/1.1\r\nContent-Length: 5000000\r\n\r\n"_ba

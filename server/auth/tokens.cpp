@@ -187,7 +187,7 @@ std::optional<TokenConfig> TokenConfig::fromEnvironment(const QString &dataDir, 
     return config;
 }
 
-std::variant<User, Error> TokenVerifier::verify(QByteArrayView token) const
+std::optional<Error> checkTokenFront(QByteArrayView token, Algorithm algorithm)
 {
     // Our own checks first, so that libjwt only ever sees tokens of the one configured algorithm:
     // "alg": "none", and an HS256 token "signed" with an RS256 public key, stop here.
@@ -204,44 +204,42 @@ std::variant<User, Error> TokenVerifier::verify(QByteArrayView token) const
     const std::optional<QJsonObject> header = decodeJsonPart(parts.at(0));
     if (!header || !decodeJsonPart(parts.at(1)))
         return refuse(u"malformed"_s, u"the token's header or payload is not base64url JSON"_s);
-    const QString algorithm = header->value("alg"_L1).toString();
-    if (algorithm != algorithmName(m_config.algorithm))
+    const QString name = header->value("alg"_L1).toString();
+    if (name != algorithmName(algorithm))
         return refuse(u"algorithm"_s, u"tokens must be signed with %1, not \"%2\""_s.arg(
-                                              algorithmName(m_config.algorithm), algorithm));
+                                              algorithmName(algorithm), name));
     if (parts.at(2).isEmpty())
         return refuse(u"signature"_s, u"the token has no signature"_s);
+    return std::nullopt;
+}
 
-    jwt_t *raw = nullptr;
-    const QByteArray terminated = token.toByteArray();
-    const int failed = jwt_decode(&raw, terminated.constData(),
-                                  reinterpret_cast<const unsigned char *>(m_config.verificationKey.constData()),
-                                  int(m_config.verificationKey.size()));
-    JwtPointer jwt(raw);
-    if (failed || !jwt || jwt_get_alg(jwt.get()) != toJwtAlgorithm(m_config.algorithm))
-        return refuse(u"signature"_s, u"the token's signature does not verify"_s);
-
-    std::unique_ptr<char, decltype(&free)> grants(jwt_get_grants_json(jwt.get(), nullptr), &free);
-    const QJsonObject claims = grants ? QJsonDocument::fromJson(grants.get()).object() : QJsonObject();
-
-    const qint64 now = QDateTime::currentSecsSinceEpoch();
+std::variant<User, Error> userFromClaims(const QJsonObject &claims, const TokenConfig &config,
+                                         qint64 now)
+{
+    // exp and nbf are JSON numbers (doubles): outside 1970..9999 they would not fit the integer
+    // arithmetic below (found by the token fuzzer: "exp": 1e81 was undefined behaviour).
+    constexpr double MaxNumericDate = 253402300799; // 9999-12-31T23:59:59Z
+    const auto isNumericDate = [](const QJsonValue &value) {
+        return value.isDouble() && value.toDouble() >= 0 && value.toDouble() <= MaxNumericDate;
+    };
     const QJsonValue exp = claims.value("exp"_L1);
-    if (!exp.isUndefined() && !exp.isDouble())
-        return refuse(u"claims"_s, u"\"exp\" must be a number"_s);
-    if (exp.isDouble() && now > qint64(exp.toDouble()) + m_config.leewaySeconds)
+    if (!exp.isUndefined() && !isNumericDate(exp))
+        return refuse(u"claims"_s, u"\"exp\" must be a number of seconds from 1970 to 9999"_s);
+    if (exp.isDouble() && now > qint64(exp.toDouble()) + config.leewaySeconds)
         return refuse(u"expired"_s, u"the token expired"_s);
     const QJsonValue nbf = claims.value("nbf"_L1);
-    if (!nbf.isUndefined() && !nbf.isDouble())
-        return refuse(u"claims"_s, u"\"nbf\" must be a number"_s);
-    if (nbf.isDouble() && now + m_config.leewaySeconds < qint64(nbf.toDouble()))
+    if (!nbf.isUndefined() && !isNumericDate(nbf))
+        return refuse(u"claims"_s, u"\"nbf\" must be a number of seconds from 1970 to 9999"_s);
+    if (nbf.isDouble() && now + config.leewaySeconds < qint64(nbf.toDouble()))
         return refuse(u"not_yet_valid"_s, u"the token is not valid yet"_s);
-    if (!m_config.issuer.isEmpty() && claims.value("iss"_L1).toString() != m_config.issuer)
-        return refuse(u"issuer"_s, u"the token was not issued by \"%1\""_s.arg(m_config.issuer));
-    if (!m_config.audience.isEmpty()) {
+    if (!config.issuer.isEmpty() && claims.value("iss"_L1).toString() != config.issuer)
+        return refuse(u"issuer"_s, u"the token was not issued by \"%1\""_s.arg(config.issuer));
+    if (!config.audience.isEmpty()) {
         const QJsonValue aud = claims.value("aud"_L1);
-        const bool forUs = aud.isString() ? aud.toString() == m_config.audience
-                                          : aud.toArray().contains(QJsonValue(m_config.audience));
+        const bool forUs = aud.isString() ? aud.toString() == config.audience
+                                          : aud.toArray().contains(QJsonValue(config.audience));
         if (!forUs)
-            return refuse(u"audience"_s, u"the token is not meant for \"%1\""_s.arg(m_config.audience));
+            return refuse(u"audience"_s, u"the token is not meant for \"%1\""_s.arg(config.audience));
     }
     const QString subject = claims.value("sub"_L1).toString();
     if (subject.isEmpty())
@@ -262,6 +260,25 @@ std::variant<User, Error> TokenVerifier::verify(QByteArrayView token) const
     if (exp.isDouble())
         user.expiresAt = QDateTime::fromSecsSinceEpoch(qint64(exp.toDouble()), Qt::UTC);
     return user;
+}
+
+std::variant<User, Error> TokenVerifier::verify(QByteArrayView token) const
+{
+    if (std::optional<Error> refusal = checkTokenFront(token, m_config.algorithm))
+        return *refusal;
+
+    jwt_t *raw = nullptr;
+    const QByteArray terminated = token.toByteArray();
+    const int failed = jwt_decode(&raw, terminated.constData(),
+                                  reinterpret_cast<const unsigned char *>(m_config.verificationKey.constData()),
+                                  int(m_config.verificationKey.size()));
+    JwtPointer jwt(raw);
+    if (failed || !jwt || jwt_get_alg(jwt.get()) != toJwtAlgorithm(m_config.algorithm))
+        return refuse(u"signature"_s, u"the token's signature does not verify"_s);
+
+    std::unique_ptr<char, decltype(&free)> grants(jwt_get_grants_json(jwt.get(), nullptr), &free);
+    const QJsonObject claims = grants ? QJsonDocument::fromJson(grants.get()).object() : QJsonObject();
+    return userFromClaims(claims, m_config, QDateTime::currentSecsSinceEpoch());
 }
 
 QByteArray issueToken(const TokenConfig &config, const QJsonObject &claims)

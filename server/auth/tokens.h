@@ -51,6 +51,16 @@ private:
     TokenConfig m_config;
 };
 
+// The two halves of verify() around libjwt's signature check, public so that the fuzzer and tests
+// can reach them with untrusted input:
+// - the checks on the raw token before libjwt sees it (three parts, base64url JSON header and
+//   payload, the configured "alg", a signature part); std::nullopt when libjwt may have it;
+std::optional<Error> checkTokenFront(QByteArrayView token, Algorithm algorithm);
+// - the claims of a token whose signature verified, at time `now` (seconds since the epoch): the
+//   user, or a refusal with reason expired, not_yet_valid, issuer, audience or claims.
+std::variant<User, Error> userFromClaims(const QJsonObject &claims, const TokenConfig &config,
+                                         qint64 now);
+
 // Signs `claims` with the configured algorithm and signing key; empty on failure.
 QByteArray issueToken(const TokenConfig &config, const QJsonObject &claims);
 

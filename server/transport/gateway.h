@@ -26,14 +26,17 @@ struct RequestHead
     Request toRequest(const QString &remoteAddress) const;
 };
 
+// Parses "GET /path HTTP/1.1\r\nName: value\r\n...\r\n\r\n" into `head`; false when malformed.
+// Public for the fuzzer (tests/fuzz/fuzz_requesthead.cpp).
+bool parseHead(QByteArrayView raw, RequestHead *head);
+
 // The listening socket. For each accepted connection it:
 //   - refuses it at once (429) when its address already holds maxConnectionsPerIp connections;
 //   - with TLS, wraps it in a QSslSocket and waits for the handshake (aborted if not done within
 //     the head timeout; a client that does not speak TLS is closed);
 //   - reads the head of the first request without consuming it, and answers malformed, oversized
 //     or slow heads itself (400 / 431 / 408 and close);
-//   - hands WebSocket upgrades out through webSocketUpgrade(), so Cortado's own QWebSocketServer
-//     (subprotocols, origin checks, handshake timeout, later: other threads) does the handshake;
+//   - hands WebSocket upgrades out through webSocketUpgrade(), to Cortado's own WebSocket layer;
 //   - hands anything else out through httpConnection(): HttpConnection then parses and limits
 //     every request of the connection, the first one included.
 // Why not QHttpServer: docs/architecture.md.
