@@ -108,6 +108,7 @@ private Q_SLOTS:
     void serverSideJoinBypassesRulesAndIsLogged();
     void expiryWarningThenRefresh();
     void closeAtExpiryWithoutRefresh();
+    void farExpiryIsNotCutShort();
     void refreshMustBeValidAndSameUser();
     void rs256AndAlgorithmConfusion();
 };
@@ -160,6 +161,13 @@ void tst_Auth::refusedTokens_data()
     QJsonObject textExpiry = claims;
     textExpiry.insert(u"exp"_s, u"tomorrow"_s);
     QTest::newRow("exp not a number") << sign(textExpiry) << u"claims"_s;
+    // Numbers no integer holds (found by the token fuzzer): refused for what they are, not "expired".
+    QJsonObject hugeExpiry = claims;
+    hugeExpiry.insert(u"exp"_s, 1.3e81);
+    QTest::newRow("exp beyond any date") << sign(hugeExpiry) << u"claims"_s;
+    QJsonObject hugeNotBefore = claims;
+    hugeNotBefore.insert(u"nbf"_s, -1e300);
+    QTest::newRow("nbf beyond any date") << sign(hugeNotBefore) << u"claims"_s;
 }
 
 void tst_Auth::refusedTokens()
@@ -186,6 +194,10 @@ void tst_Auth::refusedTokens()
         QCOMPARE(viaQuery.status, 401);
     }
     QCOMPARE(connected.size(), 0);
+
+    // The same server keeps serving a valid token.
+    const HttpReply valid = server.http("GET", u"/api/projects"_s, {}, {{"Authorization", "Bearer " + sign(goodClaims())}});
+    QCOMPARE(valid.status, 200);
 }
 
 void tst_Auth::guestsWhereAllowedOnly()
@@ -384,6 +396,20 @@ void tst_Auth::closeAtExpiryWithoutRefresh()
     QCOMPARE(alice->closeReason(), u"token expired"_s);
     QVERIFY(alice->received(u"system:token_expiring"_s).size() == 1);
     QTRY_COMPARE(server.hub().sessionCount(), 0);
+}
+
+void tst_Auth::farExpiryIsNotCutShort()
+{
+    // 2^32 ms + 3 s from now: a QTimer's int of milliseconds would wrap to 3 s and close a socket
+    // whose token is good for 49 more days (found by the token fuzzer's author).
+    TestServer server;
+    const qint64 ttl = (qint64(1) << 32) / 1000 + 3;
+    auto alice = server.client(u"/chat"_s + u"?token="_s + QString::fromLatin1(TestServer::token(u"alice"_s, {}, ttl)));
+    QVERIFY(alice);
+    QTest::qWait(4500); // past the wrapped deadline: nothing may happen in time, so time is the fence
+    QVERIFY(alice->isConnected());
+    QVERIFY(alice->join(u"lobby"_s).value("ok"_L1).toBool());
+    QCOMPARE(alice->received(u"system:token_expiring"_s).size(), 0);
 }
 
 void tst_Auth::refreshMustBeValidAndSameUser()

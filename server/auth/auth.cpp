@@ -168,31 +168,38 @@ TokenLifetime::TokenLifetime(Hub &hub, std::shared_ptr<const TokenVerifier> veri
             [this](const Session &session) { m_timers.erase(session.id()); });
 }
 
+// Runs `action` once at `deadline`. A QTimer takes an int of milliseconds (24.8 days) and a longer
+// interval wraps or is refused, so a far deadline is reached in steps of a day.
+static void fireAt(QTimer *timer, const QDateTime &deadline, const std::function<void()> &action)
+{
+    constexpr qint64 StepMs = 24 * 3600 * 1000;
+    const qint64 left = std::max<qint64>(0, QDateTime::currentDateTimeUtc().msecsTo(deadline));
+    QObject::disconnect(timer, &QTimer::timeout, nullptr, nullptr);
+    timer->setSingleShot(true);
+    if (left > StepMs)
+        QObject::connect(timer, &QTimer::timeout, timer, [timer, deadline, action] { fireAt(timer, deadline, action); });
+    else
+        QObject::connect(timer, &QTimer::timeout, timer, action);
+    timer->start(int(std::min(left, StepMs)));
+}
+
 void TokenLifetime::schedule(const SocketId &id, const QDateTime &expiresAt)
 {
     Timers &timers = m_timers[id];
-    const qint64 untilExpiry = std::max<qint64>(0, QDateTime::currentDateTimeUtc().msecsTo(expiresAt));
-    const qint64 untilWarning = std::max<qint64>(
-            0, untilExpiry - qint64(m_verifier->config().expiryWarningSeconds) * 1000);
-
+    const QDateTime warningAt = expiresAt.addSecs(-qint64(m_verifier->config().expiryWarningSeconds));
     timers.warning = std::make_unique<QTimer>();
-    timers.warning->setSingleShot(true);
-    connect(timers.warning.get(), &QTimer::timeout, this, [this, id, expiresAt] {
+    fireAt(timers.warning.get(), warningAt, [this, id, expiresAt] {
         m_hub.send(Target::socket(id),
                    Message{u"system:token_expiring"_s,
                            QJsonObject{{u"expiresAt"_s, expiresAt.toMSecsSinceEpoch()},
                                        {u"secondsLeft"_s, QDateTime::currentDateTimeUtc().secsTo(expiresAt)}},
                            std::nullopt, {}});
     });
-    timers.warning->start(std::chrono::milliseconds(untilWarning));
-
     timers.expiry = std::make_unique<QTimer>();
-    timers.expiry->setSingleShot(true);
-    connect(timers.expiry.get(), &QTimer::timeout, this, [this, id] {
+    fireAt(timers.expiry.get(), expiresAt, [this, id] {
         qCInfo(lcAuth, "closing socket %s: its token expired", qUtf8Printable(id));
         m_hub.disconnect(id, protocol::close::TokenExpired, u"token expired"_s);
     });
-    timers.expiry->start(std::chrono::milliseconds(untilExpiry));
 }
 
 Ack TokenLifetime::refresh(EventContext &ctx)
