@@ -80,9 +80,12 @@ void tst_Abuse::floodingGuestCannotGrowTheServer()
         if (!flooder || !flooder->isConnected()) {
             // Closed by a limit: 4029 (kept going past rate_limited) or 4101 (did not read its
             // own echoes fast enough), whichever the flood meets first.
-            if (flooder && flooder->waitForDisconnected()
+            // (The server waits up to its close timeout, 5 s, for the flooder's close frame.)
+            if (flooder && flooder->waitForDisconnected(10'000)
                 && (flooder->closeCode() == 4029 || flooder->closeCode() == 4101))
                 ++closedByLimit;
+            else if (flooder)
+                qInfo("flooder closed with %d \"%s\"", flooder->closeCode(), qPrintable(flooder->closeReason()));
             flooder = std::make_unique<TestClient>();
             if (!flooder->open(server.ws(u"/chat"_s), 2000))
                 continue; // refused (429): try again
