@@ -14,15 +14,6 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-cortado::ServerConfig withStorage(const QString &url)
-{
-    cortado::ServerConfig config;
-    cortado::StorageConfig storage;
-    storage.url = url;
-    config.storage = storage;
-    return config;
-}
-
 // The real binary, with its data in `dataDir` and the database at `databaseUrl`.
 bool startServer(ServerProcess &server, const QString &dataDir, const QString &databaseUrl)
 {
@@ -95,7 +86,7 @@ void tst_Storage::boardStateSurvivesRestart()
     if (database == "postgresql"_L1)
         QVERIFY2(m_postgresError.isEmpty(), qPrintable(m_postgresError));
     QTemporaryDir dir;
-    const cortado::ServerConfig config = withStorage(databaseUrl(database, dir));
+    const cortado::ServerConfig config = TestServer::withStorage(databaseUrl(database, dir));
     const QString room = u"plan-"_s + QString::number(QDateTime::currentMSecsSinceEpoch());
     {
         TestServer first({}, config);
@@ -164,7 +155,7 @@ void tst_Storage::sigtermMidLoadLosesNothingAcknowledged()
 void tst_Storage::trafficFlowsWhileTheDatabaseIsAway()
 {
     QVERIFY2(m_postgresError.isEmpty(), qPrintable(m_postgresError));
-    TestServer server({}, withStorage(m_postgres.url()));
+    TestServer server({}, TestServer::withStorage(m_postgres.url()));
     QVERIFY(server.isListening());
     auto alice = server.client(u"/chat"_s), bob = server.client(u"/chat"_s);
     QVERIFY(alice && bob);

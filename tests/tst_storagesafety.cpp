@@ -81,15 +81,6 @@ bool setImmutable(const QStringList &files, bool on)
     return true;
 }
 
-cortado::ServerConfig withStorage(const QString &url)
-{
-    cortado::ServerConfig config;
-    cortado::StorageConfig storage;
-    storage.url = url;
-    config.storage = storage;
-    return config;
-}
-
 QString uniqueRoom(const QString &prefix)
 {
     return prefix + u'-' + QString::number(QDateTime::currentMSecsSinceEpoch());
@@ -224,7 +215,7 @@ void tst_StorageSafety::readOnlyDatabaseIsDetectedAndRecovers()
     // files are open for writing, so the case does not arise there.
     const QStringList files{database, database + u"-wal"_s, dir.path()};
     const auto unlock = qScopeGuard([&] { setImmutable(files, false); });
-    TestServer server({}, withStorage(u"sqlite:"_s + database));
+    TestServer server({}, TestServer::withStorage(u"sqlite:"_s + database));
     QVERIFY(server.isListening());
     auto alice = server.client(u"/chat"_s), bob = server.client(u"/chat"_s);
     QVERIFY(alice && bob);
@@ -257,7 +248,7 @@ void tst_StorageSafety::onlyTheSameDatabaseFileIsUsedAgain()
 {
     QTemporaryDir dir;
     const QString database = dir.filePath(u"cortado.db"_s), away = dir.filePath(u"away.db"_s);
-    TestServer server({}, withStorage(u"sqlite:"_s + database));
+    TestServer server({}, TestServer::withStorage(u"sqlite:"_s + database));
     QVERIFY(server.isListening());
     auto alice = server.client(u"/chat"_s);
     QVERIFY(alice);
@@ -327,7 +318,7 @@ void tst_StorageSafety::offsetsAreNeverReusedAfterALoss()
 void tst_StorageSafety::uncommittedReservationRefusesTheRoom()
 {
     QVERIFY2(m_postgresError.isEmpty(), qPrintable(m_postgresError));
-    cortado::ServerConfig config = withStorage(m_postgres.url());
+    cortado::ServerConfig config = TestServer::withStorage(m_postgres.url());
     config.storage->offsetBlock = 10; // offsets 1..10 reserved with the first message, next block at 6
     TestServer server({}, config);
     QVERIFY(server.isListening());
@@ -366,7 +357,7 @@ void tst_StorageSafety::uncommittedReservationRefusesTheRoom()
 void tst_StorageSafety::queueBytesBoundRefuses()
 {
     QVERIFY2(m_postgresError.isEmpty(), qPrintable(m_postgresError));
-    cortado::ServerConfig config = withStorage(m_postgres.url());
+    cortado::ServerConfig config = TestServer::withStorage(m_postgres.url());
     config.storage->queueBytes = 256 * 1024;
     TestServer server({}, config);
     QVERIFY(server.isListening());

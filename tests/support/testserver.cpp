@@ -13,6 +13,15 @@ QJsonObject HttpReply::json() const
     return QJsonDocument::fromJson(body).object();
 }
 
+cortado::ServerConfig TestServer::withStorage(const QString &url)
+{
+    cortado::ServerConfig config;
+    cortado::StorageConfig storage;
+    storage.url = url;
+    config.storage = storage;
+    return config;
+}
+
 cortado::auth::TokenConfig TestServer::tokenConfig()
 {
     cortado::auth::TokenConfig config;

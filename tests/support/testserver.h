@@ -41,6 +41,8 @@ public:
         return [define](cortado::Server &server) { define(server.router()); };
     }
 
+    // The default config with storage at `url` ("sqlite:PATH" or a PostgreSQL URL).
+    static cortado::ServerConfig withStorage(const QString &url);
     // HS256 with a fixed test secret, no leeway, a 2 s expiry warning.
     static cortado::auth::TokenConfig tokenConfig();
     // A token for `user` signed with tokenConfig(); `ttlSeconds` from now, extra claims merged in.
