@@ -24,9 +24,6 @@ namespace cortado {
 struct WebSocketLimits
 {
     qint64 maxMessageSize = protocol::DefaultMaxMessageSize; // larger messages close with 1009
-    // The 101 is written as soon as the gateway has the head, so the gateway's head timeout is the
-    // handshake timeout; kept so configurations that set it still build.
-    int handshakeTimeoutMs = 10'000;
     qint64 maxQueuedBytes = 1024 * 1024; // unwritten bytes per socket; more → 4101, queue dropped
     int maxPingsPerSecond = 10; // more → 1008
     int maxFragments = 1024; // frames in one fragmented message; more → 1008
