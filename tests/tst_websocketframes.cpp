@@ -1,6 +1,7 @@
 // RFC 6455 at the byte level, against a real server: a raw TCP client does the handshake by hand
 // and sends hand-built frames. Every refusal is checked together with a normal client that keeps
 // being served by the same server.
+#include "sanitizers.h"
 #include "testserver.h"
 #include "transport/websocketcodec.h"
 
@@ -640,7 +641,7 @@ void tst_WebSocketFrames::floodingClientThatDoesNotReadIsThrottledNotBuffered()
 
     // Reading again lets everything through: every request gets its answer, nothing was lost.
     flooder.resumeReading();
-    QTRY_COMPARE_WITH_TIMEOUT(flooder.textFrames(), sent + 1, 30'000); // + the welcome
+    QTRY_COMPARE_WITH_TIMEOUT(flooder.textFrames(), sent + 1, scaledTimeout(30'000)); // + the welcome
     QVERIFY(server.hub().session(id));
 }
 
