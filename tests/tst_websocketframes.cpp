@@ -674,6 +674,8 @@ void tst_WebSocketFrames::silentSocketIsClosedWith4103()
     QSignalSpy disconnected(&server.hub(), &cortado::Hub::disconnected);
     auto qtClient = server.client(u"/chat"_s); // QWebSocket answers pings by itself
     QVERIFY(qtClient);
+    auto console = server.client(u"/_admin"_s, u"ops"_s, {u"admin"_s}); // operators see why
+    QVERIFY(console);
     RawClient answering; // answers pings, sends nothing else
     QCOMPARE(answering.handshake(server.port()), 101);
     QCOMPARE(answering.nextEvent(), u"system:welcome"_s);
@@ -690,6 +692,9 @@ void tst_WebSocketFrames::silentSocketIsClosedWith4103()
     QVERIFY(silent.waitForDisconnected());
     QTRY_COMPARE(disconnected.size(), 1);
     QCOMPARE(disconnected.first().at(1).toInt(), 4103);
+    QVERIFY(console->waitFor(u"admin:socket_closed"_s));
+    QCOMPARE(console->received(u"admin:socket_closed"_s).last().value("payload"_L1).toObject()
+                     .value("code"_L1).toInt(), 4103);
 
     // Fence: the others lived through the same sweeps (and more), and are still served.
     answering.sendText(joinFrame("alive", 2));
