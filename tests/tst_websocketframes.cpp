@@ -688,7 +688,7 @@ void tst_WebSocketFrames::silentSocketIsClosedWith4103()
     timer.start();
     QCOMPARE(silent.waitForClose(), 4103);
     // Two sweeps: one ping, then the close (the rest is slack for a busy machine).
-    QVERIFY2(timer.elapsed() < 3 * 200 + 300, qPrintable(QString::number(timer.elapsed())));
+    QVERIFY2(timer.elapsed() < scaledTimeout(3 * 200 + 300), qPrintable(QString::number(timer.elapsed())));
     QVERIFY(silent.waitForDisconnected());
     QTRY_COMPARE(disconnected.size(), 1);
     QCOMPARE(disconnected.first().at(1).toInt(), 4103);
