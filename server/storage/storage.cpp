@@ -397,6 +397,16 @@ private:
                          u"VALUES (?, ?, ?, ?) ON CONFLICT (collection, doc_key) DO UPDATE "
                          u"SET body = excluded.body, updated_at = excluded.updated_at"_s);
         prune.prepare(u"DELETE FROM cortado_history WHERE route = ? AND room = ? AND seq <= ?"_s);
+        // Binds `values`, runs `query`; on failure the transaction is rolled back and `error` says why.
+        auto run = [&](QSqlQuery &query, std::initializer_list<QVariant> values) {
+            for (const QVariant &value : values)
+                query.addBindValue(value);
+            if (query.exec())
+                return true;
+            *error = query.lastError().text();
+            db.rollback();
+            return false;
+        };
         struct RoomWrite
         {
             QString route, room;
@@ -418,55 +428,28 @@ private:
             }
             if (laterDocumentInBatch(batch, i))
                 continue; // only the newest state of a document matters
-            document.addBindValue(item.first);
-            document.addBindValue(item.second);
-            document.addBindValue(item.body);
-            document.addBindValue(item.at);
-            if (!document.exec()) {
-                *error = document.lastError().text();
-                db.rollback();
+            if (!run(document, {item.first, item.second, item.body, item.at}))
                 return false;
-            }
         }
         if (!insertHistory(db, historyRows, error)) {
             db.rollback();
             return false;
         }
         for (const RoomWrite &room : std::as_const(roomWrites)) {
-            rooms.addBindValue(room.route);
-            rooms.addBindValue(room.room);
-            rooms.addBindValue(room.last);
-            if (!rooms.exec()) {
-                *error = rooms.lastError().text();
-                db.rollback();
+            if (!run(rooms, {room.route, room.room, room.last}))
                 return false;
-            }
             // The file stays proportional to the policy: the rows beyond the room's count go with
             // the batch (an index range delete on the primary key).
-            if (room.keep > 0 && room.last > room.keep) {
-                prune.addBindValue(room.route);
-                prune.addBindValue(room.room);
-                prune.addBindValue(room.last - room.keep);
-                if (!prune.exec()) {
-                    *error = prune.lastError().text();
-                    db.rollback();
-                    return false;
-                }
-            }
+            if (room.keep > 0 && room.last > room.keep && !run(prune, {room.route, room.room, room.last - room.keep}))
+                return false;
         }
         if (!reservations.isEmpty()) {
             reserve.prepare(u"INSERT INTO cortado_offsets (route, room, reserved_seq) VALUES (?, ?, ?) "
                             u"ON CONFLICT (route, room) DO UPDATE SET reserved_seq = excluded.reserved_seq "
                             u"WHERE excluded.reserved_seq > cortado_offsets.reserved_seq"_s);
             for (const Reservation &reservation : reservations) {
-                reserve.addBindValue(reservation.route);
-                reserve.addBindValue(reservation.room);
-                reserve.addBindValue(reservation.mark);
-                if (!reserve.exec()) {
-                    *error = reserve.lastError().text();
-                    db.rollback();
+                if (!run(reserve, {reservation.route, reservation.room, reservation.mark}))
                     return false;
-                }
             }
         }
         if (!db.commit()) {
