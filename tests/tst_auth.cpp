@@ -1,7 +1,7 @@
 // Token auth in the handshake shared with REST, roles, ownership, room rules, token lifetime.
 // Every attack here is a row: the REST and the WebSocket answers are checked side by side.
 #include "auth/auth.h"
-#include "example/exampleapp.h"
+#include "exampleapp.h"
 #include "testserver.h"
 
 #include <QJsonDocument>

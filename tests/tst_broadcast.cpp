@@ -1,5 +1,5 @@
 // Who receives what: every broadcast scope, room cleanup, route isolation, and the hub's signals.
-#include "example/exampleapp.h"
+#include "exampleapp.h"
 #include "testserver.h"
 
 #include <QJsonArray>

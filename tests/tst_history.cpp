@@ -1,6 +1,6 @@
 // Room history: offsets, recovery with "since", the window, REST, and survival across a restart on
 // SQLite and on a real PostgreSQL server.
-#include "example/exampleapp.h"
+#include "exampleapp.h"
 #include "postgres.h"
 #include "testserver.h"
 

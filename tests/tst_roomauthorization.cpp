@@ -1,7 +1,7 @@
 // One room authorization for REST and WebSocket: the rules a route declares for its rooms are asked
 // by room:join and by every REST route that reads or writes a room. Each attack is tried as a guest
 // (no token) and with someone else's token, and a normal client keeps being served.
-#include "example/exampleapp.h"
+#include "exampleapp.h"
 #include "testserver.h"
 
 #include <QTest>

@@ -180,8 +180,10 @@ void tst_RoutePath::duplicatePathsAreConfigurationErrors()
 
 void tst_RoutePath::exampleAppRoutesComeFromTheFolder()
 {
-    // The generated index registered every file in server/routes/ under its path.
+    // The generated indexes registered every file in server/builtin/routes/ and
+    // server/example/routes/ under its path.
     cortado::Router router;
+    registerBuiltinRoutes(router);
     registerExampleRoutes(router);
     QVERIFY(router.errors().isEmpty());
     QStringList rest, webSocket;

@@ -1,6 +1,6 @@
 #include "testserver.h"
 
-#include "example/exampleapp.h"
+#include "exampleapp.h"
 
 #include <QJsonDocument>
 #include <QTcpSocket>

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 
+void registerBuiltinRoutes(cortado::Router &router);
 void registerExampleRoutes(cortado::Router &router);
 
 // A raw HTTP/1.1 response as a client saw it.

@@ -2,7 +2,7 @@
 // connection count (the same list a joiner gets as presence:state).
 #include <cortado/route.h>
 
-#include "core/presence.h"
+#include <cortado/presence.h>
 
 using namespace Qt::StringLiterals;
 

@@ -7,8 +7,8 @@
 //     to every member of the room, sender included; then the ack {"delivered": N}.
 #include <cortado/route.h>
 
-#include "auth/auth.h"
-#include "example/projects.h"
+#include <cortado/auth.h>
+#include "projects.h"
 
 using namespace Qt::StringLiterals;
 namespace errors = cortado::protocol::errors;

@@ -12,8 +12,8 @@
 // back after a restart.
 #include <cortado/route.h>
 
-#include "auth/auth.h"
-#include "storage/storage.h"
+#include <cortado/auth.h>
+#include <cortado/storage.h>
 
 #include <QJsonDocument>
 

@@ -3,8 +3,8 @@
 //   GET → {"projects": [...]}: the caller's projects
 #include <cortado/route.h>
 
-#include "auth/auth.h"
-#include "example/projects.h"
+#include <cortado/auth.h>
+#include "projects.h"
 
 using namespace Qt::StringLiterals;
 namespace errors = cortado::protocol::errors;

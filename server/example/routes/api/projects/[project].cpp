@@ -1,8 +1,8 @@
 // GET /api/projects/<project> — members only (403 for others, 404 if there is no such project).
 #include <cortado/route.h>
 
-#include "auth/auth.h"
-#include "example/projects.h"
+#include <cortado/auth.h>
+#include "projects.h"
 
 using namespace Qt::StringLiterals;
 

@@ -2,7 +2,7 @@
 // its route. Server-side: room guards do not apply, and the hub logs each change to cortado.audit.
 #include <cortado/route.h>
 
-#include "auth/auth.h"
+#include <cortado/auth.h>
 
 using namespace Qt::StringLiterals;
 

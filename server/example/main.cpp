@@ -1,5 +1,5 @@
 // cortado-server: the example application. Composition only; everything else is in the libraries.
-#include "example/exampleapp.h"
+#include "exampleapp.h"
 #include "transport/server.h"
 
 #include <QJsonArray>

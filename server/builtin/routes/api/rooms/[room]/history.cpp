@@ -3,7 +3,7 @@
 // storage). `limit` is at most 500.
 #include <cortado/route.h>
 
-#include "storage/storage.h"
+#include <cortado/storage.h>
 
 #include <QCoreApplication>
 #include <QJsonDocument>

@@ -3,7 +3,7 @@
 // the queue), with the "reason".
 #include <cortado/route.h>
 
-#include "storage/storage.h"
+#include <cortado/storage.h>
 
 #include <QDateTime>
 

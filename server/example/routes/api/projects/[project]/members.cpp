@@ -1,8 +1,8 @@
 // POST /api/projects/<project>/members {"user": "bob"} — the owner adds a member (403 for others).
 #include <cortado/route.h>
 
-#include "auth/auth.h"
-#include "example/projects.h"
+#include <cortado/auth.h>
+#include "projects.h"
 
 using namespace Qt::StringLiterals;
 namespace errors = cortado::protocol::errors;
