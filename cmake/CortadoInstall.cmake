@@ -1,0 +1,50 @@
+# `cmake --install` puts the framework where an app outside this repository finds it:
+#   include/cortado/*.h            the public headers (<cortado/route.h>, <cortado/app.h>, ...)
+#   include/cortado/<module>/*.h   the module headers they include ("core/hub.h", "routing/route.h")
+#   lib/libcortado_*.a             the framework's static libraries
+#   lib/cmake/Cortado/             find_package(Cortado): Cortado::Server, Cortado::Test,
+#                                  Cortado::Main and cortado_add_routes()
+# tests/outoftree/ builds the README's own-app example against this and runs it.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(cortado_framework_libraries
+    cortado_protocol cortado_core cortado_routing cortado_auth cortado_storage cortado_transport
+    cortado_admin cortado_builtin_routes)
+
+# What users link: one target for a server app.
+add_library(cortado_server INTERFACE)
+target_link_libraries(cortado_server INTERFACE cortado_transport cortado_auth cortado_admin cortado_builtin_routes)
+add_library(Cortado::Server ALIAS cortado_server)
+
+set(cortado_export_names
+    cortado_protocol Protocol cortado_core Core cortado_routing Routing cortado_auth Auth
+    cortado_storage Storage cortado_transport Transport cortado_admin Admin
+    cortado_builtin_routes BuiltinRoutes cortado_server Server)
+while(cortado_export_names)
+    list(POP_FRONT cortado_export_names target name)
+    set_target_properties(${target} PROPERTIES EXPORT_NAME ${name})
+endwhile()
+
+install(TARGETS ${cortado_framework_libraries} cortado_server
+        EXPORT CortadoTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} ${CMAKE_INSTALL_INCLUDEDIR}/cortado)
+
+install(DIRECTORY server/include/cortado DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES shared/cortado/protocol.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cortado)
+foreach(module core routing transport auth storage admin)
+    install(DIRECTORY server/${module} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cortado
+            FILES_MATCHING PATTERN "*.h")
+endforeach()
+
+set(cortado_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/Cortado)
+install(EXPORT CortadoTargets NAMESPACE Cortado:: DESTINATION ${cortado_cmake_dir})
+configure_package_config_file(cmake/CortadoConfig.cmake.in
+    ${CMAKE_CURRENT_BINARY_DIR}/CortadoConfig.cmake INSTALL_DESTINATION ${cortado_cmake_dir})
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/CortadoConfigVersion.cmake
+    COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/CortadoConfig.cmake
+              ${CMAKE_CURRENT_BINARY_DIR}/CortadoConfigVersion.cmake
+              cmake/CortadoRoutes.cmake
+        DESTINATION ${cortado_cmake_dir})
