@@ -117,7 +117,7 @@ int printToken(const QStringList &arguments)
 int main(int argc, char *argv[])
 {
     // Qt's own UNIX event dispatcher is 6-10x faster than GLib's at thousands of sockets
-    // (../shared/QT64-NOTES.md). It must be chosen before the application object exists.
+    // (docs/architecture.md). It must be chosen before the application object exists.
     if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
         qputenv("QT_NO_GLIB", "1");
 

@@ -61,15 +61,15 @@ namespace close {
 inline constexpr int Normal = 1000;
 inline constexpr int GoingAway = 1001; // server shutting down: reconnect with backoff
 inline constexpr int MessageTooBig = 1009; // frame over the size limit
-inline constexpr int BadProtocol = 4000; // the client broke the protocol beyond recovery
-inline constexpr int Unauthorized = 4001; // credentials missing or invalid
-inline constexpr int Forbidden = 4003; // credentials valid, access denied
+inline constexpr int BadProtocol = 4000; // reserved (not sent yet): the client broke the protocol beyond recovery
+inline constexpr int Unauthorized = 4001; // reserved (not sent yet): credentials missing or invalid
+inline constexpr int Forbidden = 4003; // reserved (not sent yet): credentials valid, access denied
 inline constexpr int Kicked = 4009; // disconnected by an operator
 inline constexpr int RateLimited = 4029; // kept sending over its rate limit after being told
 inline constexpr int TokenExpired = 4010; // token expired: get a new one, then reconnect
-inline constexpr int Restart = 4100; // server asks the client to reconnect (e.g. rebalancing)
+inline constexpr int Restart = 4100; // reserved (not sent yet): server asks the client to reconnect (e.g. rebalancing)
 inline constexpr int SlowConsumer = 4101; // client did not read fast enough
-inline constexpr int InternalError = 4102; // server fault
+inline constexpr int InternalError = 4102; // reserved (not sent yet): server fault
 inline constexpr int NoHeartbeat = 4103; // client did not answer the server's ping in time
 
 // Whether a client should reconnect on its own after a close with `code`.
