@@ -33,8 +33,7 @@ static void routesWithScopes(cortado::Server &server)
                 target = cortado::Target::everyone();
             if (!target)
                 return cortado::Error::badRequest(u"bad_payload"_s, u"unknown scope"_s);
-            const qsizetype delivered = ctx.hub().send(
-                    *target, cortado::Message{u"scope:hello"_s, scope, ctx.room(), ctx.session().id()}).recipients;
+            const qsizetype delivered = ctx.emit(*target, u"scope:hello"_s, scope).recipients;
             return cortado::Ack::ok(QJsonObject{{u"delivered"_s, delivered}});
         });
     });

@@ -19,8 +19,9 @@ void withSmallWindow(cortado::Server &server)
     server.router().addWebSocketRoute(u"log.ws.cpp"_s, [](cortado::WsRoute &route) {
         route.keepHistory(u"*"_s, cortado::HistoryPolicy{5, 3600});
         route.on(u"log:write"_s, [](cortado::EventContext &ctx) {
-            const cortado::Delivery delivery = ctx.hub().send(
-                    ctx.toRoom(*ctx.room()), cortado::Message{u"log:line"_s, ctx.payload(), ctx.room(), {}});
+            // As the server (no "from"): guests' history-room cap does not apply.
+            const cortado::Delivery delivery =
+                    ctx.realtime().emit(ctx.toRoom(*ctx.room()), u"log:line"_s, ctx.payload());
             return cortado::Ack::ok(QJsonObject{{u"offset"_s, *delivery.offset}});
         });
     });

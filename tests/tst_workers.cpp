@@ -21,7 +21,7 @@ static void routesWithHeavyWork(cortado::Router &router)
                 },
                 [](cortado::EventContext &ctx, const QJsonValue &result) {
                     if (ctx.room())
-                        ctx.hub().send(ctx.toRoom(*ctx.room()), cortado::Message{u"report:ready"_s, result, ctx.room(), {}});
+                        ctx.realtime().emit(ctx.toRoom(*ctx.room()), u"report:ready"_s, result);
                     return cortado::Ack::ok(result);
                 });
     });

@@ -55,8 +55,8 @@ AdminFeed *AdminFeed::install(Server &server, AdminLimits limits)
                 return Error::forbidden(u"the admin channel needs the \"admin\" or \"observer\" role"_s);
             return std::nullopt;
         });
-        route.onConnect([feed](Session &session, Hub &) { feed->attach(session); });
-        route.onDisconnect([feed](Session &session, Hub &) { feed->detach(session); });
+        route.onConnect([feed](SocketContext &ctx) { feed->attach(ctx.session()); });
+        route.onDisconnect([feed](SocketContext &ctx) { feed->detach(ctx.session()); });
 
         // Everything but the tap and the snapshot changes the server: admins only.
         auto adminOnly = [feed](EventContext &ctx) -> std::optional<Error> {
@@ -85,11 +85,11 @@ AdminFeed *AdminFeed::install(Server &server, AdminLimits limits)
             const QJsonObject request = ctx.payload().toObject();
             const QString socket = request.value("socket"_L1).toString();
             const QString reason = request.value("reason"_L1).toString(u"disconnected by an operator"_s).left(120);
-            if (!ctx.hub().session(socket) || feed->isConsole(socket))
+            if (!ctx.realtime().hasSocket(socket) || feed->isConsole(socket))
                 return Error::notFound(u"no socket %1"_s.arg(socket));
             qCInfo(lcAdmin, "%s disconnected socket %s: %s", qUtf8Printable(feed->m_consoles.value(ctx.session().id()).actor),
                    qUtf8Printable(socket), qUtf8Printable(reason));
-            ctx.hub().disconnect(socket, protocol::close::Kicked, reason);
+            feed->m_hub.disconnect(socket, protocol::close::Kicked, reason); // the framework's own channel
             return Ack::ok();
         }).use(adminOnly);
         for (const bool join : {true, false}) {
@@ -99,10 +99,11 @@ AdminFeed *AdminFeed::install(Server &server, AdminLimits limits)
                 const QString room = request.value("room"_L1).toString();
                 if (!protocol::isValidRoomName(room))
                     return Error::badRequest(protocol::errors::BadRoom, u"not a valid room name"_s);
-                if (!ctx.hub().session(socket) || feed->isConsole(socket))
+                if (!ctx.realtime().hasSocket(socket) || feed->isConsole(socket))
                     return Error::notFound(u"no socket %1"_s.arg(socket));
                 const QString actor = u"console:"_s + feed->m_consoles.value(ctx.session().id()).actor;
-                const bool changed = join ? ctx.hub().serverJoin(socket, room, actor) : ctx.hub().serverLeave(socket, room, actor);
+                const bool changed = join ? ctx.realtime().serverJoin(socket, room, actor)
+                                          : ctx.realtime().serverLeave(socket, room, actor);
                 return Ack::ok(QJsonObject{{u"changed"_s, changed}});
             }).use(adminOnly);
         }
@@ -128,9 +129,7 @@ AdminFeed *AdminFeed::install(Server &server, AdminLimits limits)
                                          u"scope is socket {socket}, room {route, room}, route {route} or everyone"_s);
             qCInfo(lcAdmin, "%s emitted %s to %s", qUtf8Printable(feed->m_consoles.value(ctx.session().id()).actor),
                    qUtf8Printable(event), qUtf8Printable(scope));
-            const Delivery delivery = ctx.hub().send(
-                    *target, Message{event, request.value("payload"_L1),
-                                     scope == "room"_L1 ? std::optional<QString>(room) : std::nullopt, {}});
+            const Delivery delivery = ctx.realtime().emit(*target, event, request.value("payload"_L1));
             return Ack::ok(QJsonObject{{u"delivered"_s, delivery.recipients}});
         }).use(adminOnly);
     });

@@ -74,7 +74,7 @@ std::optional<User> currentUser(const Context &ctx)
     return User::fromData(ctx.data);
 }
 
-std::optional<User> currentUser(const EventContext &ctx)
+std::optional<User> currentUser(const SocketContext &ctx)
 {
     return User::fromData(ctx.session().data);
 }

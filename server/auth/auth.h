@@ -24,7 +24,7 @@ inline constexpr QLatin1String PublisherRole{"publisher"};
 
 // The user on a REST/handshake context or a socket; std::nullopt for guests.
 std::optional<User> currentUser(const Context &ctx);
-std::optional<User> currentUser(const EventContext &ctx);
+std::optional<User> currentUser(const SocketContext &ctx); // an event handler's or a hook's
 
 // Reads the token (REST: "Authorization: Bearer"; WebSocket handshakes also "?token=" and the
 // subprotocol "cortado.bearer.<token>"), verifies it and puts the user on the context. No token:

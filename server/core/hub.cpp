@@ -9,7 +9,21 @@
 Q_LOGGING_CATEGORY(lcCore, "cortado.core", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcAudit, "cortado.audit", QtInfoMsg)
 
+using namespace Qt::StringLiterals;
+
 namespace cortado {
+
+std::optional<Error> Delivery::error() const
+{
+    if (!refused)
+        return std::nullopt;
+    if (refusedCode == protocol::errors::Overloaded)
+        return Error::overloaded(refusedMessage.isEmpty() ? u"the message cannot be sent right now; retry later"_s
+                                                          : refusedMessage);
+    if (refusedCode == protocol::errors::Forbidden)
+        return Error::forbidden(refusedMessage.isEmpty() ? u"the message was refused"_s : refusedMessage);
+    return Error::badRequest(refusedCode, refusedMessage.isEmpty() ? u"the message was not sent"_s : refusedMessage);
+}
 
 Hub::Hub(QObject *parent) : QObject(parent) { }
 
@@ -128,6 +142,7 @@ Delivery Hub::send(const Target &target, const Message &message)
         && !m_historyAdmission(target, message)) {
         delivery.refused = true;
         delivery.refusedCode = protocol::errors::Forbidden;
+        delivery.refusedMessage = u"guests may not open more rooms with history; sign in"_s;
         return delivery;
     }
     if (recorded) {
@@ -135,6 +150,7 @@ Delivery Hub::send(const Target &target, const Message &message)
         if (!delivery.offset) { // one room too many keeps history
             delivery.refused = true;
             delivery.refusedCode = protocol::errors::Overloaded;
+            delivery.refusedMessage = u"too many rooms keep history on this server; retry later"_s;
             return delivery;
         }
     }
@@ -146,6 +162,7 @@ Delivery Hub::send(const Target &target, const Message &message)
         if (m_historySink && !m_historySink(target.routePath(), target.roomName(), entry)) {
             delivery.refused = true;
             delivery.refusedCode = protocol::errors::Overloaded;
+            delivery.refusedMessage = u"the message cannot be stored right now; retry later"_s;
             return delivery;
         }
         m_history.append(target.routePath(), target.roomName(), std::move(entry));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "error.h"
 #include "history.h"
 #include "session.h"
 #include "target.h"
@@ -28,11 +29,17 @@ struct Delivery
 {
     qsizetype recipients = 0;
     std::optional<qint64> offset; // set for rooms that keep history
-    bool refused = false; // history could not be recorded: nothing was sent
+    bool refused = false; // nothing was sent (history could not be recorded, or no room to send to)
     // Why, as a protocol error code: "overloaded" (storage cannot take it now, or too many rooms keep
-    // history; retry later) or "forbidden" (the history admission refused it, e.g. a guest opening
-    // one room too many).
+    // history; retry later), "forbidden" (the history admission refused it, e.g. a guest opening
+    // one room too many) or "bad_room" (a broadcast from an event that named no room).
     QString refusedCode;
+    QString refusedMessage; // for the client; empty: a default text for the code
+
+    // The refusal as the error a handler returns to its client (std::nullopt when it was sent):
+    //   if (auto error = ctx.broadcast(u"chat:message"_s, ctx.payload()).error()) return *error;
+    // `overloaded` is Error::overloaded (503 over HTTP), `forbidden` Error::forbidden.
+    std::optional<Error> error() const;
 };
 
 struct RoomInfo

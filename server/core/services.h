@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QString>
 #include <QtGlobal>
 
 #include <memory>
@@ -8,6 +9,9 @@
 #include <unordered_map>
 
 namespace cortado {
+
+// A readable C++ name of a type, e.g. "cortado::Storage" (for start-up errors).
+QString serviceTypeName(const std::type_info &type);
 
 // Application-wide objects that route files reach at run time (a project store, a token verifier):
 // route files are plain functions registered by the build, so they cannot be handed constructor

@@ -1,13 +1,10 @@
 #include "dispatcher.h"
 
-#include "core/presence.h"
-
 #include <QtConcurrent>
 
 #include <QJsonObject>
 #include <QLoggingCategory>
 
-#include <cmath>
 #include <exception>
 
 Q_LOGGING_CATEGORY(lcRouting, "cortado.routing", QtInfoMsg)
@@ -18,8 +15,8 @@ namespace cortado {
 
 namespace errors = protocol::errors;
 
-EventDispatcher::EventDispatcher(const Router &router, Hub &hub, Presence *presence)
-    : m_router(router), m_hub(hub), m_presence(presence)
+EventDispatcher::EventDispatcher(const Router &router, Hub &hub)
+    : m_router(router), m_hub(hub), m_realtime(hub, router)
 {
     m_workers.setObjectName(u"cortado-workers"_s);
 }
@@ -97,7 +94,7 @@ void EventDispatcher::dispatchText(Session &session, const WsRoute &route, QByte
         sendError(session, parsed.id, parsed.error);
         return;
     }
-    EventContext context(session, m_hub, m_router.services(), std::move(*parsed.envelope));
+    EventContext context(session, m_realtime, std::move(*parsed.envelope));
     if (std::optional<Ack> ack = invoke(context, route))
         answer(context, *ack);
 }
@@ -120,13 +117,6 @@ std::optional<Ack> EventDispatcher::invoke(EventContext &context, const WsRoute 
     }
 
     const QString &event = context.event();
-    if (event == protocol::events::RoomJoin)
-        return join(context, route);
-    if (event == protocol::events::RoomLeave)
-        return leave(context);
-    if (event == "presence:update"_L1 && route.tracksPresence())
-        return updatePresence(context);
-
     const WsRoute::EventBinding *binding = route.binding(event);
     if (!binding)
         binding = m_router.globalBinding(event);
@@ -144,6 +134,13 @@ std::optional<Ack> EventDispatcher::invoke(EventContext &context, const WsRoute 
         if (std::optional<Error> error = middleware(context))
             return *error;
     }
+    if (binding->membershipRequired) {
+        if (!context.room())
+            return Error::badRequest(errors::BadRoom, u"\"%1\" needs a \"room\""_s.arg(event));
+        if (!context.isInRoom(*context.room()))
+            return Error::badRequest(errors::NotInRoom,
+                                     u"join \"%1\" before sending \"%2\" to it"_s.arg(*context.room(), event));
+    }
     if (binding->heavyWork) {
         startHeavy(context, *binding);
         return std::nullopt;
@@ -158,11 +155,6 @@ std::optional<Ack> EventDispatcher::invoke(EventContext &context, const WsRoute 
     return Error::internal(u"the handler for \"%1\" failed"_s.arg(event));
 }
 
-static Error roomRequired(const QString &event)
-{
-    return Error::badRequest(errors::BadRoom, u"\"%1\" needs a \"room\""_s.arg(event));
-}
-
 void EventDispatcher::startHeavy(EventContext &context, const WsRoute::EventBinding &binding)
 {
     HeavyRequest request{context.event(), context.payload(), context.room(),
@@ -175,7 +167,7 @@ void EventDispatcher::startHeavy(EventContext &context, const WsRoute::EventBind
                 Session *session = m_hub.session(socketId);
                 if (!session)
                     return; // the socket left while the work ran
-                EventContext done(*session, m_hub, m_router.services(), envelope);
+                EventContext done(*session, m_realtime, envelope);
                 Ack ack = Ack::ok(result);
                 if (finish) {
                     try {
@@ -189,77 +181,10 @@ void EventDispatcher::startHeavy(EventContext &context, const WsRoute::EventBind
             .onFailed(&m_loop, [this, envelope, socketId = request.socketId] {
                 qCWarning(lcRouting) << "heavy handler for" << envelope.event << "threw";
                 if (Session *session = m_hub.session(socketId)) {
-                    EventContext failed(*session, m_hub, m_router.services(), envelope);
+                    EventContext failed(*session, m_realtime, envelope);
                     answer(failed, Error::internal(u"the handler for \"%1\" failed"_s.arg(envelope.event)));
                 }
             });
-}
-
-Ack EventDispatcher::join(EventContext &context, const WsRoute &route)
-{
-    if (!context.room())
-        return roomRequired(context.event());
-    const QString &room = *context.room();
-    Session &session = context.session();
-    // {"since": N}: the last offset the client saw, to recover what it missed.
-    std::optional<qint64> since;
-    const QJsonValue sinceValue = context.payload().toObject().value("since"_L1);
-    if (!sinceValue.isUndefined() && !sinceValue.isNull()) {
-        const double value = sinceValue.toDouble(-1);
-        if (!sinceValue.isDouble() || value < 0 || std::trunc(value) != value)
-            return Error::badRequest(errors::BadPayload, u"\"since\" is an offset: an integer >= 0"_s);
-        since = qint64(value);
-    }
-    if (!session.isInRoom(room)) {
-        if (std::optional<Error> refusal = m_router.rooms().authorize(session, m_router.services(), room,
-                                                                      RoomAction::Join))
-            return *refusal;
-        if (session.rooms().size() >= protocol::MaxRoomsPerSocket)
-            return Error::badRequest(errors::TooManyRooms,
-                                     u"a socket may be in at most %1 rooms"_s.arg(
-                                             protocol::MaxRoomsPerSocket));
-        m_hub.join(session, room);
-        if (route.joinHook())
-            route.joinHook()(context);
-    }
-    const std::optional<RoomInfo> info = m_hub.room(session.route(), room);
-    QJsonObject payload{{u"room"_s, room}, {u"members"_s, info ? info->members : 0}};
-    History &history = m_hub.history();
-    if (history.policy(session.route(), room)) {
-        if (since) {
-            // Replay and ack happen in this one event-loop turn: no live message can slip between
-            // the replayed ones and the ones that follow, so there is no gap and no duplicate.
-            const History::Replay replay = history.since(session.route(), room, *since);
-            for (const HistoryEntry &entry : replay.entries)
-                m_hub.sendText(session, u"replay"_s, entry.frame);
-            payload.insert(u"recovered"_s, replay.recovered);
-        }
-        payload.insert(u"offset"_s, history.latestOffset(session.route(), room));
-    }
-    return Ack::ok(payload);
-}
-
-Ack EventDispatcher::updatePresence(EventContext &context)
-{
-    if (!context.room())
-        return roomRequired(context.event());
-    if (!context.session().isInRoom(*context.room()))
-        return Error::badRequest(errors::NotInRoom, u"join \"%1\" first"_s.arg(*context.room()));
-    const QString status = context.payload().toObject().value("status"_L1).toString();
-    if (status.isEmpty() || status.size() > 32)
-        return Error::badRequest(errors::BadPayload,
-                                 u"presence:update takes {\"status\": \"...\"} (1 to 32 characters)"_s);
-    if (!m_presence || !m_presence->setStatus(context.session(), *context.room(), status))
-        return Error::internal(u"presence is not available"_s);
-    return Ack::ok();
-}
-
-Ack EventDispatcher::leave(EventContext &context)
-{
-    if (!context.room())
-        return roomRequired(context.event());
-    const bool wasMember = m_hub.leave(context.session(), *context.room());
-    return Ack::ok(QJsonObject{{u"room"_s, *context.room()}, {u"left"_s, wasMember}});
 }
 
 void EventDispatcher::answer(const EventContext &context, const Ack &ack)

@@ -7,16 +7,16 @@
 
 namespace cortado {
 
-class Presence;
-
-// Turns one client frame into a handler call and its ack. Parses each frame once, looks the
-// handler up by event name (a hash lookup), runs the event middleware chain, answers errors with
-// the documented codes, and never lets a handler's exception reach the event loop.
+// Turns one client frame into a handler call and its ack, and knows no event by name: parses each
+// frame once, admits it (rate limits), runs the event middleware chain, looks the binding up by
+// event name (the route's, then the router's global and built-in ones: room:join lives in
+// routing/rooms.cpp), checks what the binding declares (its rate limit, room membership), runs the
+// handler, answers errors with the documented codes, and never lets a handler's exception reach
+// the event loop.
 class EventDispatcher
 {
 public:
-    // `presence` may be null (no route tracks presence).
-    EventDispatcher(const Router &router, Hub &hub, Presence *presence = nullptr);
+    EventDispatcher(const Router &router, Hub &hub);
     ~EventDispatcher();
 
     void dispatchText(Session &session, const WsRoute &route, QByteArrayView utf8);
@@ -28,9 +28,6 @@ public:
 private:
     // std::nullopt when the answer comes later (a heavy handler is running).
     std::optional<Ack> invoke(EventContext &context, const WsRoute &route);
-    Ack join(EventContext &context, const WsRoute &route);
-    Ack leave(EventContext &context);
-    Ack updatePresence(EventContext &context);
     void startHeavy(EventContext &context, const WsRoute::EventBinding &binding);
     void answer(const EventContext &context, const Ack &ack);
     void sendError(Session &session, const QJsonValue &id, const protocol::ErrorInfo &error);
@@ -44,7 +41,7 @@ private:
 
     const Router &m_router;
     Hub &m_hub;
-    Presence *m_presence;
+    Realtime m_realtime; // what handlers see
     QThreadPool m_workers;
     // Made on first use, from the router's limits: per signed-in user, per guest address.
     std::optional<RateLimiter> m_userEvents;

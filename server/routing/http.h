@@ -2,6 +2,7 @@
 // carries data along the chain, errors as values, and responses.
 #pragma once
 
+#include "core/error.h"
 #include "core/services.h"
 #include "cortado/protocol.h"
 
@@ -19,25 +20,9 @@
 
 namespace cortado {
 
-class Hub;
-
-// A client-visible error. `status` is used where the error ends an HTTP request or refuses a
-// WebSocket upgrade; events answer with `code` and `message` only.
-struct Error
-{
-    int status = 400;
-    QString code;
-    QString message;
-    QJsonValue details = QJsonValue::Undefined;
-
-    static Error badRequest(QString code, QString message);
-    static Error unauthorized(QString message);
-    static Error forbidden(QString message);
-    static Error notFound(QString message);
-    static Error internal(QString message);
-
-    protocol::ErrorInfo info() const { return {code, message, details}; }
-};
+class Realtime;
+class Target;
+struct Delivery;
 
 using Headers = QList<QPair<QByteArray, QByteArray>>;
 
@@ -70,14 +55,16 @@ struct Request
 class Context
 {
 public:
-    Context(Request request, Hub &hub, const Services &services)
-        : m_request(std::move(request)), m_hub(hub), m_services(services)
-    {
-    }
+    Context(Request request, Realtime &realtime);
 
     const Request &request() const { return m_request; }
-    Hub &hub() const { return m_hub; }
     const Services &services() const { return m_services; }
+    // The live side of the server: rooms and counts, server-side joins (audited), sending.
+    Realtime &realtime() const { return m_realtime; }
+    // Sends `event` to `target` as the server (no "from"); a room target fills in "room".
+    // Check the caller may (authorizeRoom(..., RoomAction::Publish)) before emitting into a room.
+    Delivery emit(const Target &target, const QString &event,
+                  const QJsonValue &payload = QJsonValue::Undefined) const;
 
     // The body parsed as a JSON object, or a `bad_json` error.
     std::optional<QJsonObject> jsonBody(Error *error) const;
@@ -87,7 +74,7 @@ public:
 private:
     friend class Router;
     Request m_request;
-    Hub &m_hub;
+    Realtime &m_realtime;
     const Services &m_services;
 };
 

@@ -170,6 +170,13 @@ void Router::addWebSocketRoute(const QString &file, const std::function<void(WsR
         return;
     auto entry = std::make_unique<WebSocketEntry>(WebSocketEntry{std::move(*path), {}});
     define(entry->route);
+    for (const QString &event : std::as_const(m_builtinEvents)) {
+        if (entry->route.binding(event)) {
+            m_errors.append(u"route file \"%1\": \"%2\" is built in and cannot be bound by a route "
+                            "(react to joins with onJoin())"_s.arg(file, event));
+            return;
+        }
+    }
     insertBySpecificity(m_webSockets, std::move(entry));
 }
 
@@ -194,6 +201,28 @@ WsRoute::EventBinding &Router::on(const QString &event, EventHandler handler)
 const WsRoute::EventBinding *Router::globalBinding(const QString &event) const
 {
     return m_globalEvents.binding(event);
+}
+
+WsRoute::EventBinding &Router::onBuiltin(const QString &event, EventHandler handler)
+{
+    m_builtinEvents.insert(event);
+    return m_globalEvents.on(event, std::move(handler));
+}
+
+QStringList Router::missingServices() const
+{
+    QStringList problems;
+    const auto check = [&](const auto &entries) {
+        for (const auto &entry : entries) {
+            for (const QString &service : entry->route.missingServices(m_services))
+                problems.append(u"route file \"%1\" (%2) requires the service %3, which the app did "
+                                "not provide (Router::services().provide() before listen())"_s.arg(
+                                        entry->path.file(), entry->path.pattern(), service));
+        }
+    };
+    check(m_rest);
+    check(m_webSockets);
+    return problems;
 }
 
 const Router::WebSocketEntry *Router::webSocketRoute(const QString &pattern) const

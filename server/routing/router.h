@@ -41,6 +41,14 @@ public:
     // Handles `event` on every WebSocket route that has no handler of its own (e.g. auth:refresh).
     WsRoute::EventBinding &on(const QString &event, EventHandler handler);
     const WsRoute::EventBinding *globalBinding(const QString &event) const;
+    // A built-in event (room:join, room:leave; see routing/rooms.h): answered on every WebSocket
+    // route like a global binding, but no route file may bind it itself (a start-up error), so
+    // nothing can replace its room guards and limits.
+    WsRoute::EventBinding &onBuiltin(const QString &event, EventHandler handler);
+
+    // What routes require (RestRoute/WsRoute::requireService()) and services() lacks, one line per
+    // route and service. The Server checks this when it starts, once every service is provided.
+    QStringList missingServices() const;
 
     Services &services() { return m_services; }
     const Services &services() const { return m_services; }
@@ -88,6 +96,7 @@ private:
     QList<Middleware> m_middleware;
     QList<EventMiddleware> m_eventMiddleware;
     WsRoute m_globalEvents;
+    QSet<QString> m_builtinEvents;
     Services m_services;
     std::shared_ptr<RoomAuthorizer> m_rooms;
     RateLimits m_rateLimits;

@@ -4,6 +4,7 @@
 
 #include "core/hub.h"
 #include "http.h"
+#include "realtime.h"
 
 #include <QHash>
 #include <QList>
@@ -29,22 +30,51 @@ private:
     std::optional<Error> m_error;
 };
 
-// One client event on its way to a handler.
-class EventContext
+// One socket as its handlers and hooks see it: who it is, the room the event or hook is about
+// (if any), and what it may do. Everything it sends carries the socket's id as "from".
+//
+//   ctx.broadcast(u"chat:message"_s, ctx.payload());      // the room, sender included
+//   ctx.broadcastFrom(u"board:updated"_s, patch);         // the room without the sender
+//   ctx.push(u"board:state"_s, state);                    // the sender only
+//   ctx.emit(cortado::Target::route(u"/chat"_s), ...);    // any scope
+//
+// Valid for the handler's or hook's call; main thread only.
+class SocketContext
 {
 public:
-    EventContext(Session &session, Hub &hub, const Services &services, protocol::Envelope envelope)
-        : m_session(session), m_hub(hub), m_services(services), m_envelope(std::move(envelope))
+    SocketContext(Session &session, Realtime &realtime, std::optional<QString> room = std::nullopt)
+        : m_session(session), m_realtime(realtime), m_room(std::move(room))
     {
     }
 
     Session &session() const { return m_session; }
-    Hub &hub() const { return m_hub; }
-    const Services &services() const { return m_services; }
-    const protocol::Envelope &envelope() const { return m_envelope; }
-    const QString &event() const { return m_envelope.event; }
-    const QJsonValue &payload() const { return m_envelope.payload; }
-    const std::optional<QString> &room() const { return m_envelope.room; }
+    const SocketId &socketId() const { return m_session.id(); }
+    // The rest of the server: rooms, counts, server-side joins of other sockets.
+    Realtime &realtime() const { return m_realtime; }
+    const Services &services() const;
+    // The event's room; for onJoin hooks, the room joined; none for onConnect / onDisconnect.
+    const std::optional<QString> &room() const { return m_room; }
+
+    // To every member of room(), the sender included. Refused `bad_room` without a room.
+    Delivery broadcast(const QString &event, const QJsonValue &payload = QJsonValue::Undefined) const;
+    // To every member of room() but the sender (Phoenix's broadcast_from). `bad_room` without a room.
+    Delivery broadcastFrom(const QString &event, const QJsonValue &payload = QJsonValue::Undefined) const;
+    // To the sender only; "room" is room() when there is one.
+    Delivery push(const QString &event, const QJsonValue &payload = QJsonValue::Undefined) const;
+    // To any target; "room" is the target's room, else room().
+    Delivery emit(const Target &target, const QString &event,
+                  const QJsonValue &payload = QJsonValue::Undefined) const;
+
+    // Joins `room` as room:join would: its guard (RoomAuthorizer) and the room limit
+    // (protocol::MaxRoomsPerSocket) apply. std::nullopt when the socket is in the room now.
+    std::optional<Error> join(const QString &room) const;
+    // Joins without asking the room's guard or the limit: for server logic that decided already
+    // (an invitation accepted). Logged to cortado.audit with `reason`. False when nothing changed
+    // or the name is not a valid room name.
+    bool serverJoin(const QString &room, const QString &reason) const;
+    // False when the socket was not in the room.
+    bool leave(const QString &room) const;
+    bool isInRoom(const QString &room) const { return m_session.isInRoom(room); }
 
     // Targets on this socket's route.
     Target toRoom(const QString &room) const { return Target::room(m_session.route(), room); }
@@ -53,10 +83,30 @@ public:
 
 private:
     Session &m_session;
-    Hub &m_hub;
-    const Services &m_services;
+    Realtime &m_realtime;
+    std::optional<QString> m_room;
+};
+
+// One client event on its way to a handler.
+class EventContext : public SocketContext
+{
+public:
+    EventContext(Session &session, Realtime &realtime, protocol::Envelope envelope)
+        : SocketContext(session, realtime, envelope.room), m_envelope(std::move(envelope))
+    {
+    }
+
+    const protocol::Envelope &envelope() const { return m_envelope; }
+    const QString &event() const { return m_envelope.event; }
+    const QJsonValue &payload() const { return m_envelope.payload; }
+
+private:
     protocol::Envelope m_envelope;
 };
+
+// Hooks of a WebSocket route. They accumulate: every onConnect() registered runs, in order.
+using SocketHook = std::function<void(SocketContext &)>;
+using RoomClosedHook = std::function<void(Realtime &, const QString &room)>;
 
 using EventHandler = std::function<Ack(EventContext &)>;
 using EventMiddleware = std::function<std::optional<Error>(EventContext &)>;
@@ -82,6 +132,31 @@ struct RoomAccess
 
 // Decides whether `access` may proceed: std::nullopt, or the refusal (401 / 403 with its code).
 using RoomGuard = std::function<std::optional<Error>(const RoomAccess &access)>;
+
+// Services a route cannot work without. A route declares them; Server::listen() refuses to start
+// when the app did not provide one, naming the route and the service, instead of a handler
+// finding a nullptr at run time.
+class ServiceRequirements
+{
+public:
+    //   route.requireService<cortado::Storage>();
+    template<typename T>
+    void requireService(QString name = {})
+    {
+        m_required.append({name.isEmpty() ? serviceTypeName(typeid(T)) : std::move(name),
+                           [](const Services &services) { return services.get<T>() != nullptr; }});
+    }
+    // The names of the required services `services` lacks.
+    QStringList missingServices(const Services &services) const;
+
+private:
+    struct Required
+    {
+        QString name;
+        std::function<bool(const Services &)> isProvided;
+    };
+    QList<Required> m_required;
+};
 
 // A heavy handler's view of the event: copies, safe to use on a worker thread (no session, no hub).
 struct HeavyRequest
@@ -112,7 +187,7 @@ private:
     QStringList m_names;
 };
 
-class RestRoute
+class RestRoute : public ServiceRequirements
 {
 public:
     void get(HttpHandler handler) { on("GET", std::move(handler)); }
@@ -134,7 +209,7 @@ private:
     QList<Middleware> m_middleware;
 };
 
-class WsRoute
+class WsRoute : public ServiceRequirements
 {
 public:
     struct EventBinding
@@ -144,6 +219,7 @@ public:
         HeavyFinish heavyFinish;
         QList<EventMiddleware> middleware;
         std::optional<RateLimit> rateLimit; // per socket, on top of the route's limit
+        bool membershipRequired = false;
 
         // Middleware for this event only, e.g. a role check for "board:clear".
         EventBinding &use(EventMiddleware m)
@@ -157,10 +233,17 @@ public:
             rateLimit = limit;
             return *this;
         }
+        // The event must name a room the socket is in: `bad_room` without a room, `not_in_room`
+        // when the socket has not joined it, before the event's middleware and handler run.
+        EventBinding &requireMembership()
+        {
+            membershipRequired = true;
+            return *this;
+        }
     };
 
-    // Handles one client event name ("chat:send"). The built-in room:join / room:leave need no
-    // handler; use onJoin() to react to a join.
+    // Handles one client event name ("chat:send"). The built-in room:join / room:leave cannot be
+    // bound (a start-up error, see Router::onBuiltin()); use onJoin() to react to a join.
     EventBinding &on(const QString &event, EventHandler handler);
     // A heavy handler: middleware runs on the event loop, then `work` runs on the worker pool with a
     // copy of the event, then `finish` (default: ack with the result) runs back on the event loop,
@@ -187,18 +270,23 @@ public:
     // Runs before every event on this route (built-ins included), after the global event middleware.
     void useForEvents(EventMiddleware middleware) { m_eventMiddleware.append(std::move(middleware)); }
 
-    void onConnect(std::function<void(Session &, Hub &)> hook) { m_onConnect = std::move(hook); }
-    void onDisconnect(std::function<void(Session &, Hub &)> hook) { m_onDisconnect = std::move(hook); }
-    // After a successful room:join (ctx.room() is the room), before the ack goes out.
-    void onJoin(std::function<void(EventContext &)> hook) { m_onJoin = std::move(hook); }
+    // Hooks accumulate: each call adds one, and they run in the order they were added.
+    // After the welcome, before the socket's first event.
+    void onConnect(SocketHook hook) { m_onConnect.append(std::move(hook)); }
+    // When the socket goes, while it is still in its rooms.
+    void onDisconnect(SocketHook hook) { m_onDisconnect.append(std::move(hook)); }
+    // After the socket joined a room of this route (ctx.room() is the room), however it joined:
+    // room:join (before its ack goes out), ctx.join(), or a server-side join.
+    void onJoin(SocketHook hook) { m_onJoin.append(std::move(hook)); }
     // When the last member leaves a room of this route.
-    void onRoomClosed(std::function<void(const QString &room)> hook) { m_onRoomClosed = std::move(hook); }
+    void onRoomClosed(RoomClosedHook hook) { m_onRoomClosed.append(std::move(hook)); }
 
     // Who may use rooms whose names match `pattern` ("user:{id}", "project:{id}", "private:*").
     // The first matching pattern decides; rooms no pattern matches are open to everyone who may
     // connect to the route. The RoomAuthorizer asks the guard for room:join and for every REST read
     // or write of the room, so the rule is written once. A refused room:join gets an error ack and
-    // changes nothing. Privileged callers (admins, logged) and Hub::serverJoin bypass guards.
+    // changes nothing; so does ctx.join(). Privileged callers (admins, logged) and server-side
+    // joins (ctx.serverJoin(), Realtime::serverJoin()) bypass guards.
     void guardRooms(const QString &pattern, RoomGuard guard);
     // The guard for `room` and its captures, if a pattern matches.
     std::optional<std::pair<const RoomGuard *, QHash<QString, QString>>> roomGuard(const QString &room) const;
@@ -206,20 +294,20 @@ public:
     const EventBinding *binding(const QString &event) const;
     const QList<Middleware> &connectMiddleware() const { return m_connectMiddleware; }
     const QList<EventMiddleware> &eventMiddleware() const { return m_eventMiddleware; }
-    const auto &connectHook() const { return m_onConnect; }
-    const auto &disconnectHook() const { return m_onDisconnect; }
-    const auto &joinHook() const { return m_onJoin; }
-    const auto &roomClosedHook() const { return m_onRoomClosed; }
+    const QList<SocketHook> &connectHooks() const { return m_onConnect; }
+    const QList<SocketHook> &disconnectHooks() const { return m_onDisconnect; }
+    const QList<SocketHook> &joinHooks() const { return m_onJoin; }
+    const QList<RoomClosedHook> &roomClosedHooks() const { return m_onRoomClosed; }
     QStringList events() const { return m_events.keys(); }
 
 private:
     QHash<QString, EventBinding> m_events;
     QList<Middleware> m_connectMiddleware;
     QList<EventMiddleware> m_eventMiddleware;
-    std::function<void(Session &, Hub &)> m_onConnect;
-    std::function<void(Session &, Hub &)> m_onDisconnect;
-    std::function<void(EventContext &)> m_onJoin;
-    std::function<void(const QString &)> m_onRoomClosed;
+    QList<SocketHook> m_onConnect;
+    QList<SocketHook> m_onDisconnect;
+    QList<SocketHook> m_onJoin;
+    QList<RoomClosedHook> m_onRoomClosed;
     QList<std::pair<RoomPattern, RoomGuard>> m_roomGuards;
     QList<std::pair<RoomPattern, HistoryPolicy>> m_history;
     bool m_tracksPresence = false;

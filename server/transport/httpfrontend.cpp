@@ -10,7 +10,7 @@ using namespace Qt::StringLiterals;
 namespace cortado {
 
 HttpFrontend::HttpFrontend(const Router &router, Hub &hub, GatewayLimits limits, QObject *parent)
-    : QObject(parent), m_router(router), m_hub(hub), m_limits(limits)
+    : QObject(parent), m_router(router), m_realtime(hub, router), m_limits(limits)
 {
 }
 
@@ -45,7 +45,7 @@ HttpResponse HttpFrontend::respond(Request request)
     }
 
     request.params = std::move(match.params);
-    Context context(std::move(request), m_hub, m_router.services());
+    Context context(std::move(request), m_realtime);
     if (std::optional<Error> error = m_router.runMiddleware(context, route.middleware()))
         return HttpResponse::error(*error);
     try {

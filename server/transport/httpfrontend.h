@@ -28,7 +28,7 @@ public:
 
 private:
     const Router &m_router;
-    Hub &m_hub;
+    Realtime m_realtime; // what REST handlers see of the hub
     GatewayLimits m_limits;
 };
 

@@ -1,5 +1,6 @@
 #include "server.h"
 
+#include "routing/rooms.h"
 #include "transport/httpfrontend.h"
 
 #include <QFile>
@@ -181,7 +182,7 @@ Server::Server(ServerConfig config, QObject *parent)
                                             })),
       m_gateway(new Gateway(m_config.http, this)),
       m_http(std::make_unique<HttpFrontend>(m_router, m_hub, m_config.http)),
-      m_webSockets(std::make_unique<WebSocketFrontend>(m_router, m_hub, m_presence.get(), m_config.webSocket)),
+      m_webSockets(std::make_unique<WebSocketFrontend>(m_router, m_hub, m_config.webSocket)),
       m_admission(new Admission(m_config.limits, m_config.allowedOrigins, m_hub, this))
 {
     // Handshake limits run first, before a token is even looked at; REST limits are added at
@@ -198,6 +199,7 @@ Server::Server(ServerConfig config, QObject *parent)
     });
     m_hub.history().setMaxRooms(m_config.maxHistoryRooms);
     m_router.services().provide(m_presence);
+    rooms::install(m_router, m_hub); // room:join, room:leave, presence:update
     connect(m_gateway, &Gateway::webSocketUpgrade, m_webSockets.get(),
             &WebSocketFrontend::handleUpgrade);
     connect(m_gateway, &Gateway::httpConnection, m_http.get(), &HttpFrontend::handleConnection);
@@ -224,6 +226,11 @@ bool Server::listen(QString *error)
         storage->attach(m_hub);
         m_storage = storage;
         m_router.services().provide(m_storage);
+    }
+    // Every service is in place now: a route that needs one the app did not provide stops here.
+    if (const QStringList missing = m_router.missingServices(); !missing.isEmpty()) {
+        *error = u"missing services:\n  "_s + missing.join(u"\n  "_s);
+        return false;
     }
     if (m_config.tls) {
         std::optional<QSslConfiguration> tls = loadTls(*m_config.tls, error);

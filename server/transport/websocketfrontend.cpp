@@ -57,8 +57,7 @@ WebSocketConnection::WebSocketConnection(QTcpSocket *socket, const QByteArray &b
                                                                  {u"maxMessageSize"_s, maxMessageSize},
                                                                  {u"serverTime"_s,
                                                                   QDateTime::currentMSecsSinceEpoch()}}));
-    if (m_route.route.connectHook())
-        m_route.route.connectHook()(*m_session, m_frontend.m_hub);
+    m_frontend.runHooks(m_route.route.connectHooks(), *m_session);
     if (!buffered.isEmpty())
         QMetaObject::invokeMethod(this, &WebSocketConnection::processInput, Qt::QueuedConnection);
 }
@@ -335,8 +334,7 @@ void WebSocketConnection::onDisconnected()
     if (std::exchange(m_detached, true))
         return;
     Session *session = std::exchange(m_session, nullptr);
-    if (m_route.route.disconnectHook())
-        m_route.route.disconnectHook()(*session, m_frontend.m_hub);
+    m_frontend.runHooks(m_route.route.disconnectHooks(), *session);
     // Ours when we closed, the client's when it did, 1006 when TCP ended without a close frame.
     m_frontend.m_hub.detach(session->id(), m_closeCode);
     m_frontend.m_connections.remove(this);
@@ -344,9 +342,9 @@ void WebSocketConnection::onDisconnected()
     deleteLater();
 }
 
-WebSocketFrontend::WebSocketFrontend(const Router &router, Hub &hub, Presence *presence,
-                                     WebSocketLimits limits, QObject *parent)
-    : QObject(parent), m_router(router), m_hub(hub), m_dispatcher(router, hub, presence), m_limits(limits)
+WebSocketFrontend::WebSocketFrontend(const Router &router, Hub &hub, WebSocketLimits limits, QObject *parent)
+    : QObject(parent), m_router(router), m_hub(hub), m_realtime(hub, router), m_dispatcher(router, hub),
+      m_limits(limits)
 {
     m_clock.start();
     if (m_limits.pingIntervalMs > 0) {
@@ -354,6 +352,8 @@ WebSocketFrontend::WebSocketFrontend(const Router &router, Hub &hub, Presence *p
         m_heartbeat.start(m_limits.pingIntervalMs);
     }
     connect(&m_hub, &Hub::roomClosed, this, &WebSocketFrontend::onRoomClosed);
+    // Direct: the hooks run inside the join, before room:join's ack goes out.
+    connect(&m_hub, &Hub::joined, this, &WebSocketFrontend::onJoined);
 }
 
 WebSocketFrontend::~WebSocketFrontend()
@@ -435,7 +435,7 @@ void WebSocketFrontend::handleUpgrade(QTcpSocket *socket, const RequestHead &hea
         return;
     }
     request.params = std::move(match.params);
-    Context context(std::move(request), m_hub, m_router.services());
+    Context context(std::move(request), m_realtime);
     if (std::optional<Error> error = m_router.runMiddleware(context, match.entry->route.connectMiddleware())) {
         Gateway::refuse(socket, *error); // before the handshake: no socket, no session
         return;
@@ -459,9 +459,26 @@ void WebSocketFrontend::handleUpgrade(QTcpSocket *socket, const RequestHead &hea
 
 void WebSocketFrontend::onRoomClosed(const QString &route, const QString &room)
 {
-    for (const auto &entry : m_router.webSocketRoutes()) {
-        if (entry->path.pattern() == route && entry->route.roomClosedHook())
-            entry->route.roomClosedHook()(room);
+    if (const Router::WebSocketEntry *entry = m_router.webSocketRoute(route)) {
+        for (const RoomClosedHook &hook : entry->route.roomClosedHooks())
+            hook(m_realtime, room);
+    }
+}
+
+void WebSocketFrontend::onJoined(const Session &session, const QString &room)
+{
+    const Router::WebSocketEntry *entry = m_router.webSocketRoute(session.route());
+    if (!entry || entry->route.joinHooks().isEmpty())
+        return;
+    if (Session *member = m_hub.session(session.id())) // the hub's own, mutable session
+        runHooks(entry->route.joinHooks(), *member, room);
+}
+
+void WebSocketFrontend::runHooks(const QList<SocketHook> &hooks, Session &session, std::optional<QString> room)
+{
+    for (const SocketHook &hook : hooks) {
+        SocketContext context(session, m_realtime, room);
+        hook(context);
     }
 }
 

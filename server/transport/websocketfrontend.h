@@ -109,8 +109,7 @@ class WebSocketFrontend : public QObject
     Q_OBJECT
 
 public:
-    WebSocketFrontend(const Router &router, Hub &hub, Presence *presence, WebSocketLimits limits,
-                      QObject *parent = nullptr);
+    WebSocketFrontend(const Router &router, Hub &hub, WebSocketLimits limits, QObject *parent = nullptr);
     ~WebSocketFrontend() override;
 
     void handleUpgrade(QTcpSocket *socket, const RequestHead &head);
@@ -129,9 +128,13 @@ private:
     qint64 now() const { return m_clock.elapsed(); }
     void sweep();
     void onRoomClosed(const QString &route, const QString &room);
+    void onJoined(const Session &session, const QString &room);
+    // Runs a route's connect / disconnect / join hooks, in the order they were added.
+    void runHooks(const QList<SocketHook> &hooks, Session &session, std::optional<QString> room = std::nullopt);
 
     const Router &m_router;
     Hub &m_hub;
+    Realtime m_realtime; // what hooks and handshake middleware see of the hub
     EventDispatcher m_dispatcher;
     WebSocketLimits m_limits;
     QSet<WebSocketConnection *> m_connections;

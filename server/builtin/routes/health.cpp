@@ -15,8 +15,8 @@ CORTADO_REST_ROUTE(route)
     route.get([](cortado::Context &ctx) {
         QJsonObject health{{u"status"_s, u"ok"_s},
                            {u"uptimeMs"_s, QDateTime::currentMSecsSinceEpoch() - startedAt},
-                           {u"connections"_s, ctx.hub().sessionCount()},
-                           {u"rooms"_s, ctx.hub().rooms().size()}};
+                           {u"connections"_s, ctx.realtime().sessionCount()},
+                           {u"rooms"_s, ctx.realtime().rooms().size()}};
         if (const auto *storage = ctx.services().get<cortado::Storage>()) {
             const cortado::StorageStatus status = storage->status();
             health.insert(u"storage"_s, status.toJson());

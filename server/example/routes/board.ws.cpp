@@ -8,8 +8,8 @@
 //   → {"event":"board:clear","room":"r1","id":2}   (moderators) empties the board;
 //   ← the room gets {"event":"board:cleared","room":"r1","payload":{"version":N}}
 //
-// Boards are kept in memory and persisted through storage (when the server has one), so they come
-// back after a restart.
+// Boards are kept in memory and persisted through storage (when the server has one: optional), so
+// they come back after a restart.
 #include <cortado/route.h>
 
 #include <cortado/auth.h>
@@ -35,7 +35,7 @@ struct Board
 const QString Collection = QStringLiteral("board");
 
 // The room's board: in memory, else as storage had it at start-up, else empty.
-Board &boardOf(QHash<QString, Board> &boards, const cortado::EventContext &ctx)
+Board &boardOf(QHash<QString, Board> &boards, const cortado::SocketContext &ctx)
 {
     const QString &room = *ctx.room();
     auto it = boards.find(room);
@@ -73,16 +73,6 @@ QJsonObject mergePatch(QJsonObject target, const QJsonObject &patch)
     return target;
 }
 
-std::optional<cortado::Error> requireMembership(const cortado::EventContext &ctx)
-{
-    if (!ctx.room())
-        return cortado::Error::badRequest(errors::BadRoom, u"%1 needs a \"room\""_s.arg(ctx.event()));
-    if (!ctx.session().isInRoom(*ctx.room()))
-        return cortado::Error::badRequest(errors::NotInRoom,
-                                          u"join \"%1\" before changing its board"_s.arg(*ctx.room()));
-    return std::nullopt;
-}
-
 } // namespace
 
 CORTADO_WS_ROUTE(route)
@@ -91,32 +81,24 @@ CORTADO_WS_ROUTE(route)
     route.use(cortado::auth::requireUser());
 
     route.trackPresence();
-    route.onJoin([boards](cortado::EventContext &ctx) {
+    route.onJoin([boards](cortado::SocketContext &ctx) {
         const Board &board = boardOf(*boards, ctx);
-        ctx.hub().send(ctx.toSender(),
-                       cortado::Message{u"board:state"_s,
-                                        QJsonObject{{u"state"_s, board.state},
-                                                    {u"version"_s, board.version}},
-                                        ctx.room(), {}});
+        ctx.push(u"board:state"_s, QJsonObject{{u"state"_s, board.state}, {u"version"_s, board.version}});
     });
 
     route.on(u"board:clear"_s, [boards](cortado::EventContext &ctx) -> cortado::Ack {
-        if (std::optional<cortado::Error> error = requireMembership(ctx))
-            return *error;
         Board &board = boardOf(*boards, ctx);
         Board cleared{{}, board.version + 1};
         if (!save(ctx, cleared))
-            return cortado::Error::badRequest(errors::Overloaded, u"the board cannot be stored right now"_s);
+            return cortado::Error::overloaded(u"the board cannot be stored right now"_s);
         board = cleared;
-        ctx.hub().send(ctx.toRoom(*ctx.room()),
-                       cortado::Message{u"board:cleared"_s, QJsonObject{{u"version"_s, board.version}},
-                                        ctx.room(), ctx.session().id()});
+        ctx.broadcast(u"board:cleared"_s, QJsonObject{{u"version"_s, board.version}});
         return cortado::Ack::ok(QJsonObject{{u"version"_s, board.version}});
-    }).use(cortado::auth::requireRoleForEvent(u"moderator"_s));
+    })
+            .use(cortado::auth::requireRoleForEvent(u"moderator"_s))
+            .requireMembership();
 
     route.on(u"board:update"_s, [boards](cortado::EventContext &ctx) -> cortado::Ack {
-        if (std::optional<cortado::Error> error = requireMembership(ctx))
-            return *error;
         if (!ctx.payload().isObject())
             return cortado::Error::badRequest(errors::BadPayload,
                                               u"board:update takes a JSON object to merge"_s);
@@ -127,13 +109,10 @@ CORTADO_WS_ROUTE(route)
                                               u"a board holds at most %1 bytes"_s.arg(MaxBoardBytes));
         // Stored before it is acknowledged: an acknowledged update survives a restart.
         if (!save(ctx, updated))
-            return cortado::Error::badRequest(errors::Overloaded, u"the board cannot be stored right now"_s);
+            return cortado::Error::overloaded(u"the board cannot be stored right now"_s);
         board = std::move(updated);
-        ctx.hub().send(ctx.toRoom(*ctx.room()).except(ctx.session().id()),
-                       cortado::Message{u"board:updated"_s,
-                                        QJsonObject{{u"patch"_s, ctx.payload()},
-                                                    {u"version"_s, board.version}},
-                                        ctx.room(), ctx.session().id()});
+        ctx.broadcastFrom(u"board:updated"_s,
+                          QJsonObject{{u"patch"_s, ctx.payload()}, {u"version"_s, board.version}});
         return cortado::Ack::ok(QJsonObject{{u"version"_s, board.version}});
-    });
+    }).requireMembership();
 }

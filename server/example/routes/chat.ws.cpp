@@ -11,10 +11,9 @@
 #include "projects.h"
 
 using namespace Qt::StringLiterals;
-namespace errors = cortado::protocol::errors;
-
 CORTADO_WS_ROUTE(route)
 {
+    route.requireService<ProjectStore>(); // the guard of "project:<id>" asks it
     route.trackPresence();
     // Every chat room keeps its last 200 messages for a day: {"since": N} on room:join recovers them.
     route.keepHistory(u"*"_s, cortado::HistoryPolicy{200, 24 * 3600});
@@ -23,27 +22,16 @@ CORTADO_WS_ROUTE(route)
                      cortado::auth::membersOnly(u"id"_s, [](const cortado::Services &services,
                                                              const cortado::auth::User &user,
                                                              const QString &project) {
-                         const auto *projects = services.get<ProjectStore>();
-                         return projects && projects->isMember(project, user.id);
+                         return services.get<ProjectStore>()->isMember(project, user.id);
                      }));
 
     route.on(u"chat:send"_s, [](cortado::EventContext &ctx) -> cortado::Ack {
-        if (!ctx.room())
-            return cortado::Error::badRequest(errors::BadRoom, u"chat:send needs a \"room\""_s);
-        if (!ctx.session().isInRoom(*ctx.room()))
-            return cortado::Error::badRequest(errors::NotInRoom,
-                                              u"join \"%1\" before sending to it"_s.arg(*ctx.room()));
-        const cortado::Delivery delivery = ctx.hub().send(
-                ctx.toRoom(*ctx.room()),
-                cortado::Message{u"chat:message"_s, ctx.payload(), ctx.room(), ctx.session().id()});
-        if (delivery.refused && delivery.refusedCode == errors::Forbidden)
-            return cortado::Error::forbidden(u"guests may not open more rooms with history; sign in"_s);
-        if (delivery.refused)
-            return cortado::Error::badRequest(errors::Overloaded,
-                                              u"the message cannot be stored right now; retry later"_s);
+        const cortado::Delivery delivery = ctx.broadcast(u"chat:message"_s, ctx.payload());
+        if (auto error = delivery.error()) // a guest opening too many rooms, or storage busy
+            return *error;
         QJsonObject ack{{u"delivered"_s, delivery.recipients}};
         if (delivery.offset)
             ack.insert(u"offset"_s, *delivery.offset);
         return cortado::Ack::ok(ack);
-    });
+    }).requireMembership();
 }

@@ -9,7 +9,7 @@ CORTADO_REST_ROUTE(route)
 {
     route.get([](cortado::Context &ctx) {
         QJsonArray rooms;
-        for (const cortado::RoomInfo &room : ctx.hub().rooms(ctx.request().queryValue(u"route"_s))) {
+        for (const cortado::RoomInfo &room : ctx.realtime().rooms(ctx.request().queryValue(u"route"_s))) {
             if (cortado::authorizeRoom(ctx, room.route, room.name, cortado::RoomAction::Read, false))
                 continue;
             rooms.append(QJsonObject{{u"route"_s, room.route},

@@ -11,6 +11,7 @@ namespace errors = cortado::protocol::errors;
 
 CORTADO_REST_ROUTE(route)
 {
+    route.requireService<ProjectStore>();
     route.use(cortado::auth::requireUser());
 
     route.post([](cortado::Context &ctx) {

@@ -12,7 +12,7 @@ CORTADO_REST_ROUTE(route)
         QJsonArray routes;
         qsizetype total = 0;
         std::optional<cortado::Error> refusal;
-        for (const cortado::RoomInfo &info : ctx.hub().rooms(routeFilter)) {
+        for (const cortado::RoomInfo &info : ctx.realtime().rooms(routeFilter)) {
             if (info.name != room)
                 continue;
             if (auto error = cortado::authorizeRoom(ctx, info.route, room, cortado::RoomAction::Read)) {
@@ -20,8 +20,8 @@ CORTADO_REST_ROUTE(route)
                 continue;
             }
             QJsonArray sockets;
-            for (const cortado::Session *member : ctx.hub().members(info.route, room))
-                sockets.append(member->id());
+            for (const cortado::SocketId &member : ctx.realtime().members(info.route, room))
+                sockets.append(member);
             routes.append(QJsonObject{{u"route"_s, info.route},
                                       {u"members"_s, info.members},
                                       {u"sockets"_s, sockets}});

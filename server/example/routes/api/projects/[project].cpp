@@ -8,6 +8,7 @@ using namespace Qt::StringLiterals;
 
 CORTADO_REST_ROUTE(route)
 {
+    route.requireService<ProjectStore>();
     route.use(cortado::auth::requireUser());
     route.get([](cortado::Context &ctx) {
         const std::optional<Project> project =

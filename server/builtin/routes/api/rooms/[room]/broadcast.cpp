@@ -28,12 +28,10 @@ CORTADO_REST_ROUTE(route)
         const QString room = ctx.request().param(u"room"_s);
         if (auto refusal = cortado::authorizeRoom(ctx, wsRoute, room, cortado::RoomAction::Publish))
             return cortado::HttpResponse::error(*refusal);
-        const cortado::Delivery delivery = ctx.hub().send(
-                cortado::Target::room(wsRoute, room),
-                cortado::Message{event.toString(), body->value("payload"_L1), room, {}});
-        if (delivery.refused)
-            return cortado::HttpResponse::error(cortado::Error{
-                    503, errors::Overloaded, u"the room's history cannot be stored right now; retry later"_s});
+        const cortado::Delivery delivery =
+                ctx.emit(cortado::Target::room(wsRoute, room), event.toString(), body->value("payload"_L1));
+        if (auto refusal = delivery.error()) // overloaded: 503
+            return cortado::HttpResponse::error(*refusal);
         QJsonObject answer{{u"route"_s, wsRoute}, {u"room"_s, room}, {u"event"_s, event},
                            {u"delivered"_s, delivery.recipients}};
         if (delivery.offset)

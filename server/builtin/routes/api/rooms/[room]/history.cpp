@@ -40,13 +40,13 @@ CORTADO_REST_ROUTE(route)
         if (!sinceOk || since < 0 || !limitOk || limit < 1 || limit > 500)
             return cortado::HttpResponse::error(cortado::Error::badRequest(
                     errors::BadRequest, u"since is an offset >= 0 and limit a number from 1 to 500"_s));
-        if (!ctx.hub().history().policy(wsRoute, room))
+        if (!ctx.realtime().keepsHistory(wsRoute, room))
             return cortado::HttpResponse::error(
                     cortado::Error::notFound(u"%1 %2 keeps no history"_s.arg(wsRoute, room)));
 
         const auto *storage = ctx.services().get<cortado::Storage>();
         if (!storage) {
-            QList<cortado::HistoryEntry> entries = ctx.hub().history().since(wsRoute, room, since).entries;
+            QList<cortado::HistoryEntry> entries = ctx.realtime().historySince(wsRoute, room, since);
             return answer(wsRoute, room, entries.mid(0, limit));
         }
         QFuture<QList<cortado::HistoryEntry>> rows = storage->readHistory(wsRoute, room, since, limit);
@@ -57,8 +57,8 @@ CORTADO_REST_ROUTE(route)
                           reply(answer(wsRoute, room, entries));
                       })
                     .onFailed(QCoreApplication::instance(), [reply] {
-                        reply(cortado::HttpResponse::error(cortado::Error{
-                                503, errors::Overloaded, u"the database cannot be read right now"_s}));
+                        reply(cortado::HttpResponse::error(
+                                cortado::Error::overloaded(u"the database cannot be read right now"_s)));
                     });
         });
     });

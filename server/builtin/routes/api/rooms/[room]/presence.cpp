@@ -8,12 +8,13 @@ using namespace Qt::StringLiterals;
 
 CORTADO_REST_ROUTE(route)
 {
+    route.requireService<cortado::Presence>(); // the Server provides it
     route.get([](cortado::Context &ctx) {
         QString wsRoute = ctx.request().queryValue(u"route"_s);
         if (wsRoute.isEmpty())
             wsRoute = u"/chat"_s;
         const auto *presence = ctx.services().get<cortado::Presence>();
-        if (!presence || !presence->isTracked(wsRoute))
+        if (!presence->isTracked(wsRoute))
             return cortado::HttpResponse::error(
                     cortado::Error::notFound(u"%1 does not track presence"_s.arg(wsRoute)));
         const QString room = ctx.request().param(u"room"_s);

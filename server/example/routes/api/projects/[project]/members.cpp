@@ -9,6 +9,7 @@ namespace errors = cortado::protocol::errors;
 
 CORTADO_REST_ROUTE(route)
 {
+    route.requireService<ProjectStore>();
     route.use(cortado::auth::requireUser());
     route.post([](cortado::Context &ctx) {
         auto *projects = ctx.services().get<ProjectStore>();

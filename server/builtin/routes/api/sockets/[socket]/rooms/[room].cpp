@@ -1,5 +1,5 @@
 // PUT / DELETE /api/sockets/<socket>/rooms/<room> — admins move a socket into or out of a room of
-// its route. Server-side: room guards do not apply, and the hub logs each change to cortado.audit.
+// its route. Server-side: room guards do not apply, and each change is logged to cortado.audit.
 #include <cortado/route.h>
 
 #include <cortado/auth.h>
@@ -15,11 +15,11 @@ cortado::HttpResponse change(cortado::Context &ctx, bool join)
     if (!cortado::protocol::isValidRoomName(room))
         return cortado::HttpResponse::error(
                 cortado::Error::badRequest(cortado::protocol::errors::BadRoom, u"not a valid room name"_s));
-    if (!ctx.hub().session(socket))
+    if (!ctx.realtime().hasSocket(socket))
         return cortado::HttpResponse::error(cortado::Error::notFound(u"no socket %1"_s.arg(socket)));
     const QString actor = cortado::auth::currentUser(ctx)->id;
-    const bool changed = join ? ctx.hub().serverJoin(socket, room, actor)
-                              : ctx.hub().serverLeave(socket, room, actor);
+    const bool changed = join ? ctx.realtime().serverJoin(socket, room, actor)
+                              : ctx.realtime().serverLeave(socket, room, actor);
     return cortado::HttpResponse::json(
             QJsonObject{{u"socket"_s, socket}, {u"room"_s, room}, {u"changed"_s, changed}});
 }
