@@ -105,6 +105,9 @@ void tst_Config::badValueNamesTheOptionOrVariable_data()
                                    << u"CORTADO_STORAGE_QUEUE"_s;
     QTest::newRow("database url") << QStringList{u"--database-url"_s, u"mysql://x"_s} << QString() << QString()
                                   << u"--database-url"_s;
+    QTest::newRow("database url, not echoed (a password)")
+            << QStringList{} << u"CORTADO_DATABASE_URL"_s << u"mysql://user:hunter2@db/x"_s
+            << u"CORTADO_DATABASE_URL must start with sqlite: or postgres://"_s;
     QTest::newRow("leeway") << QStringList{} << u"CORTADO_JWT_LEEWAY"_s << u"soon"_s << u"CORTADO_JWT_LEEWAY"_s;
     QTest::newRow("tls cert alone") << QStringList{u"--tls-cert"_s, u"cert.pem"_s} << QString() << QString()
                                     << u"--tls-key"_s;
@@ -124,6 +127,7 @@ void tst_Config::badValueNamesTheOptionOrVariable()
     QString error;
     QVERIFY(!parse(arguments, environment, &error));
     QVERIFY2(error.contains(named), qPrintable(error));
+    QVERIFY2(!error.contains("hunter2"_L1), qPrintable(error));
 }
 
 void tst_Config::secretsComeOnlyFromTheEnvironmentAndAreNotEchoed()

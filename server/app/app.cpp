@@ -79,7 +79,7 @@ void parseOrExit(QCommandLineParser &parser, const QStringList &arguments)
 {
     if (!parser.parse(arguments))
         fail(parser.errorText());
-    if (parser.isSet(u"help"_s)) {
+    if (parser.isSet(u"help"_s) || parser.isSet(u"help-all"_s)) {
         std::printf("%s", qPrintable(parser.helpText()));
         std::exit(0);
     }

@@ -19,6 +19,7 @@ struct Spec
     // Applies `text`; empty on success, else what the value must be ("must be ...").
     std::function<QString(Config &, const QString &text)> apply;
     bool secret = false; // environment only, and never echoed in an error
+    bool echo = true; // a bad value is quoted in the error (not a URL that may hold a password)
 
     QString variableName() const { return QString::fromLatin1(variable); }
     // CORTADO_MAX_BODY_SIZE → max-body-size
@@ -109,6 +110,7 @@ Spec secret(const char *variable, const char *meaning, Field field)
                   return {};
               }};
     spec.secret = true;
+    spec.echo = false;
     return spec;
 }
 
@@ -212,7 +214,8 @@ const QList<Spec> &specs()
                      return u"must start with sqlite: or postgres://"_s;
                  storage(config).url = value;
                  return {};
-             }},
+             },
+             false, false},
             number("CORTADO_STORAGE_QUEUE", "count", "Writes that may wait for the database; beyond, history messages are refused overloaded.", qsizetype(1),
                    [](Config &config) -> auto & { return storage(config).queueLimit; }),
             number("CORTADO_STORAGE_QUEUE_BYTES", "bytes", "Bytes of writes that may wait for the database.", qint64(1),
@@ -257,7 +260,7 @@ std::optional<Config> Config::fromParser(const QCommandLineParser &parser,
 {
     Config config;
     const auto fail = [&](const Spec &spec, const QString &name, const QString &value, const QString &problem) {
-        *error = spec.secret ? u"%1 %2"_s.arg(name, problem)
+        *error = spec.secret || !spec.echo ? u"%1 %2"_s.arg(name, problem)
                              : u"%1 %2, not \"%3\""_s.arg(name, problem, value);
     };
     // An empty variable counts as unset (container tools pass VAR= for "nothing").
