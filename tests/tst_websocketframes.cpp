@@ -1,6 +1,7 @@
 // RFC 6455 at the byte level, against a real server: a raw TCP client does the handshake by hand
 // and sends hand-built frames. Every refusal is checked together with a normal client that keeps
 // being served by the same server.
+#include "config/config.h"
 #include "sanitizers.h"
 #include "testserver.h"
 #include "transport/websocketcodec.h"
@@ -746,11 +747,13 @@ void tst_WebSocketFrames::limitsComeFromTheEnvironment()
             {"CORTADO_MAX_QUEUED_BYTES", "65536"}, {"CORTADO_MAX_PINGS_PER_SECOND", "3"},
             {"CORTADO_MAX_FRAGMENTS", "16"},       {"CORTADO_FRAGMENT_TIMEOUT", "2"},
             {"CORTADO_PING_INTERVAL", "0"},        {"CORTADO_CLOSE_TIMEOUT", "7"}};
+    QProcessEnvironment environment;
     for (const auto &[name, value] : variables)
-        qputenv(name, value);
+        environment.insert(QString::fromLatin1(name), QString::fromLatin1(value));
     QString error;
-    cortado::ServerConfig config = cortado::ServerConfig::fromEnvironment(&error);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const std::optional<cortado::Config> parsed = cortado::Config::fromEnvironment(environment, &error);
+    QVERIFY2(parsed, qPrintable(error));
+    const cortado::ServerConfig &config = parsed->server;
     QCOMPARE(config.webSocket.maxQueuedBytes, 65536);
     QCOMPARE(config.webSocket.maxPingsPerSecond, 3);
     QCOMPARE(config.webSocket.maxFragments, 16);
@@ -758,14 +761,12 @@ void tst_WebSocketFrames::limitsComeFromTheEnvironment()
     QCOMPARE(config.webSocket.pingIntervalMs, 0);
     QCOMPARE(config.webSocket.closeTimeoutMs, 7000);
 
-    qputenv("CORTADO_MAX_PINGS_PER_SECOND", "0"); // at least one
-    cortado::ServerConfig::fromEnvironment(&error);
+    environment.insert(u"CORTADO_MAX_PINGS_PER_SECOND"_s, u"0"_s); // at least one
+    QVERIFY(!cortado::Config::fromEnvironment(environment, &error));
     QVERIFY(error.contains("CORTADO_MAX_PINGS_PER_SECOND"_L1));
-    for (const auto &[name, value] : variables)
-        qunsetenv(name);
 
     const cortado::WebSocketLimits defaults;
-    QCOMPARE(cortado::ServerConfig::fromEnvironment(&error).webSocket.pingIntervalMs, defaults.pingIntervalMs);
+    QCOMPARE(cortado::Config::fromEnvironment({}, &error)->server.webSocket.pingIntervalMs, defaults.pingIntervalMs);
     QCOMPARE(defaults.maxQueuedBytes, 1024 * 1024);
     QCOMPARE(defaults.pingIntervalMs, 25'000);
 }

@@ -63,20 +63,6 @@ bool readFile(const QString &path, QByteArray *contents, QString *error)
     return true;
 }
 
-bool readInt(const char *variable, int *out, QString *error)
-{
-    if (!qEnvironmentVariableIsSet(variable))
-        return true;
-    bool ok = false;
-    const int value = qEnvironmentVariableIntValue(variable, &ok);
-    if (!ok || value < 0) {
-        *error = u"%1 must be a whole number of seconds"_s.arg(QString::fromLatin1(variable));
-        return false;
-    }
-    *out = value;
-    return true;
-}
-
 // Written into the data folder with its first secret: a folder that has it holds Cortado data.
 QString folderMarker()
 {
@@ -147,33 +133,32 @@ std::optional<QByteArray> developmentSecret(const QString &dataDir, QString *err
 
 } // namespace
 
-std::optional<TokenConfig> TokenConfig::fromEnvironment(const QString &dataDir, QString *error,
-                                                        QString *notice)
+std::optional<TokenConfig> TokenConfig::fromSettings(const TokenSettings &settings,
+                                                     const QString &dataDir, QString *error,
+                                                     QString *notice)
 {
     TokenConfig config;
-    config.issuer = qEnvironmentVariable("CORTADO_JWT_ISSUER");
-    config.audience = qEnvironmentVariable("CORTADO_JWT_AUDIENCE");
-    config.apiKey = qEnvironmentVariable("CORTADO_API_KEY").toUtf8();
+    config.issuer = settings.issuer;
+    config.audience = settings.audience;
+    config.leewaySeconds = settings.leewaySeconds;
+    config.expiryWarningSeconds = settings.expiryWarningSeconds;
+    config.apiKey = settings.apiKey;
+    // Config checks these lengths already; a TokenSettings built in code gets the same rule.
     if (!config.apiKey.isEmpty() && config.apiKey.size() < 32) {
         *error = u"CORTADO_API_KEY must be at least 32 bytes"_s;
         return std::nullopt;
     }
-    if (!readInt("CORTADO_JWT_LEEWAY", &config.leewaySeconds, error)
-        || !readInt("CORTADO_JWT_EXPIRY_WARNING", &config.expiryWarningSeconds, error))
-        return std::nullopt;
-
-    const QString publicKeyFile = qEnvironmentVariable("CORTADO_JWT_PUBLIC_KEY_FILE");
-    if (!publicKeyFile.isEmpty()) {
+    if (!settings.publicKeyFile.isEmpty()) {
         config.algorithm = Algorithm::RS256;
-        if (!readFile(publicKeyFile, &config.verificationKey, error))
+        if (!readFile(settings.publicKeyFile, &config.verificationKey, error))
             return std::nullopt;
-        const QString privateKeyFile = qEnvironmentVariable("CORTADO_JWT_PRIVATE_KEY_FILE");
-        if (!privateKeyFile.isEmpty() && !readFile(privateKeyFile, &config.signingKey, error))
+        if (!settings.privateKeyFile.isEmpty()
+            && !readFile(settings.privateKeyFile, &config.signingKey, error))
             return std::nullopt;
         return config;
     }
 
-    QByteArray secret = qEnvironmentVariable("CORTADO_JWT_SECRET").toUtf8();
+    QByteArray secret = settings.secret;
     if (secret.isEmpty()) {
         std::optional<QByteArray> generated = developmentSecret(dataDir, error, notice);
         if (!generated)

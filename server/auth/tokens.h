@@ -11,6 +11,20 @@ namespace cortado::auth {
 
 enum class Algorithm { HS256, RS256 };
 
+// What the configuration says about tokens (cortado::Config::tokens; docs/configuration.md): key
+// material by value or by file, not yet read. TokenConfig::fromSettings() resolves it.
+struct TokenSettings
+{
+    QByteArray secret; // HS256 shared secret (CORTADO_JWT_SECRET), at least 32 bytes
+    QString publicKeyFile; // RS256 public key (PEM); selects RS256
+    QString privateKeyFile; // RS256 private key, only to issue tokens (`cortado-server token`)
+    QString issuer; // required "iss" when set
+    QString audience; // required in "aud" when set
+    int leewaySeconds = 30;
+    int expiryWarningSeconds = 60;
+    QByteArray apiKey; // see TokenConfig::apiKey; at least 32 bytes
+};
+
 struct TokenConfig
 {
     Algorithm algorithm = Algorithm::HS256;
@@ -24,16 +38,12 @@ struct TokenConfig
     // request acts as the user "api-key" with the "publisher" role. Empty: no key.
     QByteArray apiKey;
 
-    // From the environment:
-    //   CORTADO_JWT_SECRET            HS256 shared secret
-    //   CORTADO_JWT_PUBLIC_KEY_FILE   RS256 public key (PEM); selects RS256
-    //   CORTADO_JWT_PRIVATE_KEY_FILE  RS256 private key, only for `cortado-server token`
-    //   CORTADO_JWT_ISSUER, CORTADO_JWT_AUDIENCE, CORTADO_JWT_LEEWAY, CORTADO_JWT_EXPIRY_WARNING
-    //   CORTADO_API_KEY               the server API key (see apiKey)
-    // With no key configured, a random development secret is generated once and kept in
-    // `dataDir`/jwt-secret (owner-only permissions); `notice` then says so.
-    static std::optional<TokenConfig> fromEnvironment(const QString &dataDir, QString *error,
-                                                      QString *notice);
+    // The keys `settings` name, read and checked. With no key configured, a random development
+    // secret is generated once and kept in `dataDir`/jwt-secret (owner-only permissions); `notice`
+    // then says so. std::nullopt with `error` set when a key file is unreadable or a key too short.
+    static std::optional<TokenConfig> fromSettings(const TokenSettings &settings,
+                                                   const QString &dataDir, QString *error,
+                                                   QString *notice);
 };
 
 class TokenVerifier

@@ -33,26 +33,9 @@ using namespace Qt::StringLiterals;
 
 namespace cortado {
 
-QString dataDirectory()
+QString StorageConfig::defaultUrl(const QString &dataDir)
 {
-    const QString configured = qEnvironmentVariable("CORTADO_DATA_DIR");
-    return configured.isEmpty() ? u"cortado-data"_s : configured;
-}
-
-StorageConfig StorageConfig::fromEnvironment(const QString &dataDir)
-{
-    StorageConfig config;
-    config.url = qEnvironmentVariable("CORTADO_DATABASE_URL");
-    if (config.url.isEmpty())
-        config.url = u"sqlite:"_s + QDir(dataDir).filePath(u"cortado.db"_s);
-    bool ok = false;
-    const qsizetype queue = qEnvironmentVariable("CORTADO_STORAGE_QUEUE").toLongLong(&ok);
-    if (ok && queue > 0)
-        config.queueLimit = queue;
-    const qint64 bytes = qEnvironmentVariable("CORTADO_STORAGE_QUEUE_BYTES").toLongLong(&ok);
-    if (ok && bytes > 0)
-        config.queueBytes = bytes;
-    return config;
+    return u"sqlite:"_s + QDir(dataDir).filePath(u"cortado.db"_s);
 }
 
 QJsonObject StorageStatus::toJson() const

@@ -24,12 +24,11 @@ namespace cortado {
 
 class Hub;
 
-// The data folder: CORTADO_DATA_DIR, or ./cortado-data.
-QString dataDirectory();
-
 struct StorageConfig
 {
-    QString url; // "sqlite:PATH" or "postgres://user:password@host:port/database"
+    // "sqlite:PATH" or "postgres://user:password@host:port/database". cortado::Config fills this
+    // and the queue bounds from its options (docs/configuration.md).
+    QString url;
     qsizetype queueLimit = 100'000; // writes waiting at most; beyond, writes are refused
     qint64 queueBytes = 64 * 1024 * 1024; // and at most this many bytes of them
     int batchSize = 500;
@@ -41,9 +40,8 @@ struct StorageConfig
     // is reachable); beyond, the message is refused `overloaded`.
     int reserveWaitMs = 250;
 
-    // CORTADO_DATABASE_URL (default: sqlite:<data folder>/cortado.db), CORTADO_STORAGE_QUEUE,
-    // CORTADO_STORAGE_QUEUE_BYTES.
-    static StorageConfig fromEnvironment(const QString &dataDir);
+    // The default database: sqlite:<dataDir>/cortado.db.
+    static QString defaultUrl(const QString &dataDir);
 };
 
 struct StorageStatus

@@ -25,6 +25,8 @@ struct TlsConfig
     QString keyFile; // its private key, PEM, unencrypted
 };
 
+// The server's part of cortado::Config (config/config.h), which fills it from defaults, the
+// environment and command-line options; tests and embedders may also set the fields directly.
 struct ServerConfig
 {
     QHostAddress host = QHostAddress::LocalHost;
@@ -41,19 +43,6 @@ struct ServerConfig
     qsizetype maxHistoryRooms = History::DefaultMaxRooms;
 
     std::optional<TlsConfig> tls; // none: plain http and ws
-
-    // Reads CORTADO_HOST, CORTADO_PORT, CORTADO_MAX_MESSAGE_SIZE, CORTADO_MAX_BODY_SIZE,
-    // CORTADO_MAX_HEADER_SIZE, CORTADO_HEAD_TIMEOUT_MS, CORTADO_IDLE_TIMEOUT_MS,
-    // CORTADO_MAX_REQUESTS_PER_CONNECTION, CORTADO_LISTEN_BACKLOG, CORTADO_MAX_CONNECTIONS_PER_IP,
-    // CORTADO_TLS_CERT and CORTADO_TLS_KEY, CORTADO_MAX_HISTORY_ROOMS, the rate limits (CORTADO_RATE_EVENTS,
-    // CORTADO_RATE_EVENTS_PER_USER, CORTADO_RATE_GUEST_EVENTS_PER_ADDRESS, CORTADO_RATE_REST,
-    // CORTADO_RATE_HANDSHAKES as "rate/burst" or "off", CORTADO_RATE_REFUSALS_BEFORE_CLOSE,
-    // CORTADO_GUEST_HISTORY_ROOMS) and CORTADO_ALLOWED_ORIGINS
-    // (comma-separated) over the defaults; `error` says which value is bad.
-    // WebSocket limits (docs/security.md): CORTADO_MAX_QUEUED_BYTES, CORTADO_MAX_PINGS_PER_SECOND,
-    // CORTADO_MAX_FRAGMENTS, CORTADO_FRAGMENT_TIMEOUT, CORTADO_PING_INTERVAL, CORTADO_CLOSE_TIMEOUT
-    // (the last three in seconds; CORTADO_PING_INTERVAL=0 turns the heartbeat off).
-    static ServerConfig fromEnvironment(QString *error);
 };
 
 // The composition of one Cortado node: router, hub, gateway, REST and WebSocket front ends.

@@ -20,7 +20,7 @@ QT_END_NAMESPACE
 namespace cortado {
 
 // Every limit of the WebSocket layer; docs/security.md ("WebSocket frames and queues") lists them
-// with their environment variables (ServerConfig::fromEnvironment) and what a client sees.
+// with what a client sees; docs/configuration.md has their options and environment variables.
 struct WebSocketLimits
 {
     qint64 maxMessageSize = protocol::DefaultMaxMessageSize; // larger messages close with 1009

@@ -1,0 +1,332 @@
+#include "config.h"
+
+#include <functional>
+#include <limits>
+
+using namespace Qt::StringLiterals;
+
+namespace cortado {
+
+namespace {
+
+// One setting: its variable (the option is derived from it), how its value reads and writes.
+struct Spec
+{
+    const char *variable;
+    const char *valueName;
+    const char *meaning;
+    std::function<QString(Config &)> current; // the value as text; on a default Config: the default
+    // Applies `text`; empty on success, else what the value must be ("must be ...").
+    std::function<QString(Config &, const QString &text)> apply;
+    bool secret = false; // environment only, and never echoed in an error
+    bool echo = true; // a bad value is quoted in the error (not a URL that may hold a password)
+
+    QString variableName() const { return QString::fromLatin1(variable); }
+    // CORTADO_MAX_BODY_SIZE → max-body-size
+    QString option() const
+    {
+        return secret ? QString() : variableName().mid(8).toLower().replace(u'_', u'-');
+    }
+};
+
+StorageConfig &storage(Config &config)
+{
+    if (!config.server.storage)
+        config.server.storage = StorageConfig{};
+    return *config.server.storage;
+}
+
+template<typename Number, typename Field>
+Spec number(const char *variable, const char *valueName, const char *meaning, Number minimum, Field field)
+{
+    return {variable, valueName, meaning,
+            [field](Config &config) { return QString::number(field(config)); },
+            [field, minimum](Config &config, const QString &text) -> QString {
+                bool ok = false;
+                const qlonglong value = text.trimmed().toLongLong(&ok);
+                if (!ok || value < qlonglong(minimum) || value > qlonglong(std::numeric_limits<Number>::max()))
+                    return u"must be a whole number from %1 to %2"_s.arg(
+                            QString::number(minimum), QString::number(std::numeric_limits<Number>::max()));
+                field(config) = Number(value);
+                return {};
+            }};
+}
+
+// Seconds in the setting, milliseconds in the struct (tests need intervals shorter than a second).
+template<typename Field>
+Spec seconds(const char *variable, const char *meaning, int minimum, Field field)
+{
+    return {variable, "seconds", meaning,
+            [field](Config &config) { return QString::number(field(config) / 1000); },
+            [field, minimum](Config &config, const QString &text) -> QString {
+                bool ok = false;
+                const qlonglong value = text.trimmed().toLongLong(&ok);
+                if (!ok || value < minimum || value > std::numeric_limits<int>::max() / 1000)
+                    return u"must be a whole number of seconds from %1 to %2"_s.arg(
+                            QString::number(minimum), QString::number(std::numeric_limits<int>::max() / 1000));
+                field(config) = int(value * 1000);
+                return {};
+            }};
+}
+
+template<typename Field>
+Spec rate(const char *variable, const char *meaning, Field field)
+{
+    return {variable, "rate/burst", meaning,
+            [field](Config &config) {
+                const RateLimit limit = field(config);
+                return limit.isLimited() ? u"%1/%2"_s.arg(limit.perSecond).arg(limit.burst) : u"off"_s;
+            },
+            [field](Config &config, const QString &text) -> QString {
+                const std::optional<RateLimit> limit = RateLimit::parse(text);
+                if (!limit)
+                    return u"must be RATE/BURST (events per second / largest burst), RATE, or off"_s;
+                field(config) = *limit;
+                return {};
+            }};
+}
+
+template<typename Field>
+Spec text(const char *variable, const char *valueName, const char *meaning, Field field)
+{
+    return {variable, valueName, meaning,
+            [field](Config &config) { return field(config); },
+            [field](Config &config, const QString &value) -> QString {
+                field(config) = value;
+                return {};
+            }};
+}
+
+// At least 32 bytes: a shorter HS256 secret or API key can be brute-forced.
+template<typename Field>
+Spec secret(const char *variable, const char *meaning, Field field)
+{
+    Spec spec{variable, "bytes", meaning,
+              [field](Config &config) { return QString::fromUtf8(field(config)); },
+              [field](Config &config, const QString &value) -> QString {
+                  if (value.toUtf8().size() < 32)
+                      return u"must be at least 32 bytes"_s;
+                  field(config) = value.toUtf8();
+                  return {};
+              }};
+    spec.secret = true;
+    spec.echo = false;
+    return spec;
+}
+
+Spec tlsFile(const char *variable, const char *meaning, QString TlsConfig::*member)
+{
+    return {variable, "file", meaning,
+            [member](Config &config) { return config.server.tls ? (*config.server.tls).*member : QString(); },
+            [member](Config &config, const QString &value) -> QString {
+                if (!config.server.tls)
+                    config.server.tls = TlsConfig{};
+                (*config.server.tls).*member = value;
+                return {};
+            }};
+}
+
+const QList<Spec> &specs()
+{
+    static const QList<Spec> list{
+            // Network
+            {"CORTADO_HOST", "address", "The IP address to listen on (or localhost).",
+             [](Config &config) { return config.server.host.toString(); },
+             [](Config &config, const QString &value) -> QString {
+                 const QString host = value.trimmed();
+                 const QHostAddress address = host == "localhost"_L1 ? QHostAddress(QHostAddress::LocalHost)
+                                                                     : QHostAddress(host);
+                 if (address.isNull())
+                     return u"must be an IP address"_s;
+                 config.server.host = address;
+                 return {};
+             }},
+            number("CORTADO_PORT", "port", "The port to listen on; 0: any free port.", quint16(0),
+                   [](Config &config) -> auto & { return config.server.port; }),
+            tlsFile("CORTADO_TLS_CERT", "With tls-key: serve https and wss on the port with this PEM certificate (chain).",
+                    &TlsConfig::certificateFile),
+            tlsFile("CORTADO_TLS_KEY", "The certificate's unencrypted PEM private key.", &TlsConfig::keyFile),
+            {"CORTADO_ALLOWED_ORIGINS", "origins",
+             "Comma-separated origins a browser's WebSocket upgrade must come from (403 otherwise); empty: any.",
+             [](Config &config) { return config.server.allowedOrigins.join(u','); },
+             [](Config &config, const QString &value) -> QString {
+                 config.server.allowedOrigins.clear();
+                 for (const QString &origin : value.split(u',', Qt::SkipEmptyParts))
+                     config.server.allowedOrigins.append(origin.trimmed());
+                 return {};
+             }},
+            // HTTP
+            number("CORTADO_MAX_BODY_SIZE", "bytes", "Larger HTTP request bodies get 413.", qint64(0),
+                   [](Config &config) -> auto & { return config.server.http.maxBodyBytes; }),
+            number("CORTADO_MAX_HEADER_SIZE", "bytes", "Larger request heads get 431.", qsizetype(256),
+                   [](Config &config) -> auto & { return config.server.http.maxHeaderBytes; }),
+            number("CORTADO_HEAD_TIMEOUT_MS", "ms", "A request head (or TLS handshake) not complete in time: 408 / close.", 1,
+                   [](Config &config) -> auto & { return config.server.http.headTimeoutMs; }),
+            number("CORTADO_IDLE_TIMEOUT_MS", "ms", "A keep-alive connection silent this long (or a stalled body) is closed.", 1,
+                   [](Config &config) -> auto & { return config.server.http.idleTimeoutMs; }),
+            number("CORTADO_MAX_REQUESTS_PER_CONNECTION", "count", "Requests on one connection; the last gets Connection: close.", 1,
+                   [](Config &config) -> auto & { return config.server.http.maxRequestsPerConnection; }),
+            number("CORTADO_MAX_CONNECTIONS_PER_IP", "count", "Open TCP connections from one address; more get 429 and are closed.", 1,
+                   [](Config &config) -> auto & { return config.server.http.maxConnectionsPerIp; }),
+            number("CORTADO_LISTEN_BACKLOG", "count", "Connections the kernel queues before accept.", 1,
+                   [](Config &config) -> auto & { return config.server.http.listenBacklog; }),
+            // WebSocket
+            number("CORTADO_MAX_MESSAGE_SIZE", "bytes", "Largest WebSocket message; larger close with 1009.", qint64(1),
+                   [](Config &config) -> auto & { return config.server.webSocket.maxMessageSize; }),
+            number("CORTADO_MAX_QUEUED_BYTES", "bytes", "Unwritten bytes per WebSocket; a socket further behind is closed with 4101.", qint64(4096),
+                   [](Config &config) -> auto & { return config.server.webSocket.maxQueuedBytes; }),
+            number("CORTADO_MAX_PINGS_PER_SECOND", "count", "Pings a client may send per second; more close with 1008.", 1,
+                   [](Config &config) -> auto & { return config.server.webSocket.maxPingsPerSecond; }),
+            number("CORTADO_MAX_FRAGMENTS", "count", "Frames in one fragmented message; more close with 1008.", 1,
+                   [](Config &config) -> auto & { return config.server.webSocket.maxFragments; }),
+            seconds("CORTADO_FRAGMENT_TIMEOUT", "First to last fragment of a message; longer closes with 1008.", 1,
+                    [](Config &config) -> auto & { return config.server.webSocket.fragmentTimeoutMs; }),
+            seconds("CORTADO_PING_INTERVAL", "Heartbeat: silent sockets are pinged; no answer by the next sweep closes with 4103. 0: off.", 0,
+                    [](Config &config) -> auto & { return config.server.webSocket.pingIntervalMs; }),
+            seconds("CORTADO_CLOSE_TIMEOUT", "After our close frame, how long to wait for the client's.", 1,
+                    [](Config &config) -> auto & { return config.server.webSocket.closeTimeoutMs; }),
+            // Rate limits and memory bounds
+            rate("CORTADO_RATE_EVENTS", "Client events per socket.",
+                 [](Config &config) -> auto & { return config.server.limits.eventsPerSocket; }),
+            rate("CORTADO_RATE_EVENTS_PER_USER", "Client events per signed-in user, all their sockets together.",
+                 [](Config &config) -> auto & { return config.server.limits.eventsPerUser; }),
+            rate("CORTADO_RATE_GUEST_EVENTS_PER_ADDRESS", "Client events of all guest sockets from one address together.",
+                 [](Config &config) -> auto & { return config.server.limits.guestEventsPerAddress; }),
+            rate("CORTADO_RATE_REST", "REST requests per signed-in user, else per address (429 beyond).",
+                 [](Config &config) -> auto & { return config.server.limits.restPerClient; }),
+            rate("CORTADO_RATE_HANDSHAKES", "WebSocket handshakes per address (429 beyond).",
+                 [](Config &config) -> auto & { return config.server.limits.handshakesPerAddress; }),
+            number("CORTADO_RATE_REFUSALS_BEFORE_CLOSE", "count", "Rate-limit refusals within 10 s before the socket is closed with 4029; 0: never.", 0,
+                   [](Config &config) -> auto & { return config.server.limits.refusalsBeforeClose; }),
+            number("CORTADO_GUEST_HISTORY_ROOMS", "count", "Rooms with stored history that guests may open, server-wide.", 0,
+                   [](Config &config) -> auto & { return config.server.limits.guestHistoryRooms; }),
+            number("CORTADO_MAX_HISTORY_ROOMS", "count", "Rooms that may keep history in memory; one more is refused overloaded.", qsizetype(1),
+                   [](Config &config) -> auto & { return config.server.maxHistoryRooms; }),
+            // Data and storage
+            text("CORTADO_DATA_DIR", "folder", "The data folder: the development JWT secret and the default SQLite database.",
+                 [](Config &config) -> auto & { return config.dataDirectory; }),
+            {"CORTADO_DATABASE_URL", "url",
+             "sqlite:PATH or postgres://user:password@host:port/database.",
+             [](Config &) { return u"sqlite:<data-dir>/cortado.db"_s; },
+             [](Config &config, const QString &value) -> QString {
+                 if (!value.startsWith("sqlite:"_L1) && !value.startsWith("postgres://"_L1)
+                     && !value.startsWith("postgresql://"_L1))
+                     return u"must start with sqlite: or postgres://"_s;
+                 storage(config).url = value;
+                 return {};
+             },
+             false, false},
+            number("CORTADO_STORAGE_QUEUE", "count", "Writes that may wait for the database; beyond, history messages are refused overloaded.", qsizetype(1),
+                   [](Config &config) -> auto & { return storage(config).queueLimit; }),
+            number("CORTADO_STORAGE_QUEUE_BYTES", "bytes", "Bytes of writes that may wait for the database.", qint64(1),
+                   [](Config &config) -> auto & { return storage(config).queueBytes; }),
+            // Tokens
+            secret("CORTADO_JWT_SECRET", "HS256 shared secret. Unset (and no RS256 key): a development secret in the data folder.",
+                   [](Config &config) -> auto & { return config.tokens.secret; }),
+            text("CORTADO_JWT_PUBLIC_KEY_FILE", "file", "RS256 public key (PEM); selects RS256.",
+                 [](Config &config) -> auto & { return config.tokens.publicKeyFile; }),
+            text("CORTADO_JWT_PRIVATE_KEY_FILE", "file", "RS256 private key (PEM), only to issue tokens (the token subcommand).",
+                 [](Config &config) -> auto & { return config.tokens.privateKeyFile; }),
+            text("CORTADO_JWT_ISSUER", "iss", "When set, tokens must carry this iss.",
+                 [](Config &config) -> auto & { return config.tokens.issuer; }),
+            text("CORTADO_JWT_AUDIENCE", "aud", "When set, tokens must carry this aud.",
+                 [](Config &config) -> auto & { return config.tokens.audience; }),
+            number("CORTADO_JWT_LEEWAY", "seconds", "Clock skew allowed on exp and nbf.", 0,
+                    [](Config &config) -> auto & { return config.tokens.leewaySeconds; }),
+            number("CORTADO_JWT_EXPIRY_WARNING", "seconds", "system:token_expiring goes out this long before exp.", 0,
+                    [](Config &config) -> auto & { return config.tokens.expiryWarningSeconds; }),
+            secret("CORTADO_API_KEY", "A server API key for REST publishing: Authorization: Bearer <key>. Unset: none.",
+                   [](Config &config) -> auto & { return config.tokens.apiKey; }),
+    };
+    return list;
+}
+
+} // namespace
+
+void Config::addOptions(QCommandLineParser &parser)
+{
+    for (const Setting &setting : settings()) {
+        if (setting.option.isEmpty())
+            continue;
+        const QString defaultText = setting.defaultValue.isEmpty() ? QString() : u", default "_s + setting.defaultValue;
+        parser.addOption(QCommandLineOption(setting.option,
+                                           u"%1 [%2%3]"_s.arg(setting.meaning, setting.variable, defaultText),
+                                           setting.valueName));
+    }
+}
+
+std::optional<Config> Config::fromParser(const QCommandLineParser &parser,
+                                         const QProcessEnvironment &environment, QString *error)
+{
+    Config config;
+    const auto fail = [&](const Spec &spec, const QString &name, const QString &value, const QString &problem) {
+        *error = spec.secret || !spec.echo ? u"%1 %2"_s.arg(name, problem)
+                             : u"%1 %2, not \"%3\""_s.arg(name, problem, value);
+    };
+    // An empty variable counts as unset (container tools pass VAR= for "nothing").
+    for (const Spec &spec : specs()) {
+        const QString value = environment.value(spec.variableName());
+        if (value.isEmpty())
+            continue;
+        if (const QString problem = spec.apply(config, value); !problem.isEmpty()) {
+            fail(spec, spec.variableName(), value, problem);
+            return std::nullopt;
+        }
+    }
+    for (const Spec &spec : specs()) {
+        const QString option = spec.option();
+        if (option.isEmpty() || !parser.isSet(option))
+            continue;
+        const QString value = parser.value(option);
+        if (const QString problem = spec.apply(config, value); !problem.isEmpty()) {
+            fail(spec, u"--"_s + option, value, problem);
+            return std::nullopt;
+        }
+    }
+
+    if (config.server.tls && (config.server.tls->certificateFile.isEmpty() || config.server.tls->keyFile.isEmpty())) {
+        *error = u"TLS needs both --tls-cert and --tls-key (CORTADO_TLS_CERT and CORTADO_TLS_KEY)"_s;
+        return std::nullopt;
+    }
+    if (config.dataDirectory.isEmpty())
+        config.dataDirectory = Config().dataDirectory;
+    // The data folder decides the default database only now: --data-dir may come after the URL.
+    if (storage(config).url.isEmpty())
+        storage(config).url = StorageConfig::defaultUrl(config.dataDirectory);
+    return config;
+}
+
+std::optional<Config> Config::fromArguments(const QStringList &arguments,
+                                            const QProcessEnvironment &environment, QString *error)
+{
+    QCommandLineParser parser;
+    addOptions(parser);
+    if (!parser.parse(QStringList{u"cortado"_s} + arguments)) {
+        *error = parser.errorText();
+        return std::nullopt;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        *error = u"unexpected argument \"%1\""_s.arg(parser.positionalArguments().first());
+        return std::nullopt;
+    }
+    return fromParser(parser, environment, error);
+}
+
+std::optional<auth::TokenConfig> Config::tokenConfig(QString *error, QString *notice) const
+{
+    return auth::TokenConfig::fromSettings(tokens, dataDirectory, error, notice);
+}
+
+QList<Config::Setting> Config::settings()
+{
+    QList<Setting> result;
+    for (const Spec &spec : specs()) {
+        Config defaults;
+        result.append(Setting{spec.option(), spec.variableName(), QString::fromLatin1(spec.valueName),
+                              spec.secret ? QString() : spec.current(defaults),
+                              QString::fromLatin1(spec.meaning)});
+    }
+    return result;
+}
+
+} // namespace cortado

@@ -1,0 +1,239 @@
+// cortado::Config: defaults < environment < options, bad values named, one data folder, and the
+// one table in docs/configuration.md.
+#include "config/config.h"
+#include "serverprocess.h"
+
+#include <QDir>
+#include <QFile>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QWebSocket>
+
+using namespace Qt::StringLiterals;
+
+class tst_Config : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void optionsWinOverEnvironmentOverDefaults();
+    void emptyVariableCountsAsUnset();
+    void badValueNamesTheOptionOrVariable_data();
+    void badValueNamesTheOptionOrVariable();
+    void secretsComeOnlyFromTheEnvironmentAndAreNotEchoed();
+    void dataFolderReachesStorageAndAuth();
+    void explicitDatabaseUrlWinsOverTheDataFolder();
+    void runningServerTakesTheOptionOverTheVariable();
+    void documentationListsEverySetting();
+};
+
+namespace {
+
+std::optional<cortado::Config> parse(const QStringList &arguments, const QProcessEnvironment &environment,
+                                     QString *error = nullptr)
+{
+    QString ignored;
+    return cortado::Config::fromArguments(arguments, environment, error ? error : &ignored);
+}
+
+QProcessEnvironment environmentOf(std::initializer_list<std::pair<QString, QString>> variables)
+{
+    QProcessEnvironment environment;
+    for (const auto &[name, value] : variables)
+        environment.insert(name, value);
+    return environment;
+}
+
+} // namespace
+
+void tst_Config::optionsWinOverEnvironmentOverDefaults()
+{
+    const std::optional<cortado::Config> defaults = parse({}, {});
+    QVERIFY(defaults);
+    QCOMPARE(defaults->server.port, quint16(8080));
+    QCOMPARE(defaults->server.webSocket.maxMessageSize, cortado::WebSocketLimits{}.maxMessageSize);
+
+    const QProcessEnvironment environment = environmentOf(
+            {{u"CORTADO_PORT"_s, u"9001"_s}, {u"CORTADO_MAX_MESSAGE_SIZE"_s, u"5000"_s},
+             {u"CORTADO_RATE_REST"_s, u"off"_s}});
+    const std::optional<cortado::Config> fromEnvironment = parse({}, environment);
+    QVERIFY(fromEnvironment);
+    QCOMPARE(fromEnvironment->server.port, quint16(9001));
+    QCOMPARE(fromEnvironment->server.webSocket.maxMessageSize, 5000);
+    QVERIFY(!fromEnvironment->server.limits.restPerClient.isLimited());
+
+    const std::optional<cortado::Config> fromOptions =
+            parse({u"--port"_s, u"9002"_s, u"--max-message-size=300"_s, u"--rate-rest"_s, u"5/10"_s}, environment);
+    QVERIFY(fromOptions);
+    QCOMPARE(fromOptions->server.port, quint16(9002));
+    QCOMPARE(fromOptions->server.webSocket.maxMessageSize, 300);
+    QCOMPARE(fromOptions->server.limits.restPerClient.perSecond, 5.0);
+    QCOMPARE(fromOptions->server.limits.restPerClient.burst, 10.0);
+    QCOMPARE(fromOptions->server.limits.eventsPerSocket.perSecond, cortado::RateLimits{}.eventsPerSocket.perSecond);
+}
+
+void tst_Config::emptyVariableCountsAsUnset()
+{
+    const std::optional<cortado::Config> config =
+            parse({}, environmentOf({{u"CORTADO_PORT"_s, QString()}, {u"CORTADO_DATA_DIR"_s, QString()}}));
+    QVERIFY(config);
+    QCOMPARE(config->server.port, quint16(8080));
+    QCOMPARE(config->dataDirectory, u"cortado-data"_s);
+}
+
+void tst_Config::badValueNamesTheOptionOrVariable_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("variable");
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<QString>("named");
+
+    QTest::newRow("port option") << QStringList{u"--port"_s, u"70000"_s} << QString() << QString() << u"--port"_s;
+    QTest::newRow("port variable") << QStringList{} << u"CORTADO_PORT"_s << u"eighty"_s << u"CORTADO_PORT"_s;
+    QTest::newRow("message size option") << QStringList{u"--max-message-size"_s, u"0"_s} << QString() << QString()
+                                         << u"--max-message-size"_s;
+    QTest::newRow("option beats a good variable")
+            << QStringList{u"--max-message-size"_s, u"-1"_s} << u"CORTADO_MAX_MESSAGE_SIZE"_s << u"100"_s
+            << u"--max-message-size"_s;
+    QTest::newRow("host") << QStringList{u"--host"_s, u"example.com"_s} << QString() << QString() << u"--host"_s;
+    QTest::newRow("rate") << QStringList{} << u"CORTADO_RATE_EVENTS"_s << u"fast"_s << u"CORTADO_RATE_EVENTS"_s;
+    QTest::newRow("seconds") << QStringList{u"--ping-interval"_s, u"-5"_s} << QString() << QString()
+                             << u"--ping-interval"_s;
+    QTest::newRow("storage queue") << QStringList{} << u"CORTADO_STORAGE_QUEUE"_s << u"0"_s
+                                   << u"CORTADO_STORAGE_QUEUE"_s;
+    QTest::newRow("database url") << QStringList{u"--database-url"_s, u"mysql://x"_s} << QString() << QString()
+                                  << u"--database-url"_s;
+    QTest::newRow("database url, not echoed (a password)")
+            << QStringList{} << u"CORTADO_DATABASE_URL"_s << u"mysql://user:hunter2@db/x"_s
+            << u"CORTADO_DATABASE_URL must start with sqlite: or postgres://"_s;
+    QTest::newRow("leeway") << QStringList{} << u"CORTADO_JWT_LEEWAY"_s << u"soon"_s << u"CORTADO_JWT_LEEWAY"_s;
+    QTest::newRow("tls cert alone") << QStringList{u"--tls-cert"_s, u"cert.pem"_s} << QString() << QString()
+                                    << u"--tls-key"_s;
+    QTest::newRow("unknown option") << QStringList{u"--prot"_s, u"1"_s} << QString() << QString() << u"prot"_s;
+    QTest::newRow("stray argument") << QStringList{u"8080"_s} << QString() << QString() << u"8080"_s;
+}
+
+void tst_Config::badValueNamesTheOptionOrVariable()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, variable);
+    QFETCH(QString, value);
+    QFETCH(QString, named);
+    QProcessEnvironment environment;
+    if (!variable.isEmpty())
+        environment.insert(variable, value);
+    QString error;
+    QVERIFY(!parse(arguments, environment, &error));
+    QVERIFY2(error.contains(named), qPrintable(error));
+    QVERIFY2(!error.contains("hunter2"_L1), qPrintable(error));
+}
+
+void tst_Config::secretsComeOnlyFromTheEnvironmentAndAreNotEchoed()
+{
+    QString error;
+    QVERIFY(!parse({u"--jwt-secret"_s, QString(40, u'x')}, {}, &error)); // a command line is public
+    QVERIFY(!parse({}, environmentOf({{u"CORTADO_JWT_SECRET"_s, u"short-secret"_s}}), &error));
+    QVERIFY2(error.contains("CORTADO_JWT_SECRET"_L1) && !error.contains("short-secret"_L1), qPrintable(error));
+
+    const QString secret(40, u's');
+    const std::optional<cortado::Config> config =
+            parse({}, environmentOf({{u"CORTADO_JWT_SECRET"_s, secret}, {u"CORTADO_API_KEY"_s, secret}}));
+    QVERIFY(config);
+    const std::optional<cortado::auth::TokenConfig> tokens = config->tokenConfig(&error, &error);
+    QVERIFY2(tokens, qPrintable(error));
+    QCOMPARE(tokens->verificationKey, secret.toUtf8());
+    QCOMPARE(tokens->apiKey, secret.toUtf8());
+}
+
+void tst_Config::dataFolderReachesStorageAndAuth()
+{
+    QTemporaryDir root;
+    const QString fromEnvironment = root.filePath(u"env-data"_s), fromOption = root.filePath(u"option-data"_s);
+    const std::optional<cortado::Config> config =
+            parse({u"--data-dir"_s, fromOption}, environmentOf({{u"CORTADO_DATA_DIR"_s, fromEnvironment}}));
+    QVERIFY(config);
+    QCOMPARE(config->dataDirectory, fromOption);
+    QVERIFY(config->server.storage);
+    QCOMPARE(config->server.storage->url, u"sqlite:"_s + QDir(fromOption).filePath(u"cortado.db"_s));
+
+    QString error, notice;
+    const std::optional<cortado::auth::TokenConfig> tokens = config->tokenConfig(&error, &notice);
+    QVERIFY2(tokens, qPrintable(error));
+    QVERIFY(QFile::exists(QDir(fromOption).filePath(u"jwt-secret"_s))); // the development secret
+    QVERIFY(notice.contains(fromOption));
+    QVERIFY(!QFile::exists(fromEnvironment));
+}
+
+void tst_Config::explicitDatabaseUrlWinsOverTheDataFolder()
+{
+    const QString url = u"postgres://cortado@127.0.0.1:5432/cortado"_s;
+    for (const QStringList &arguments : {QStringList{u"--database-url"_s, url, u"--data-dir"_s, u"elsewhere"_s},
+                                         QStringList{u"--data-dir"_s, u"elsewhere"_s, u"--database-url"_s, url}}) {
+        const std::optional<cortado::Config> config = parse(arguments, {});
+        QVERIFY(config);
+        QCOMPARE(config->server.storage->url, url);
+        QCOMPARE(config->dataDirectory, u"elsewhere"_s);
+    }
+}
+
+// The real binary: the option, not the variable, decides how large a message may be (1009 above).
+void tst_Config::runningServerTakesTheOptionOverTheVariable()
+{
+    QTemporaryDir data;
+    QProcessEnvironment environment = ServerProcess::environment(data.path());
+    environment.insert(u"CORTADO_PORT"_s, u"1"_s); // privileged: listening there would fail
+    environment.insert(u"CORTADO_MAX_MESSAGE_SIZE"_s, u"100000"_s);
+    ServerProcess server;
+    QVERIFY(server.start({u"--port"_s, u"0"_s, u"--max-message-size"_s, u"200"_s}, environment));
+    QVERIFY(server.url.port() > 1);
+
+    QWebSocket socket;
+    QSignalSpy connected(&socket, &QWebSocket::connected);
+    QSignalSpy disconnected(&socket, &QWebSocket::disconnected);
+    socket.open(server.ws(u"/chat"_s));
+    QVERIFY(connected.wait(5000));
+    socket.sendTextMessage(u"{\"event\":\"chat:send\",\"room\":\"lobby\",\"payload\":{\"text\":\"%1\"}}"_s.arg(
+            QString(300, u'a')));
+    QVERIFY(disconnected.wait(5000));
+    QCOMPARE(socket.closeCode(), QWebSocketProtocol::CloseCodeTooMuchData);
+}
+
+// docs/configuration.md is the one place users read: every setting is a row there, with the
+// option, variable and default the code has.
+void tst_Config::documentationListsEverySetting()
+{
+    QFile file(QStringLiteral(CORTADO_SOURCE_DIR "/docs/configuration.md"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QHash<QString, QStringList> rows; // variable → cells
+    for (const QString &line : QString::fromUtf8(file.readAll()).split(u'\n')) {
+        if (!line.startsWith(u'|'))
+            continue;
+        QStringList cells = line.split(u'|');
+        cells = cells.mid(1, cells.size() - 2);
+        for (QString &cell : cells)
+            cell = cell.trimmed().remove(u'`');
+        if (cells.size() >= 4 && cells.at(1).startsWith("CORTADO_"_L1))
+            rows.insert(cells.at(1), cells);
+    }
+    QStringList missing;
+    for (const cortado::Config::Setting &setting : cortado::Config::settings()) {
+        const QString option = setting.option.isEmpty() ? u"(environment only)"_s
+                                                        : u"--%1 %2"_s.arg(setting.option, setting.valueName);
+        const QString defaultValue = setting.defaultValue.isEmpty() ? u"none"_s : setting.defaultValue;
+        const QString optionCell = setting.option.isEmpty() ? option : u"`%1`"_s.arg(option);
+        const QString expected = u"| %1 | `%2` | `%3` | %4 |"_s.arg(optionCell, setting.variable, defaultValue,
+                                                                       setting.meaning);
+        const QStringList row = rows.take(setting.variable);
+        if (row.size() < 4 || row.at(0) != option || row.at(2) != defaultValue) {
+            qWarning("expected in docs/configuration.md: %s", qPrintable(expected));
+            missing.append(setting.variable);
+        }
+    }
+    QVERIFY2(missing.isEmpty(), qPrintable(u"docs/configuration.md lacks or differs on "_s + missing.join(u", "_s)));
+    QVERIFY2(rows.isEmpty(), qPrintable(u"documented but unknown: "_s + rows.keys().join(u", "_s)));
+}
+
+QTEST_GUILESS_MAIN(tst_Config)
+#include "tst_config.moc"
