@@ -18,9 +18,9 @@ private Q_SLOTS:
 
 void tst_AdminClient::snapshotDeltasAndActions()
 {
-    TestServer server;
+    ExampleServer server;
     auto alice = server.client(u"/chat"_s, u"alice"_s);
-    QVERIFY(alice && alice->join(u"lobby"_s).value("ok"_L1).toBool());
+    QVERIFY(alice && alice->join(u"lobby"_s).ok());
 
     AdminClient admin;
     QSignalSpy snapshot(&admin, &AdminClient::snapshotApplied);
@@ -38,7 +38,7 @@ void tst_AdminClient::snapshotDeltasAndActions()
     // Traffic through the tap, into the traffic model.
     admin.setTap({{u"payloads"_s, true}});
     QTest::qWait(100);
-    QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"seen by the console"_s}}, u"lobby"_s).value("ok"_L1).toBool());
+    QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"seen by the console"_s}}, u"lobby"_s).ok());
     QTRY_VERIFY(admin.traffic()->rowCount() >= 2);
 
     // Actions.
@@ -66,7 +66,7 @@ void tst_AdminClient::snapshotDeltasAndActions()
 
 void tst_AdminClient::observerIsRefused()
 {
-    TestServer server;
+    ExampleServer server;
     auto alice = server.client(u"/chat"_s);
     QVERIFY(alice);
     AdminClient admin;

@@ -38,7 +38,7 @@ void tst_Screenshots::everyPageShowsLiveData()
     for (int i = 0; i < 6; ++i) {
         auto client = std::make_unique<TestClient>();
         QVERIFY(client->open(server.ws(u"/chat"_s)));
-        QVERIFY(client->join(i < 4 ? u"lobby"_s : u"support"_s).value("ok"_L1).toBool());
+        QVERIFY(client->join(i < 4 ? u"lobby"_s : u"support"_s).ok());
         clients.push_back(std::move(client));
     }
     QTimer chatter;

@@ -49,14 +49,14 @@ void tst_Workers::slowHeavyHandlerDoesNotDelayOthers()
     QElapsedTimer timer;
     timer.start();
     for (int i = 0; i < 5; ++i)
-        QVERIFY(other->join(u"room-%1"_s.arg(i)).value("ok"_L1).toBool());
+        QVERIFY(other->join(u"room-%1"_s.arg(i)).ok());
     QVERIFY2(timer.elapsed() < 500, qPrintable(u"5 acks took %1 ms"_s.arg(timer.elapsed())));
     QCOMPARE(slow->received(u"ack"_s).size(), 0); // still working
 
-    const QJsonObject ack = slow->waitForAck(1, 5000);
-    QCOMPARE(ack.value("ok"_L1).toBool(), true);
-    QCOMPARE(ack.value("payload"_L1).toObject().value("rows"_L1).toInt(), 42);
-    QVERIFY(ack.value("payload"_L1).toObject().value("thread"_L1).toString()
+    const Reply ack = slow->waitForAck(1, 5000);
+    QCOMPARE(ack.ok(), true);
+    QCOMPARE(ack.payload()[u"rows"].toInt(), 42);
+    QVERIFY(ack.payload()[u"thread"].toString()
             != QString::number(quintptr(QThread::currentThreadId()))); // not the event loop's thread
 }
 
@@ -65,9 +65,9 @@ void tst_Workers::resultIsBroadcastFromTheEventLoop()
     TestServer server(TestServer::routes(routesWithHeavyWork));
     auto asker = server.client(u"/reports"_s), member = server.client(u"/reports"_s);
     QVERIFY(asker && member);
-    QVERIFY(asker->join(u"team"_s).value("ok"_L1).toBool());
-    QVERIFY(member->join(u"team"_s).value("ok"_L1).toBool());
-    QCOMPARE(asker->request(u"report:build"_s, QJsonObject{{u"ms"_s, 50}}, u"team"_s).value("ok"_L1).toBool(), true);
+    QVERIFY(asker->join(u"team"_s).ok());
+    QVERIFY(member->join(u"team"_s).ok());
+    QCOMPARE(asker->request(u"report:build"_s, QJsonObject{{u"ms"_s, 50}}, u"team"_s).ok(), true);
     QVERIFY(member->waitFor(u"report:ready"_s));
 }
 
@@ -76,9 +76,9 @@ void tst_Workers::failingWorkGetsAnErrorAck()
     TestServer server(TestServer::routes(routesWithHeavyWork));
     auto client = server.client(u"/reports"_s);
     QVERIFY(client);
-    const QJsonObject ack = client->request(u"report:build"_s, QJsonObject{{u"ms"_s, -1}});
-    QCOMPARE(ack.value("error"_L1).toObject().value("code"_L1).toString(), u"internal_error"_s);
-    QVERIFY(client->join(u"fine"_s).value("ok"_L1).toBool());
+    const Reply ack = client->request(u"report:build"_s, QJsonObject{{u"ms"_s, -1}});
+    QCOMPARE(ack.errorCode(), u"internal_error"_s);
+    QVERIFY(client->join(u"fine"_s).ok());
 }
 
 void tst_Workers::socketThatLeftIsSkipped()
