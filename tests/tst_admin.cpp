@@ -141,8 +141,8 @@ void tst_Admin::tapIsFilteredServerSide()
     alice->join(u"other"_s);
     // Nothing is tapped until asked.
     QVERIFY(alice->request(u"chat:send"_s, u"before"_s, u"r"_s).ok());
-    QTest::qWait(50);
-    QCOMPARE(ops->received(u"admin:traffic"_s).size(), 0);
+    // The tap reports as the server handles a frame: had it tapped, ops' fence would come after.
+    QVERIFY(ops->expectNoPush(u"admin:traffic"_s));
 
     const Reply ack = ops->request(u"admin:tap"_s, QJsonObject{{u"events"_s, QJsonArray{u"chat:send"_s, u"chat:message"_s}},
                                                                     {u"rooms"_s, QJsonArray{u"r"_s}}, {u"payloads"_s, true}});
@@ -150,7 +150,7 @@ void tst_Admin::tapIsFilteredServerSide()
     QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"tapped"_s}}, u"r"_s).ok());
     QVERIFY(alice->request(u"chat:send"_s, u"not this room"_s, u"other"_s).ok());
     QVERIFY(ops->waitFor(u"admin:traffic"_s, 2));
-    QTest::qWait(100);
+    QVERIFY(ops->fence()); // alice's request into "other" was acked: its traffic would be here by now
     const QList<QJsonObject> traffic = ops->received(u"admin:traffic"_s);
     QCOMPARE(traffic.size(), 2); // in: chat:send, out: chat:message — no acks, no other room
     const QJsonObject in = traffic.at(0).value("payload"_L1).toObject();
@@ -170,7 +170,7 @@ void tst_Admin::tapIsFilteredServerSide()
     ops->request(u"admin:tap"_s, QJsonObject{{u"enabled"_s, false}});
     const qsizetype seen = ops->received(u"admin:traffic"_s).size();
     QVERIFY(alice->request(u"chat:send"_s, u"y"_s, u"r"_s).ok());
-    QTest::qWait(50);
+    QVERIFY(ops->fence());
     QCOMPARE(ops->received(u"admin:traffic"_s).size(), seen);
 }
 

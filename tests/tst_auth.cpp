@@ -273,8 +273,7 @@ void tst_Auth::roleRequired()
     const Reply denied = editor->request(u"board:clear"_s, {}, u"b"_s);
     QCOMPARE(denied.ok(), false);
     QCOMPARE(denied.errorCode(), u"forbidden"_s);
-    QTest::qWait(50);
-    QCOMPARE(moderator->received(u"board:cleared"_s).size(), 0); // nothing changed
+    QVERIFY(moderator->expectNoPush(u"board:cleared"_s)); // nothing changed
 
     QCOMPARE(moderator->request(u"board:clear"_s, {}, u"b"_s).ok(), true);
     QVERIFY(editor->waitFor(u"board:cleared"_s));
@@ -380,8 +379,10 @@ void tst_Auth::expiryWarningThenRefresh()
     const Reply ack = alice->request(u"auth:refresh"_s, QJsonObject{{u"token"_s, QString::fromLatin1(TestServer::token(u"alice"_s, {u"editor"_s}, 60))}});
     QCOMPARE(ack.ok(), true);
     QVERIFY(ack.payload()[u"expiresAt"].toDouble() > warning.value("expiresAt"_L1).toDouble());
-    QTest::qWait(3500); // past the first token's expiry
-    QVERIFY(alice->isConnected());
+    // The old expiry is a server timer, so only time can pass it; the fence then proves that no
+    // close was on its way.
+    QVERIFY(!alice->waitForDisconnected(3500)); // past the first token's expiry
+    QVERIFY(alice->fence());
     QCOMPARE(server.hub().session(alice->socketId())->data.value(u"user"_s).toMap().value(u"roles"_s).toStringList(),
              QStringList{u"editor"_s}); // the new token's claims apply
 }
@@ -406,10 +407,10 @@ void tst_Auth::farExpiryIsNotCutShort()
     const qint64 ttl = (qint64(1) << 32) / 1000 + 3;
     auto alice = server.client(u"/chat"_s + u"?token="_s + QString::fromLatin1(TestServer::token(u"alice"_s, {}, ttl)));
     QVERIFY(alice);
-    QTest::qWait(4500); // past the wrapped deadline: nothing may happen in time, so time is the fence
-    QVERIFY(alice->isConnected());
+    // Past the wrapped deadline (a server timer: only time can pass it), then a fence.
+    QVERIFY(!alice->waitForDisconnected(4500));
     QVERIFY(alice->join(u"lobby"_s).ok());
-    QCOMPARE(alice->received(u"system:token_expiring"_s).size(), 0);
+    QVERIFY(alice->expectNoPush(u"system:token_expiring"_s));
 }
 
 void tst_Auth::refreshMustBeValidAndSameUser()

@@ -119,9 +119,11 @@ void tst_Broadcast::scopes()
         QCOMPARE(hello.value("from"_L1).toString(), clients[u"sender"_s]->socketId());
         QCOMPARE(hello.value("payload"_L1).toString(), scope);
     }
-    QTest::qWait(50); // anything misdirected would have arrived by now
-    for (const auto &[name, client] : clients)
+    // The sender's ack came after the delivery; each client's fence proves nothing more reached it.
+    for (const auto &[name, client] : clients) {
+        QVERIFY2(client->fence(), qPrintable(name));
         QCOMPARE(client->received(u"scope:hello"_s).size(), receivers.contains(name) ? 1 : 0);
+    }
 }
 
 void tst_Broadcast::roomBroadcastReachesOnlyMembers()
@@ -134,17 +136,15 @@ void tst_Broadcast::roomBroadcastReachesOnlyMembers()
     QVERIFY(carol->join(u"elsewhere"_s).ok());
 
     QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"hi"_s}}, u"lobby"_s).ok());
-    QVERIFY(bob->waitFor(u"chat:message"_s));
-    QVERIFY(alice->waitFor(u"chat:message"_s));
-    QTest::qWait(50);
-    QCOMPARE(carol->received(u"chat:message"_s).size(), 0);
+    QVERIFY(!bob->expectPush(u"chat:message"_s).isEmpty());
+    QVERIFY(!alice->expectPush(u"chat:message"_s).isEmpty());
+    QVERIFY(carol->expectNoPush(u"chat:message"_s));
 
     // After leaving, bob hears nothing more.
     QVERIFY(bob->leave(u"lobby"_s).ok());
     QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"again"_s}}, u"lobby"_s).ok());
-    QVERIFY(alice->waitFor(u"chat:message"_s, 2));
-    QTest::qWait(50);
-    QCOMPARE(bob->received(u"chat:message"_s).size(), 1);
+    QVERIFY(!alice->expectPush(u"chat:message"_s).isEmpty());
+    QVERIFY(bob->expectNoPush(u"chat:message"_s));
 }
 
 void tst_Broadcast::disconnectLeavesAllRooms()
@@ -184,10 +184,9 @@ void tst_Broadcast::routesAreIsolated()
     QVERIFY(chat->request(u"chat:send"_s, QJsonObject{{u"t"_s, 1}}, u"same"_s).ok());
     QVERIFY(board->request(u"board:update"_s, QJsonObject{{u"t"_s, 1}}, u"same"_s).ok());
     QVERIFY(board2->waitFor(u"board:updated"_s));
-    QTest::qWait(50);
-    QCOMPARE(board->received(u"chat:message"_s).size(), 0);
-    QCOMPARE(board2->received(u"chat:message"_s).size(), 0);
-    QCOMPARE(chat->received(u"board:updated"_s).size(), 0);
+    QVERIFY(board->expectNoPush(u"chat:message"_s));
+    QVERIFY(board2->expectNoPush(u"chat:message"_s));
+    QVERIFY(chat->expectNoPush(u"board:updated"_s));
     QCOMPARE(m_server->hub().room(u"/chat"_s, u"same"_s)->members, 1);
     QCOMPARE(m_server->hub().room(u"/board"_s, u"same"_s)->members, 2);
 }

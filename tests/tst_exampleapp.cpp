@@ -65,8 +65,7 @@ void tst_ExampleApp::chatNeedsARoomAndMembership()
     QCOMPARE(noRoom.errorCode(), u"bad_room"_s);
     const Reply notMember = alice->request(u"chat:send"_s, QJsonObject{}, u"private"_s);
     QCOMPARE(notMember.errorCode(), u"not_in_room"_s);
-    QTest::qWait(50);
-    QCOMPARE(bob->received(u"chat:message"_s).size(), 0);
+    QVERIFY(bob->expectNoPush(u"chat:message"_s));
 }
 
 void tst_ExampleApp::boardUpdatesMergeAndReachOthers()
@@ -83,12 +82,10 @@ void tst_ExampleApp::boardUpdatesMergeAndReachOthers()
     QCOMPARE(bob->request(u"board:update"_s, second, u"plan"_s).payload()[u"version"].toInt(), 2);
 
     // Each update goes to the others only.
-    QVERIFY(bob->waitFor(u"board:updated"_s));
-    QVERIFY(alice->waitFor(u"board:updated"_s));
-    QTest::qWait(50);
-    QCOMPARE(alice->received(u"board:updated"_s).size(), 1);
-    QCOMPARE(bob->received(u"board:updated"_s).size(), 1);
-    const QJsonObject updated = alice->received(u"board:updated"_s).first();
+    QVERIFY(!bob->expectPush(u"board:updated"_s).isEmpty());
+    const QJsonObject updated = alice->expectPush(u"board:updated"_s);
+    QVERIFY(alice->expectNoPush(u"board:updated"_s));
+    QVERIFY(bob->expectNoPush(u"board:updated"_s));
     QCOMPARE(updated.value("payload"_L1).toObject().value("patch"_L1).toObject(), second);
     QCOMPARE(updated.value("from"_L1).toString(), bob->socketId());
 

@@ -123,7 +123,8 @@ void tst_Rest::restBroadcastReachesWebSocketMembers()
                                         R"({"event":"news:flash"})"_ba, publisher());
     QCOMPARE(board.json().value("delivered"_L1).toInt(), 1);
     QVERIFY(boardMember->waitFor(u"news:flash"_s));
-    QTest::qWait(50);
+    // The REST reply came after the delivery: the fences prove nothing more reached the others.
+    QVERIFY(member->fence() && outsider->fence());
     QCOMPARE(member->received(u"news:flash"_s).size(), 1);
     QCOMPARE(outsider->received(u"news:flash"_s).size(), 0);
 }

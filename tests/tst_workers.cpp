@@ -44,14 +44,14 @@ void tst_Workers::slowHeavyHandlerDoesNotDelayOthers()
     auto slow = server.client(u"/reports"_s), other = server.client(u"/reports"_s);
     QVERIFY(slow && other);
     slow->sendFrame(QJsonObject{{u"event"_s, u"report:build"_s}, {u"payload"_s, QJsonObject{{u"ms"_s, 1500}}}, {u"id"_s, 1}});
-    QTest::qWait(100); // the work is running now
+    QVERIFY(slow->fence()); // the server read the request before the fence: the work is running now
 
     QElapsedTimer timer;
     timer.start();
     for (int i = 0; i < 5; ++i)
         QVERIFY(other->join(u"room-%1"_s.arg(i)).ok());
     QVERIFY2(timer.elapsed() < 500, qPrintable(u"5 acks took %1 ms"_s.arg(timer.elapsed())));
-    QCOMPARE(slow->received(u"ack"_s).size(), 0); // still working
+    QCOMPARE(slow->received(u"ack"_s).size(), 1); // the fence's; the work's is still to come
 
     const Reply ack = slow->waitForAck(1, 5000);
     QCOMPARE(ack.ok(), true);
@@ -87,10 +87,12 @@ void tst_Workers::socketThatLeftIsSkipped()
     auto client = server.client(u"/reports"_s);
     QVERIFY(client);
     client->sendFrame(QJsonObject{{u"event"_s, u"report:build"_s}, {u"payload"_s, QJsonObject{{u"ms"_s, 300}}}, {u"id"_s, 1}});
-    QTest::qWait(50);
+    QVERIFY(client->fence()); // the work is running
     client->socket().abort();
     QTRY_COMPARE(server.hub().sessionCount(), 0);
-    QTest::qWait(500); // the result arrives for nobody, and nothing breaks
+    // The result arrives for nobody, and nothing breaks. The worker pool is the dispatcher's own and
+    // tells nobody when it is done, so this waits out the 300 ms of work (the one timed wait left).
+    QTest::qWait(500);
     QVERIFY(server.client(u"/reports"_s));
 }
 

@@ -49,12 +49,13 @@ public:
     // did arrive, and returns an empty object.
     QJsonObject expectPush(const QString &event, int timeoutMs = DefaultTimeoutMs,
                            std::source_location where = std::source_location::current());
-    // Proves that no frame with `event` arrived, without sleeping: sends a fence (a request on this
-    // socket) and waits for its ack. The server answers a socket's frames in order, so anything
-    // sent to this socket before the fence was handled arrives before the fence's ack. Fails the
-    // test (and returns false) if such a frame arrived or the fence's ack did not.
-    // It proves nothing about work the server finishes later (a timer, a worker thread): fence
-    // those on the event that ends the work.
+    // Proves that no further frame with `event` arrived (none beyond those expectPush returned),
+    // without sleeping: sends a fence (a request on this socket) and waits for its ack. The server
+    // answers a socket's frames in order, so anything it sent to this socket before it read the fence
+    // arrives before the fence's ack. Fails the test (and returns false) if such a frame arrived or
+    // the fence's ack did not.
+    // It proves nothing about work the server finishes later (a timer, a worker thread): wait for
+    // the frame that ends that work first.
     bool expectNoPush(const QString &event, std::source_location where = std::source_location::current());
     // The fence on its own: a request on this socket whose ack comes after everything sent to this
     // socket before the server read it. False if the ack did not arrive.
