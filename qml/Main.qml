@@ -16,14 +16,13 @@ ApplicationWindow {
     visible: true
     title: "Cortado console — " + admin.stateText
 
-    // Called before screenshots: open the tap, a test client, a selection, so every page has data.
-    function prepareScreenshots() {
-        admin.setTap({ payloads: true })
+    // Selections and a playground client, so that every page shows something (tst_screenshots
+    // calls it once traffic has arrived).
+    function showSampleSelections() {
         socketsPage.selectFirst()
+        trafficPage.selectFirst()
         playgroundPage.openDemo()
-        selectLater.start()
     }
-    Timer { id: selectLater; interval: 3000; onTriggered: trafficPage.selectFirst() }
 
     header: ToolBar {
         RowLayout {

@@ -24,9 +24,9 @@ QJsonObject lastPayload(const TestClient &client, const QString &event)
     return frames.isEmpty() ? QJsonObject() : frames.last().value("payload"_L1).toObject();
 }
 
-QString errorCode(const QJsonObject &ack)
+QString errorCode(const Reply &ack)
 {
-    return ack.value("error"_L1).toObject().value("code"_L1).toString();
+    return ack.errorCode();
 }
 
 } // namespace
@@ -48,7 +48,7 @@ private Q_SLOTS:
 
 void tst_Admin::onlyAdminsAndObservers()
 {
-    TestServer server;
+    ExampleServer server;
     TestClient guest, user;
     QVERIFY(!guest.open(server.wsUrl(u"/_admin"_s)));
     QVERIFY(!user.open(server.wsUrl(u"/_admin?token="_s + QString::fromLatin1(TestServer::token(u"bob"_s, {u"editor"_s})))));
@@ -58,10 +58,10 @@ void tst_Admin::onlyAdminsAndObservers()
 
 void tst_Admin::snapshotDescribesTheServer()
 {
-    TestServer server;
+    ExampleServer server;
     auto alice = server.client(u"/chat"_s, u"alice"_s);
-    QVERIFY(alice && alice->join(u"lobby"_s).value("ok"_L1).toBool());
-    QVERIFY(alice->request(u"chat:send"_s, u"hi"_s, u"lobby"_s).value("ok"_L1).toBool());
+    QVERIFY(alice && alice->join(u"lobby"_s).ok());
+    QVERIFY(alice->request(u"chat:send"_s, u"hi"_s, u"lobby"_s).ok());
     auto ops = console(server);
     QVERIFY(ops);
     const QJsonObject snapshot = lastPayload(*ops, u"admin:snapshot"_s);
@@ -93,7 +93,7 @@ void tst_Admin::snapshotDescribesTheServer()
 
 void tst_Admin::deltasFollow()
 {
-    TestServer server;
+    ExampleServer server;
     auto ops = console(server);
     QVERIFY(ops);
     auto alice = server.client(u"/chat"_s, u"alice"_s);
@@ -101,13 +101,13 @@ void tst_Admin::deltasFollow()
     QVERIFY(ops->waitFor(u"admin:socket"_s));
     QCOMPARE(lastPayload(*ops, u"admin:socket"_s).value("id"_L1).toString(), alice->socketId());
 
-    QVERIFY(alice->join(u"r"_s).value("ok"_L1).toBool());
+    QVERIFY(alice->join(u"r"_s).ok());
     QVERIFY(ops->waitFor(u"admin:joined"_s));
     QCOMPARE(lastPayload(*ops, u"admin:joined"_s).value("room"_L1).toString(), u"r"_s);
     QVERIFY(ops->waitFor(u"admin:presence"_s));
     QCOMPARE(lastPayload(*ops, u"admin:presence"_s).value("users"_L1).toArray().size(), 1);
 
-    QVERIFY(alice->request(u"presence:update"_s, QJsonObject{{u"status"_s, u"away"_s}}, u"r"_s).value("ok"_L1).toBool());
+    QVERIFY(alice->request(u"presence:update"_s, QJsonObject{{u"status"_s, u"away"_s}}, u"r"_s).ok());
     QVERIFY(ops->waitFor(u"admin:presence"_s, 2));
     QCOMPARE(lastPayload(*ops, u"admin:presence"_s).value("users"_L1).toArray().first().toObject().value("status"_L1).toString(), u"away"_s);
 
@@ -119,10 +119,10 @@ void tst_Admin::deltasFollow()
 
 void tst_Admin::countersEverySecond()
 {
-    TestServer server;
+    ExampleServer server;
     auto ops = console(server);
     auto alice = server.client(u"/chat"_s);
-    QVERIFY(ops && alice && alice->join(u"r"_s).value("ok"_L1).toBool());
+    QVERIFY(ops && alice && alice->join(u"r"_s).ok());
     for (int i = 0; i < 5; ++i)
         alice->send(u"chat:send"_s, i, u"r"_s);
     QVERIFY(ops->waitFor(u"admin:counters"_s, 2, 3500));
@@ -134,23 +134,23 @@ void tst_Admin::countersEverySecond()
 
 void tst_Admin::tapIsFilteredServerSide()
 {
-    TestServer server;
+    ExampleServer server;
     auto ops = console(server);
     auto alice = server.client(u"/chat"_s, u"alice"_s);
-    QVERIFY(ops && alice && alice->join(u"r"_s).value("ok"_L1).toBool());
+    QVERIFY(ops && alice && alice->join(u"r"_s).ok());
     alice->join(u"other"_s);
     // Nothing is tapped until asked.
-    QVERIFY(alice->request(u"chat:send"_s, u"before"_s, u"r"_s).value("ok"_L1).toBool());
-    QTest::qWait(50);
-    QCOMPARE(ops->received(u"admin:traffic"_s).size(), 0);
+    QVERIFY(alice->request(u"chat:send"_s, u"before"_s, u"r"_s).ok());
+    // The tap reports as the server handles a frame: had it tapped, ops' fence would come after.
+    QVERIFY(ops->expectNoPush(u"admin:traffic"_s));
 
-    const QJsonObject ack = ops->request(u"admin:tap"_s, QJsonObject{{u"events"_s, QJsonArray{u"chat:send"_s, u"chat:message"_s}},
+    const Reply ack = ops->request(u"admin:tap"_s, QJsonObject{{u"events"_s, QJsonArray{u"chat:send"_s, u"chat:message"_s}},
                                                                     {u"rooms"_s, QJsonArray{u"r"_s}}, {u"payloads"_s, true}});
-    QVERIFY(ack.value("ok"_L1).toBool());
-    QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"tapped"_s}}, u"r"_s).value("ok"_L1).toBool());
-    QVERIFY(alice->request(u"chat:send"_s, u"not this room"_s, u"other"_s).value("ok"_L1).toBool());
+    QVERIFY(ack.ok());
+    QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"tapped"_s}}, u"r"_s).ok());
+    QVERIFY(alice->request(u"chat:send"_s, u"not this room"_s, u"other"_s).ok());
     QVERIFY(ops->waitFor(u"admin:traffic"_s, 2));
-    QTest::qWait(100);
+    QVERIFY(ops->fence()); // alice's request into "other" was acked: its traffic would be here by now
     const QList<QJsonObject> traffic = ops->received(u"admin:traffic"_s);
     QCOMPARE(traffic.size(), 2); // in: chat:send, out: chat:message — no acks, no other room
     const QJsonObject in = traffic.at(0).value("payload"_L1).toObject();
@@ -164,19 +164,19 @@ void tst_Admin::tapIsFilteredServerSide()
 
     // Without payloads, and then off.
     ops->request(u"admin:tap"_s, QJsonObject{{u"direction"_s, u"in"_s}});
-    QVERIFY(alice->request(u"chat:send"_s, u"x"_s, u"r"_s).value("ok"_L1).toBool());
+    QVERIFY(alice->request(u"chat:send"_s, u"x"_s, u"r"_s).ok());
     QVERIFY(ops->waitFor(u"admin:traffic"_s, 3));
     QVERIFY(!ops->received(u"admin:traffic"_s).last().value("payload"_L1).toObject().contains("payload"_L1));
     ops->request(u"admin:tap"_s, QJsonObject{{u"enabled"_s, false}});
     const qsizetype seen = ops->received(u"admin:traffic"_s).size();
-    QVERIFY(alice->request(u"chat:send"_s, u"y"_s, u"r"_s).value("ok"_L1).toBool());
-    QTest::qWait(50);
+    QVERIFY(alice->request(u"chat:send"_s, u"y"_s, u"r"_s).ok());
+    QVERIFY(ops->fence());
     QCOMPARE(ops->received(u"admin:traffic"_s).size(), seen);
 }
 
 void tst_Admin::actions()
 {
-    TestServer server;
+    ExampleServer server;
     auto ops = console(server);
     auto alice = server.client(u"/chat"_s, u"alice"_s), bob = server.client(u"/chat"_s, u"bob"_s);
     QVERIFY(ops && alice && bob);
@@ -184,27 +184,27 @@ void tst_Admin::actions()
     // Join bypasses the room's rules (user:bob is bob's) and is logged.
     QTest::ignoreMessage(QtInfoMsg, QRegularExpression(u"server-side join by console:ops-admin"_s));
     QVERIFY(ops->request(u"admin:join"_s, QJsonObject{{u"socket"_s, alice->socketId()}, {u"room"_s, u"user:bob"_s}})
-                    .value("payload"_L1).toObject().value("changed"_L1).toBool());
+                    .payload()[u"changed"].toBool());
     QVERIFY(server.hub().session(alice->socketId())->isInRoom(u"user:bob"_s));
-    QVERIFY(bob->join(u"user:bob"_s).value("ok"_L1).toBool());
+    QVERIFY(bob->join(u"user:bob"_s).ok());
 
     // Emit to each scope.
     QCOMPARE(ops->request(u"admin:emit"_s, QJsonObject{{u"scope"_s, u"room"_s}, {u"route"_s, u"/chat"_s}, {u"room"_s, u"user:bob"_s},
                                                       {u"event"_s, u"ops:notice"_s}, {u"payload"_s, 1}})
-                     .value("payload"_L1).toObject().value("delivered"_L1).toInt(), 2);
+                     .payload()[u"delivered"].toInt(), 2);
     QCOMPARE(ops->request(u"admin:emit"_s, QJsonObject{{u"scope"_s, u"socket"_s}, {u"socket"_s, bob->socketId()}, {u"event"_s, u"ops:notice"_s}})
-                     .value("payload"_L1).toObject().value("delivered"_L1).toInt(), 1);
+                     .payload()[u"delivered"].toInt(), 1);
     QCOMPARE(ops->request(u"admin:emit"_s, QJsonObject{{u"scope"_s, u"route"_s}, {u"route"_s, u"/chat"_s}, {u"event"_s, u"ops:notice"_s}})
-                     .value("payload"_L1).toObject().value("delivered"_L1).toInt(), 2);
+                     .payload()[u"delivered"].toInt(), 2);
     QCOMPARE(ops->request(u"admin:emit"_s, QJsonObject{{u"scope"_s, u"everyone"_s}, {u"event"_s, u"ops:notice"_s}})
-                     .value("payload"_L1).toObject().value("delivered"_L1).toInt(), 2); // consoles are not "everyone"
+                     .payload()[u"delivered"].toInt(), 2); // consoles are not "everyone"
     QVERIFY(bob->waitFor(u"ops:notice"_s, 4));
     QCOMPARE(errorCode(ops->request(u"admin:emit"_s, QJsonObject{{u"scope"_s, u"planet"_s}, {u"event"_s, u"a:b"_s}})), u"bad_payload"_s);
 
     // Leave, then disconnect with a reason.
-    QVERIFY(ops->request(u"admin:leave"_s, QJsonObject{{u"socket"_s, alice->socketId()}, {u"room"_s, u"user:bob"_s}}).value("ok"_L1).toBool());
+    QVERIFY(ops->request(u"admin:leave"_s, QJsonObject{{u"socket"_s, alice->socketId()}, {u"room"_s, u"user:bob"_s}}).ok());
     QVERIFY(!server.hub().session(alice->socketId())->isInRoom(u"user:bob"_s));
-    QVERIFY(ops->request(u"admin:disconnect"_s, QJsonObject{{u"socket"_s, alice->socketId()}, {u"reason"_s, u"spamming"_s}}).value("ok"_L1).toBool());
+    QVERIFY(ops->request(u"admin:disconnect"_s, QJsonObject{{u"socket"_s, alice->socketId()}, {u"reason"_s, u"spamming"_s}}).ok());
     QVERIFY(alice->waitForDisconnected());
     QCOMPARE(alice->closeCode(), 4009);
     QCOMPARE(alice->closeReason(), u"spamming"_s);
@@ -213,7 +213,7 @@ void tst_Admin::actions()
 
 void tst_Admin::observerMayNotAct()
 {
-    TestServer server;
+    ExampleServer server;
     auto watcher = console(server, u"observer"_s);
     auto alice = server.client(u"/chat"_s);
     QVERIFY(watcher && alice);
@@ -224,14 +224,14 @@ void tst_Admin::observerMayNotAct()
                  u"forbidden"_s);
     QVERIFY(alice->isConnected());
     QVERIFY(alice->received(u"a:b"_s).isEmpty());
-    QVERIFY(watcher->request(u"admin:tap"_s, QJsonObject{}).value("ok"_L1).toBool()); // watching is fine
+    QVERIFY(watcher->request(u"admin:tap"_s, QJsonObject{}).ok()); // watching is fine
 }
 
 void tst_Admin::stalledConsoleIsDroppedNotWaitedFor()
 {
     cortado::ServerConfig config;
     config.limits.eventsPerSocket = {}; // alice sends 600 at once on purpose
-    TestServer server({}, config);
+    ExampleServer server(config);
     // A console that completes the handshake, asks for the tap with payloads, and never reads again.
     QTcpSocket stalled;
     stalled.setReadBufferSize(1);
@@ -247,7 +247,7 @@ void tst_Admin::stalledConsoleIsDroppedNotWaitedFor()
     stalled.write(frame);
 
     auto alice = server.client(u"/chat"_s), bob = server.client(u"/chat"_s);
-    QVERIFY(alice && bob && alice->join(u"r"_s).value("ok"_L1).toBool() && bob->join(u"r"_s).value("ok"_L1).toBool());
+    QVERIFY(alice && bob && alice->join(u"r"_s).ok() && bob->join(u"r"_s).ok());
     const QString big(8000, u'x');
     QElapsedTimer timer;
     timer.start();

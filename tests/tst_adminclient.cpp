@@ -18,9 +18,9 @@ private Q_SLOTS:
 
 void tst_AdminClient::snapshotDeltasAndActions()
 {
-    TestServer server;
+    ExampleServer server;
     auto alice = server.client(u"/chat"_s, u"alice"_s);
-    QVERIFY(alice && alice->join(u"lobby"_s).value("ok"_L1).toBool());
+    QVERIFY(alice && alice->join(u"lobby"_s).ok());
 
     AdminClient admin;
     QSignalSpy snapshot(&admin, &AdminClient::snapshotApplied);
@@ -36,13 +36,14 @@ void tst_AdminClient::snapshotDeltasAndActions()
     QTRY_COMPARE(admin.sockets()->rowCount(), 2);
 
     // Traffic through the tap, into the traffic model.
+    QSignalSpy done(&admin, &AdminClient::actionDone);
     admin.setTap({{u"payloads"_s, true}});
-    QTest::qWait(100);
-    QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"seen by the console"_s}}, u"lobby"_s).value("ok"_L1).toBool());
+    QVERIFY(done.wait(5000)); // the server has the tap
+    QCOMPARE(done.last().at(1).toBool(), true);
+    QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"seen by the console"_s}}, u"lobby"_s).ok());
     QTRY_VERIFY(admin.traffic()->rowCount() >= 2);
 
     // Actions.
-    QSignalSpy done(&admin, &AdminClient::actionDone);
     admin.joinRoom(bob->socketId(), u"lobby"_s);
     QVERIFY(done.wait(5000));
     QCOMPARE(done.last().at(1).toBool(), true);
@@ -66,7 +67,7 @@ void tst_AdminClient::snapshotDeltasAndActions()
 
 void tst_AdminClient::observerIsRefused()
 {
-    TestServer server;
+    ExampleServer server;
     auto alice = server.client(u"/chat"_s);
     QVERIFY(alice);
     AdminClient admin;
@@ -79,7 +80,7 @@ void tst_AdminClient::observerIsRefused()
     QVERIFY(done.wait(5000));
     QCOMPARE(done.last().at(1).toBool(), false);
     QVERIFY(done.last().at(2).toString().contains(u"observers"_s));
-    QTest::qWait(50);
+    QVERIFY(alice->fence()); // a close sent before the refusal would have arrived first
     QVERIFY(alice->isConnected());
 }
 

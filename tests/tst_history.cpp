@@ -50,7 +50,7 @@ cortado::StorageConfig storageAt(const QString &url)
     return config;
 }
 
-QJsonObject joinSince(TestClient &client, const QString &room, qint64 since)
+Reply joinSince(TestClient &client, const QString &room, qint64 since)
 {
     return client.request(u"room:join"_s, QJsonObject{{u"since"_s, since}}, room);
 }
@@ -87,39 +87,39 @@ void tst_History::initTestCase()
 
 void tst_History::messagesCarryIncreasingOffsets()
 {
-    TestServer server;
+    ExampleServer server;
     auto alice = server.client(u"/chat"_s);
     QVERIFY(alice);
-    QCOMPARE(alice->join(u"r"_s).value("payload"_L1).toObject().value("offset"_L1).toInt(), 0);
+    QCOMPARE(alice->join(u"r"_s).payload()[u"offset"].toInt(), 0);
     for (int i = 1; i <= 3; ++i)
-        QCOMPARE(alice->request(u"chat:send"_s, i, u"r"_s).value("payload"_L1).toObject().value("offset"_L1).toInt(), i);
+        QCOMPARE(alice->request(u"chat:send"_s, i, u"r"_s).payload()[u"offset"].toInt(), i);
     QVERIFY(alice->waitFor(u"chat:message"_s, 3));
     QCOMPARE(offsets(alice->received(u"chat:message"_s)), range(1, 3));
     // Offsets are per room.
-    QVERIFY(alice->join(u"other"_s).value("ok"_L1).toBool());
-    QCOMPARE(alice->request(u"chat:send"_s, 1, u"other"_s).value("payload"_L1).toObject().value("offset"_L1).toInt(), 1);
+    QVERIFY(alice->join(u"other"_s).ok());
+    QCOMPARE(alice->request(u"chat:send"_s, 1, u"other"_s).payload()[u"offset"].toInt(), 1);
 }
 
 void tst_History::replaySinceHasNoGapAndNoDuplicate()
 {
-    TestServer server;
+    ExampleServer server;
     auto alice = server.client(u"/chat"_s), bob = server.client(u"/chat"_s);
     QVERIFY(alice && bob);
-    QVERIFY(alice->join(u"r"_s).value("ok"_L1).toBool());
+    QVERIFY(alice->join(u"r"_s).ok());
     for (int i = 1; i <= 10; ++i)
         alice->send(u"chat:send"_s, i, u"r"_s);
     QVERIFY(alice->waitFor(u"chat:message"_s, 10));
 
     // Bob saw up to 4 before he dropped; he rejoins and asks for the rest.
-    const QJsonObject ack = joinSince(*bob, u"r"_s, 4);
-    QCOMPARE(ack.value("payload"_L1).toObject().value("recovered"_L1).toBool(), true);
-    QCOMPARE(ack.value("payload"_L1).toObject().value("offset"_L1).toInt(), 10);
+    const Reply ack = joinSince(*bob, u"r"_s, 4);
+    QCOMPARE(ack.payload()[u"recovered"].toBool(), true);
+    QCOMPARE(ack.payload()[u"offset"].toInt(), 10);
     QCOMPARE(offsets(bob->received(u"chat:message"_s)), range(5, 10)); // replayed before the ack, in order
     QCOMPARE(bob->received(u"chat:message"_s).first().value("payload"_L1).toInt(), 5);
 
     alice->send(u"chat:send"_s, 11, u"r"_s);
     QVERIFY(bob->waitFor(u"chat:message"_s, 7));
-    QTest::qWait(50);
+    QVERIFY(bob->fence()); // a duplicate would have been sent with the live message, before the fence's ack
     QCOMPARE(offsets(bob->received(u"chat:message"_s)), range(5, 11)); // then live, exactly once
 }
 
@@ -127,39 +127,39 @@ void tst_History::beyondTheWindowIsNotRecovered()
 {
     TestServer server(withSmallWindow);
     auto writer = server.client(u"/log"_s);
-    QVERIFY(writer && writer->join(u"l"_s).value("ok"_L1).toBool());
+    QVERIFY(writer && writer->join(u"l"_s).ok());
     for (int i = 1; i <= 10; ++i)
-        QCOMPARE(writer->request(u"log:write"_s, i, u"l"_s).value("ok"_L1).toBool(), true);
+        QCOMPARE(writer->request(u"log:write"_s, i, u"l"_s).ok(), true);
 
     struct Case { qint64 since; bool recovered; QList<qint64> replayed; };
     for (const Case &c : {Case{2, false, {}}, Case{4, false, {}}, Case{5, true, range(6, 10)},
                           Case{9, true, {10}}, Case{10, true, {}}, Case{11, false, {}}}) {
         auto reader = server.client(u"/log"_s);
         QVERIFY(reader);
-        const QJsonObject ack = joinSince(*reader, u"l"_s, c.since);
-        QCOMPARE(ack.value("payload"_L1).toObject().value("recovered"_L1).toBool(), c.recovered);
-        QCOMPARE(ack.value("payload"_L1).toObject().value("offset"_L1).toInt(), 10);
+        const Reply ack = joinSince(*reader, u"l"_s, c.since);
+        QCOMPARE(ack.payload()[u"recovered"].toBool(), c.recovered);
+        QCOMPARE(ack.payload()[u"offset"].toInt(), 10);
         QCOMPARE(offsets(reader->received(u"log:line"_s)), c.replayed);
     }
 }
 
 void tst_History::badSinceIsRefused()
 {
-    TestServer server;
+    ExampleServer server;
     auto alice = server.client(u"/chat"_s);
     QVERIFY(alice);
     for (const QJsonValue &since : {QJsonValue(-1), QJsonValue(1.5), QJsonValue(u"3"_s)}) {
-        const QJsonObject ack = alice->request(u"room:join"_s, QJsonObject{{u"since"_s, since}}, u"r"_s);
-        QCOMPARE(ack.value("error"_L1).toObject().value("code"_L1).toString(), u"bad_payload"_s);
+        const Reply ack = alice->request(u"room:join"_s, QJsonObject{{u"since"_s, since}}, u"r"_s);
+        QCOMPARE(ack.errorCode(), u"bad_payload"_s);
     }
     QVERIFY(!server.hub().room(u"/chat"_s, u"r"_s)); // refused joins changed nothing
 }
 
 void tst_History::restHistory()
 {
-    TestServer server;
+    ExampleServer server;
     auto alice = server.client(u"/chat"_s);
-    QVERIFY(alice && alice->join(u"r"_s).value("ok"_L1).toBool());
+    QVERIFY(alice && alice->join(u"r"_s).ok());
     for (int i = 1; i <= 6; ++i)
         alice->send(u"chat:send"_s, QJsonObject{{u"n"_s, i}}, u"r"_s);
     QVERIFY(alice->waitFor(u"chat:message"_s, 6));
@@ -196,21 +196,21 @@ void tst_History::survivesRestart()
     }
     const QString room = u"restart-"_s + QString::number(QDateTime::currentMSecsSinceEpoch());
     {
-        TestServer first({}, config);
+        ExampleServer first(config);
         QVERIFY(first.isListening());
         auto alice = first.client(u"/chat"_s);
-        QVERIFY(alice && alice->join(room).value("ok"_L1).toBool());
+        QVERIFY(alice && alice->join(room).ok());
         for (int i = 1; i <= 8; ++i)
-            QVERIFY(alice->request(u"chat:send"_s, i, room).value("ok"_L1).toBool());
+            QVERIFY(alice->request(u"chat:send"_s, i, room).ok());
     } // destroyed: the writer flushes its queue
-    TestServer second({}, config);
+    ExampleServer second(config);
     QVERIFY(second.isListening());
     auto bob = second.client(u"/chat"_s);
     QVERIFY(bob);
-    const QJsonObject ack = joinSince(*bob, room, 3);
-    QCOMPARE(ack.value("payload"_L1).toObject().value("recovered"_L1).toBool(), true);
+    const Reply ack = joinSince(*bob, room, 3);
+    QCOMPARE(ack.payload()[u"recovered"].toBool(), true);
     QCOMPARE(offsets(bob->received(u"chat:message"_s)), range(4, 8));
-    QCOMPARE(bob->request(u"chat:send"_s, 9, room).value("payload"_L1).toObject().value("offset"_L1).toInt(), 9);
+    QCOMPARE(bob->request(u"chat:send"_s, 9, room).payload()[u"offset"].toInt(), 9);
 
     // REST reads the same from the database.
     QTRY_COMPARE(second.server().storage()->status().backlog, 0);
@@ -242,22 +242,22 @@ void tst_History::oneHistoryRoomTooManyIsRefused()
 {
     cortado::ServerConfig config;
     config.maxHistoryRooms = 2;
-    TestServer server({}, config);
+    ExampleServer server(config);
     QVERIFY(server.isListening());
     auto alice = server.client(u"/chat"_s), bob = server.client(u"/chat"_s);
     QVERIFY(alice && bob);
     for (const QString &room : {u"one"_s, u"two"_s, u"three"_s})
-        QVERIFY(alice->join(room).value("ok"_L1).toBool());
-    QVERIFY(alice->request(u"chat:send"_s, 1, u"one"_s).value("ok"_L1).toBool());
-    QVERIFY(alice->request(u"chat:send"_s, 1, u"two"_s).value("ok"_L1).toBool());
-    const QJsonObject refused = alice->request(u"chat:send"_s, 1, u"three"_s);
-    QCOMPARE(refused.value("ok"_L1).toBool(), false);
-    QCOMPARE(refused.value("error"_L1).toObject().value("code"_L1).toString(), u"overloaded"_s);
+        QVERIFY(alice->join(room).ok());
+    QVERIFY(alice->request(u"chat:send"_s, 1, u"one"_s).ok());
+    QVERIFY(alice->request(u"chat:send"_s, 1, u"two"_s).ok());
+    const Reply refused = alice->request(u"chat:send"_s, 1, u"three"_s);
+    QCOMPARE(refused.ok(), false);
+    QCOMPARE(refused.errorCode(), u"overloaded"_s);
     QCOMPARE(server.hub().history().roomCount(), 2);
     // The rooms that keep history go on, for everyone.
-    QCOMPARE(alice->request(u"chat:send"_s, 2, u"one"_s).value("payload"_L1).toObject().value("offset"_L1).toInt(), 2);
-    QVERIFY(bob->join(u"two"_s).value("ok"_L1).toBool());
-    QCOMPARE(bob->request(u"chat:send"_s, 2, u"two"_s).value("payload"_L1).toObject().value("offset"_L1).toInt(), 2);
+    QCOMPARE(alice->request(u"chat:send"_s, 2, u"one"_s).payload()[u"offset"].toInt(), 2);
+    QVERIFY(bob->join(u"two"_s).ok());
+    QCOMPARE(bob->request(u"chat:send"_s, 2, u"two"_s).payload()[u"offset"].toInt(), 2);
     // one:1, two:1, one:2, two:2; a message into "three" would have come before them (one socket, in order).
     QVERIFY(alice->waitFor(u"chat:message"_s, 4));
     for (const QJsonObject &message : alice->received(u"chat:message"_s))

@@ -151,7 +151,7 @@ private:
 
 void tst_HttpLimits::laterRequestWithOversizeHeaderGets431()
 {
-    TestServer server;
+    ExampleServer server;
     QTcpSocket socket;
     QVERIFY(connectTo(socket, server.port()));
     QCOMPARE(readHttpReply(socket, Health, Timeout).status, 200);
@@ -167,7 +167,7 @@ void tst_HttpLimits::laterRequestWithOversizeHeaderGets431()
 
 void tst_HttpLimits::laterRequestWithLargeContentLengthGets413BeforeTheBody()
 {
-    TestServer server;
+    ExampleServer server;
     QTcpSocket socket;
     QVERIFY(connectTo(socket, server.port()));
     QCOMPARE(readHttpReply(socket, Health, Timeout).status, 200);
@@ -228,7 +228,7 @@ void tst_HttpLimits::chunkedBodyWithinTheLimitIsServed()
 
 void tst_HttpLimits::idleConnectionAfterARequestIsClosed()
 {
-    TestServer server({}, quickConfig());
+    ExampleServer server(quickConfig());
     QList<QTcpSocket *> sockets;
     for (int i = 0; i < 20; ++i) {
         auto *socket = new QTcpSocket(this);
@@ -258,7 +258,7 @@ void tst_HttpLimits::slowRequestGets408()
 {
     QFETCH(bool, afterARequest);
     QFETCH(QByteArray, partial);
-    TestServer server({}, quickConfig());
+    ExampleServer server(quickConfig());
     QTcpSocket socket;
     QVERIFY(connectTo(socket, server.port()));
     if (afterARequest)
@@ -274,7 +274,7 @@ void tst_HttpLimits::requestsPerConnectionAreCapped()
 {
     cortado::ServerConfig config;
     config.http.maxRequestsPerConnection = 3;
-    TestServer server({}, config);
+    ExampleServer server(config);
     QTcpSocket socket;
     QVERIFY(connectTo(socket, server.port()));
     for (int i = 1; i <= 2; ++i) {
@@ -301,7 +301,7 @@ void tst_HttpLimits::connectionCloseIsHonoured_data()
 void tst_HttpLimits::connectionCloseIsHonoured()
 {
     QFETCH(QByteArray, request);
-    TestServer server;
+    ExampleServer server;
     QTcpSocket socket;
     QVERIFY(connectTo(socket, server.port()));
     QCOMPARE(readHttpReply(socket, Health, Timeout).status, 200); // first request: gateway path
@@ -337,7 +337,7 @@ void tst_HttpLimits::pipelinedRequestsAreAnsweredInOrder()
 void tst_HttpLimits::requestsFollowedByEndOfInputAreAnswered()
 {
     // `printf 'GET ...' | nc -N`: the client half-closes right after its requests.
-    TestServer server;
+    ExampleServer server;
     for (const QByteArray &requests : {Health, Health + Health}) {
         QTcpSocket socket;
         QVERIFY(connectTo(socket, server.port()));
@@ -395,7 +395,7 @@ void tst_HttpLimits::malformedRequestGets400AndNothingAfterIsParsed()
 
 void tst_HttpLimits::laterUpgradeGets400AndClose()
 {
-    TestServer server;
+    ExampleServer server;
     QTcpSocket socket;
     QVERIFY(connectTo(socket, server.port()));
     QCOMPARE(readHttpReply(socket, Health, Timeout).status, 200);
@@ -411,7 +411,7 @@ void tst_HttpLimits::laterUpgradeGets400AndClose()
 
 void tst_HttpLimits::headRequestGetsNoBody()
 {
-    TestServer server;
+    ExampleServer server;
     QTcpSocket socket;
     QVERIFY(connectTo(socket, server.port()));
     // As before: no HEAD handler, so 405 with Allow; the length is announced, the body not sent,
@@ -433,7 +433,7 @@ void tst_HttpLimits::connectionsPerAddressAreCapped()
 {
     cortado::ServerConfig config;
     config.http.maxConnectionsPerIp = 3;
-    TestServer server({}, config);
+    ExampleServer server(config);
     QList<QTcpSocket *> open;
     for (int i = 0; i < 3; ++i) {
         open.append(new QTcpSocket(this));
@@ -471,7 +471,7 @@ void tst_HttpLimits::listenBacklogIsApplied()
     QCOMPARE(cortado::ServerConfig().http.listenBacklog, 1024);
     cortado::ServerConfig config;
     config.http.listenBacklog = 77;
-    TestServer server({}, config);
+    ExampleServer server(config);
     QVERIFY(server.isListening());
     // `ss -ltn` shows a listening socket's backlog as its Send-Q.
     QProcess ss;
@@ -549,7 +549,7 @@ void tst_HttpLimits::tlsServesHttpsAndWss()
     QVERIFY(makeCertificate());
     cortado::ServerConfig config;
     config.tls = cortado::TlsConfig{m_tlsDir.filePath(u"cert.pem"_s), m_tlsDir.filePath(u"key.pem"_s)};
-    TestServer server({}, config);
+    ExampleServer server(config);
     QVERIFY(server.isListening());
     QCOMPARE(server.server().httpUrl().scheme(), u"https"_s);
     QCOMPARE(server.server().webSocketUrl(u"/chat"_s).scheme(), u"wss"_s);
@@ -593,7 +593,7 @@ void tst_HttpLimits::plainHttpOnTlsPortIsClosed()
     cortado::ServerConfig config;
     config.tls = cortado::TlsConfig{m_tlsDir.filePath(u"cert.pem"_s), m_tlsDir.filePath(u"key.pem"_s)};
     config.http.headTimeoutMs = 300;
-    TestServer server({}, config);
+    ExampleServer server(config);
     QVERIFY(server.isListening());
 
     QTcpSocket plain;

@@ -32,10 +32,10 @@ QStringList flood(TestClient &client, int count, int firstId)
                                      {u"payload"_s, QJsonObject{{u"text"_s, u"spam"_s}}}, {u"id"_s, firstId + i}});
     QStringList codes;
     for (int i = 0; i < count; ++i) {
-        const QJsonObject ack = client.waitForAck(firstId + i, 5000);
-        if (ack.isEmpty())
+        const Reply ack = client.waitForAck(firstId + i, 5000);
+        if (ack.timedOut())
             break; // closed
-        codes.append(ack.value("ok"_L1).toBool() ? u"ok"_s : ack.value("error"_L1).toObject().value("code"_L1).toString());
+        codes.append(ack.ok() ? u"ok"_s : ack.errorCode());
     }
     return codes;
 }
@@ -124,43 +124,43 @@ void tst_RateLimits::limiterForgetsIdleKeysAndStaysBounded()
 
 void tst_RateLimits::floodingSocketIsLimitedThenClosed()
 {
-    TestServer server({}, withLimits([](cortado::RateLimits &limits) {
+    ExampleServer server(withLimits([](cortado::RateLimits &limits) {
         limits.eventsPerSocket = RateLimit{10, 20};
         limits.refusalsBeforeClose = 30;
     }));
     auto spammer = server.client(u"/chat"_s), neighbour = server.client(u"/chat"_s);
     QVERIFY(spammer && neighbour);
-    QVERIFY(neighbour->join(u"lobby"_s).value("ok"_L1).toBool());
-    QVERIFY(spammer->join(u"lobby"_s).value("ok"_L1).toBool());
+    QVERIFY(neighbour->join(u"lobby"_s).ok());
+    QVERIFY(spammer->join(u"lobby"_s).ok());
 
     const QStringList first = flood(*spammer, 40, 1000);
     QCOMPARE(first.size(), 40);
     QVERIFY2(first.count(u"ok"_s) >= 15 && first.count(u"ok"_s) <= 25, qPrintable(first.join(u' ')));
     QCOMPARE(first.count(u"ok"_s) + first.count(u"rate_limited"_s), 40);
-    const QJsonObject refused = [&] {
+    const Reply refused = [&] {
         for (const QJsonObject &frame : spammer->received(u"ack"_s)) {
-            if (!frame.value("ok"_L1).toBool())
-                return frame;
+            if (!Reply(frame).ok())
+                return Reply(frame);
         }
-        return QJsonObject{};
+        return Reply();
     }();
-    QVERIFY(refused.value("error"_L1).toObject().value("details"_L1).toObject().value("retryAfterMs"_L1).toInt() > 0);
+    QVERIFY(refused.errorDetails().value("retryAfterMs"_L1).toInt() > 0);
 
     // The neighbour in the same room is served as usual meanwhile.
     QVERIFY(neighbour->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"hello"_s}}, u"lobby"_s)
-                    .value("ok"_L1).toBool());
+                    .ok());
 
     // Going on after being told: closed with 4029.
     flood(*spammer, 40, 2000);
     QVERIFY(spammer->waitForDisconnected());
     QCOMPARE(spammer->closeCode(), 4029);
     QVERIFY(neighbour->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"still here"_s}}, u"lobby"_s)
-                    .value("ok"_L1).toBool());
+                    .ok());
 }
 
 void tst_RateLimits::userLimitSpansTheirSockets()
 {
-    TestServer server({}, withLimits([](cortado::RateLimits &limits) {
+    ExampleServer server(withLimits([](cortado::RateLimits &limits) {
         limits.eventsPerSocket = RateLimit{1000, 1000};
         limits.eventsPerUser = RateLimit{0.1, 6}; // six, then one every 10 s
     }));
@@ -168,31 +168,31 @@ void tst_RateLimits::userLimitSpansTheirSockets()
          bob = server.client(u"/chat"_s, u"bob"_s);
     QVERIFY(tab1 && tab2 && bob);
     for (int i = 0; i < 3; ++i) {
-        QVERIFY(tab1->join(u"lobby"_s).value("ok"_L1).toBool());
-        QVERIFY(tab2->join(u"lobby"_s).value("ok"_L1).toBool());
+        QVERIFY(tab1->join(u"lobby"_s).ok());
+        QVERIFY(tab2->join(u"lobby"_s).ok());
     }
-    const QJsonObject refused = tab1->join(u"lobby"_s);
-    QCOMPARE(refused.value("error"_L1).toObject().value("code"_L1).toString(), u"rate_limited"_s);
-    QCOMPARE(tab2->join(u"lobby"_s).value("error"_L1).toObject().value("code"_L1).toString(), u"rate_limited"_s);
-    QVERIFY(bob->join(u"lobby"_s).value("ok"_L1).toBool()); // another user has a bucket of his own
+    const Reply refused = tab1->join(u"lobby"_s);
+    QCOMPARE(refused.errorCode(), u"rate_limited"_s);
+    QCOMPARE(tab2->join(u"lobby"_s).errorCode(), u"rate_limited"_s);
+    QVERIFY(bob->join(u"lobby"_s).ok()); // another user has a bucket of his own
 }
 
 void tst_RateLimits::guestsOfOneAddressShareABucket()
 {
     // A flooder who reconnects for a fresh socket bucket gains nothing.
-    TestServer server({}, withLimits([](cortado::RateLimits &limits) {
+    ExampleServer server(withLimits([](cortado::RateLimits &limits) {
         limits.eventsPerSocket = RateLimit{1000, 1000};
         limits.guestEventsPerAddress = RateLimit{0.1, 5};
     }));
     auto first = server.client(u"/chat"_s);
     QVERIFY(first);
     for (int i = 0; i < 5; ++i)
-        QVERIFY(first->join(u"lobby"_s).value("ok"_L1).toBool());
+        QVERIFY(first->join(u"lobby"_s).ok());
     auto second = server.client(u"/chat"_s);
     QVERIFY(second);
-    QCOMPARE(second->join(u"lobby"_s).value("error"_L1).toObject().value("code"_L1).toString(), u"rate_limited"_s);
+    QCOMPARE(second->join(u"lobby"_s).errorCode(), u"rate_limited"_s);
     auto alice = server.client(u"/chat"_s, u"alice"_s); // signed in: her own bucket
-    QVERIFY(alice && alice->join(u"lobby"_s).value("ok"_L1).toBool());
+    QVERIFY(alice && alice->join(u"lobby"_s).ok());
 }
 
 void tst_RateLimits::eventCanHaveItsOwnLimit()
@@ -206,15 +206,15 @@ void tst_RateLimits::eventCanHaveItsOwnLimit()
     }));
     auto client = server.client(u"/limited"_s);
     QVERIFY(client);
-    QVERIFY(client->request(u"report:build"_s).value("ok"_L1).toBool());
-    QCOMPARE(client->request(u"report:build"_s).value("error"_L1).toObject().value("code"_L1).toString(),
+    QVERIFY(client->request(u"report:build"_s).ok());
+    QCOMPARE(client->request(u"report:build"_s).errorCode(),
              u"rate_limited"_s);
-    QVERIFY(client->request(u"chat:send"_s).value("ok"_L1).toBool()); // other events are not affected
+    QVERIFY(client->request(u"chat:send"_s).ok()); // other events are not affected
 }
 
 void tst_RateLimits::restRequestsGet429WithRetryAfter()
 {
-    TestServer server({}, withLimits([](cortado::RateLimits &limits) { limits.restPerClient = RateLimit{0.5, 2}; }));
+    ExampleServer server(withLimits([](cortado::RateLimits &limits) { limits.restPerClient = RateLimit{0.5, 2}; }));
     QCOMPARE(server.http("GET", u"/health"_s).status, 200);
     QCOMPARE(server.http("GET", u"/health"_s).status, 200);
     const HttpReply refused = server.http("GET", u"/health"_s);
@@ -230,16 +230,16 @@ void tst_RateLimits::restRequestsGet429WithRetryAfter()
 
 void tst_RateLimits::handshakesPerAddressAreLimited()
 {
-    TestServer server({}, withLimits([](cortado::RateLimits &limits) {
+    ExampleServer server(withLimits([](cortado::RateLimits &limits) {
         limits.handshakesPerAddress = RateLimit{0.2, 2};
     }));
     auto first = server.client(u"/chat"_s), second = server.client(u"/chat"_s);
     QVERIFY(first && second);
-    const HttpReply refused = server.rawHttp(upgradeRequest());
+    const HttpReply refused = rawHttp(server, upgradeRequest());
     QCOMPARE(refused.status, 429);
     QVERIFY(!refused.header("retry-after").isEmpty());
     // The sockets already open keep working, and REST from that address too.
-    QVERIFY(first->join(u"lobby"_s).value("ok"_L1).toBool());
+    QVERIFY(first->join(u"lobby"_s).ok());
     QCOMPARE(server.http("GET", u"/health"_s).status, 200);
 }
 
@@ -259,8 +259,8 @@ void tst_RateLimits::originAllowlist()
     QFETCH(int, status);
     cortado::ServerConfig config;
     config.allowedOrigins = {u"https://app.example.com"_s};
-    TestServer server({}, config);
-    const HttpReply reply = server.rawHttp(upgradeRequest(origin.isEmpty() ? QByteArray() : "Origin: " + origin + "\r\n"));
+    ExampleServer server(config);
+    const HttpReply reply = rawHttp(server, upgradeRequest(origin.isEmpty() ? QByteArray() : "Origin: " + origin + "\r\n"));
     QCOMPARE(reply.status, status);
     if (status == 403)
         QCOMPARE(reply.json().value("error"_L1).toString(), u"forbidden"_s);
@@ -268,14 +268,14 @@ void tst_RateLimits::originAllowlist()
 
 void tst_RateLimits::guestsOpenFewRoomsWithHistory()
 {
-    TestServer server({}, withLimits([](cortado::RateLimits &limits) { limits.guestHistoryRooms = 2; }));
+    ExampleServer server(withLimits([](cortado::RateLimits &limits) { limits.guestHistoryRooms = 2; }));
     auto guest = server.client(u"/chat"_s), alice = server.client(u"/chat"_s, u"alice"_s);
     QVERIFY(guest && alice);
     auto send = [](TestClient &client, const QString &room) {
-        if (!client.join(room).value("ok"_L1).toBool())
+        if (!client.join(room).ok())
             return u"join failed"_s;
-        const QJsonObject ack = client.request(u"chat:send"_s, QJsonObject{{u"text"_s, u"hi"_s}}, room);
-        return ack.value("ok"_L1).toBool() ? u"ok"_s : ack.value("error"_L1).toObject().value("code"_L1).toString();
+        const Reply ack = client.request(u"chat:send"_s, QJsonObject{{u"text"_s, u"hi"_s}}, room);
+        return ack.ok() ? u"ok"_s : ack.errorCode();
     };
     QCOMPARE(send(*guest, u"g1"_s), u"ok"_s);
     QCOMPARE(send(*guest, u"g2"_s), u"ok"_s);

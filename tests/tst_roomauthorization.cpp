@@ -74,12 +74,12 @@ void tst_RoomAuthorization::restReadsAskTheRoomRules()
     QFETCH(QString, path);
     QFETCH(QByteArray, caller);
     QFETCH(int, status);
-    TestServer server;
+    ExampleServer server;
     auto alice = server.client(u"/chat"_s, u"alice"_s);
     QVERIFY(alice);
-    QVERIFY(alice->join(u"user:alice"_s).value("ok"_L1).toBool());
+    QVERIFY(alice->join(u"user:alice"_s).ok());
     QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"my secret"_s}}, u"user:alice"_s)
-                    .value("ok"_L1).toBool());
+                    .ok());
 
     Headers headers;
     if (caller == "admin")
@@ -96,16 +96,16 @@ void tst_RoomAuthorization::restReadsAskTheRoomRules()
     }
     // Alice is still served.
     QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"again"_s}}, u"user:alice"_s)
-                    .value("ok"_L1).toBool());
+                    .ok());
 }
 
 void tst_RoomAuthorization::roomListShowsOnlyReadableRooms()
 {
-    TestServer server;
+    ExampleServer server;
     auto alice = server.client(u"/chat"_s, u"alice"_s);
     QVERIFY(alice);
-    QVERIFY(alice->join(u"user:alice"_s).value("ok"_L1).toBool());
-    QVERIFY(alice->join(u"lobby"_s).value("ok"_L1).toBool());
+    QVERIFY(alice->join(u"user:alice"_s).ok());
+    QVERIFY(alice->join(u"lobby"_s).ok());
 
     auto roomNames = [&](const Headers &headers) {
         QStringList names;
@@ -122,10 +122,10 @@ void tst_RoomAuthorization::roomListShowsOnlyReadableRooms()
 void tst_RoomAuthorization::tokenRequiredRouteNeedsATokenOverRest()
 {
     // /board needs a token to connect, so its rooms need one over REST too.
-    TestServer server;
+    ExampleServer server;
     auto carol = server.client(u"/board"_s, u"carol"_s);
     QVERIFY(carol);
-    QVERIFY(carol->join(u"sketch"_s).value("ok"_L1).toBool());
+    QVERIFY(carol->join(u"sketch"_s).ok());
     QCOMPARE(server.http("GET", u"/api/rooms/sketch/presence?route=/board"_s).status, 401);
     QCOMPARE(server.http("GET", u"/api/rooms/sketch?route=/board"_s).status, 401);
     QCOMPARE(server.http("GET", u"/api/rooms/sketch/presence?route=/board"_s, {}, as(u"dave"_s)).status, 200);
@@ -156,7 +156,7 @@ void tst_RoomAuthorization::publishingOverRestIsAPrivilege()
     TestServer server(withApiKey());
     auto alice = server.client(u"/chat"_s, u"alice"_s);
     QVERIFY(alice);
-    QVERIFY(alice->join(room).value("ok"_L1).toBool());
+    QVERIFY(alice->join(room).ok());
 
     Headers headers;
     if (caller == "publisher" || caller == "admin")
@@ -173,7 +173,7 @@ void tst_RoomAuthorization::publishingOverRestIsAPrivilege()
     QCOMPARE(reply.status, status);
 
     // Fence: alice's own request is answered after anything the broadcast sent her.
-    QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"fence"_s}}, room).value("ok"_L1).toBool());
+    QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"fence"_s}}, room).ok());
     QCOMPARE(alice->received(u"news:flash"_s).size(), status == 200 ? 1 : 0);
 }
 
@@ -188,33 +188,33 @@ void tst_RoomAuthorization::reservedEventsCannotBePublished_data()
 void tst_RoomAuthorization::reservedEventsCannotBePublished()
 {
     QFETCH(QByteArray, event);
-    TestServer server;
+    ExampleServer server;
     auto alice = server.client(u"/chat"_s, u"alice"_s);
     QVERIFY(alice);
-    QVERIFY(alice->join(u"user:alice"_s).value("ok"_L1).toBool());
+    QVERIFY(alice->join(u"user:alice"_s).ok());
     const HttpReply reply = server.http("POST", u"/api/rooms/user:alice/broadcast"_s,
                                         R"({"event":")" + event + R"(","payload":"forged"})",
                                         as(u"root"_s, {u"admin"_s}));
     QCOMPARE(reply.status, 400);
     QCOMPARE(reply.json().value("error"_L1).toString(), u"bad_event"_s);
     QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"fence"_s}}, u"user:alice"_s)
-                    .value("ok"_L1).toBool());
+                    .ok());
     for (const QJsonObject &frame : alice->received())
         QVERIFY2(frame.value("payload"_L1).toString() != "forged"_L1, "a forged frame reached alice");
 }
 
 void tst_RoomAuthorization::adminEmitRefusesReservedEvents()
 {
-    TestServer server;
+    ExampleServer server;
     auto alice = server.client(u"/chat"_s, u"alice"_s);
     auto console = server.client(u"/_admin"_s, u"root"_s, {u"admin"_s});
     QVERIFY(alice && console);
-    const QJsonObject ack = console->request(
+    const Reply ack = console->request(
             u"admin:emit"_s, QJsonObject{{u"event"_s, u"system:error"_s}, {u"scope"_s, u"socket"_s},
                                          {u"socket"_s, alice->socketId()}, {u"payload"_s, u"forged"_s}});
-    QCOMPARE(ack.value("ok"_L1).toBool(), false);
-    QCOMPARE(ack.value("error"_L1).toObject().value("code"_L1).toString(), u"bad_event"_s);
-    QVERIFY(alice->join(u"lobby"_s).value("ok"_L1).toBool()); // fence
+    QCOMPARE(ack.ok(), false);
+    QCOMPARE(ack.errorCode(), u"bad_event"_s);
+    QVERIFY(alice->join(u"lobby"_s).ok()); // fence
     QCOMPARE(alice->received(u"system:error"_s).size(), 0);
 }
 

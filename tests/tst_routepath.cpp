@@ -178,6 +178,9 @@ void tst_RoutePath::duplicatePathsAreConfigurationErrors()
     QVERIFY(!server.isListening());
 }
 
+void registerBuiltinRoutes(cortado::Router &router);
+void registerExampleRoutes(cortado::Router &router);
+
 void tst_RoutePath::exampleAppRoutesComeFromTheFolder()
 {
     // The generated indexes registered every file in server/builtin/routes/ and

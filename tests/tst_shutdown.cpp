@@ -57,7 +57,7 @@ void tst_Shutdown::signalClosesClientsWithGoingAway()
     QUrl boardUrl = server.ws(u"/board"_s);
     boardUrl.setQuery(u"token="_s + QString::fromLatin1(ServerProcess::token(serverEnvironment(), u"alice"_s)));
     QVERIFY(board.open(boardUrl));
-    QVERIFY(chat.join(u"lobby"_s).value("ok"_L1).toBool());
+    QVERIFY(chat.join(u"lobby"_s).ok());
 
     ::kill(pid_t(server.process.processId()), signal);
     QVERIFY(chat.waitForDisconnected());
@@ -104,8 +104,8 @@ void tst_Shutdown::tokenCommandSignsTokensTheServerAccepts()
     url.setQuery(u"token="_s + QString::fromLatin1(token));
     TestClient alice;
     QVERIFY(alice.open(url));
-    QVERIFY(alice.join(u"b"_s).value("ok"_L1).toBool());
-    QCOMPARE(alice.request(u"board:clear"_s, {}, u"b"_s).value("ok"_L1).toBool(), true); // the role came through
+    QVERIFY(alice.join(u"b"_s).ok());
+    QCOMPARE(alice.request(u"board:clear"_s, {}, u"b"_s).ok(), true); // the role came through
 
     TestClient guest; // and without a token, /board refuses
     QVERIFY(!guest.open(server.ws(u"/board"_s)));

@@ -89,17 +89,17 @@ void tst_Storage::boardStateSurvivesRestart()
     const cortado::ServerConfig config = TestServer::withStorage(databaseUrl(database, dir));
     const QString room = u"plan-"_s + QString::number(QDateTime::currentMSecsSinceEpoch());
     {
-        TestServer first({}, config);
+        ExampleServer first(config);
         QVERIFY(first.isListening());
         auto alice = first.client(u"/board"_s, u"alice"_s);
-        QVERIFY(alice && alice->join(room).value("ok"_L1).toBool());
-        QVERIFY(alice->request(u"board:update"_s, QJsonObject{{u"title"_s, u"Q4"_s}, {u"cards"_s, QJsonObject{{u"a"_s, 1}}}}, room).value("ok"_L1).toBool());
-        QVERIFY(alice->request(u"board:update"_s, QJsonObject{{u"cards"_s, QJsonObject{{u"b"_s, 2}}}}, room).value("ok"_L1).toBool());
+        QVERIFY(alice && alice->join(room).ok());
+        QVERIFY(alice->request(u"board:update"_s, QJsonObject{{u"title"_s, u"Q4"_s}, {u"cards"_s, QJsonObject{{u"a"_s, 1}}}}, room).ok());
+        QVERIFY(alice->request(u"board:update"_s, QJsonObject{{u"cards"_s, QJsonObject{{u"b"_s, 2}}}}, room).ok());
     }
-    TestServer second({}, config);
+    ExampleServer second(config);
     QVERIFY(second.isListening());
     auto bob = second.client(u"/board"_s, u"bob"_s);
-    QVERIFY(bob && bob->join(room).value("ok"_L1).toBool());
+    QVERIFY(bob && bob->join(room).ok());
     QVERIFY(bob->waitFor(u"board:state"_s));
     const QJsonObject state = bob->received(u"board:state"_s).first().value("payload"_L1).toObject();
     QCOMPARE(state.value("version"_L1).toInt(), 2);
@@ -117,7 +117,7 @@ void tst_Storage::sigtermMidLoadLosesNothingAcknowledged()
         QVERIFY(startServer(server, dir.path(), database));
         TestClient sender;
         QVERIFY(sender.open(server.ws(u"/chat"_s)));
-        QVERIFY(sender.join(u"load"_s).value("ok"_L1).toBool());
+        QVERIFY(sender.join(u"load"_s).ok());
         // Pipelined: 3,000 sends without waiting; SIGTERM lands while they are being handled.
         for (int i = 0; i < 3000; ++i)
             sender.sendFrame(QJsonObject{{u"event"_s, u"chat:send"_s}, {u"room"_s, u"load"_s},
@@ -130,7 +130,7 @@ void tst_Storage::sigtermMidLoadLosesNothingAcknowledged()
         QTRY_COMPARE_WITH_TIMEOUT(server.process.state(), QProcess::NotRunning, 15000);
         QCOMPARE(server.process.exitCode(), 0);
         for (const QJsonObject &ack : sender.received(u"ack"_s)) {
-            if (ack.value("ok"_L1).toBool() && ack.value("id"_L1).toInt() >= 1000)
+            if (Reply(ack).ok() && ack.value("id"_L1).toInt() >= 1000)
                 acknowledged.append(ack.value("payload"_L1).toObject().value("offset"_L1).toInteger());
         }
     }
@@ -155,21 +155,21 @@ void tst_Storage::sigtermMidLoadLosesNothingAcknowledged()
 void tst_Storage::trafficFlowsWhileTheDatabaseIsAway()
 {
     QVERIFY2(m_postgresError.isEmpty(), qPrintable(m_postgresError));
-    TestServer server({}, TestServer::withStorage(m_postgres.url()));
+    ExampleServer server(TestServer::withStorage(m_postgres.url()));
     QVERIFY(server.isListening());
     auto alice = server.client(u"/chat"_s), bob = server.client(u"/chat"_s);
     QVERIFY(alice && bob);
     const QString room = u"outage-"_s + QString::number(QDateTime::currentMSecsSinceEpoch());
-    QVERIFY(alice->join(room).value("ok"_L1).toBool());
-    QVERIFY(bob->join(room).value("ok"_L1).toBool());
+    QVERIFY(alice->join(room).ok());
+    QVERIFY(bob->join(room).ok());
     for (int i = 1; i <= 20; ++i)
-        QVERIFY(alice->request(u"chat:send"_s, i, room).value("ok"_L1).toBool());
+        QVERIFY(alice->request(u"chat:send"_s, i, room).ok());
     QTRY_COMPARE(server.server().storage()->status().backlog, 0);
 
     QString error;
     QVERIFY2(m_postgres.stop(&error), qPrintable(error));
     for (int i = 21; i <= 50; ++i)
-        QVERIFY(alice->request(u"chat:send"_s, i, room).value("ok"_L1).toBool()); // live traffic goes on
+        QVERIFY(alice->request(u"chat:send"_s, i, room).ok()); // live traffic goes on
     QVERIFY(bob->waitFor(u"chat:message"_s, 50));
     QTRY_VERIFY_WITH_TIMEOUT(!server.server().storage()->status().connected, 10000);
     const QJsonObject health = server.http("GET", u"/health"_s).json();

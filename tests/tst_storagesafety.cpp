@@ -60,14 +60,14 @@ qint64 storedRows(const QString &databasePath, const QString &room)
     return count;
 }
 
-qint64 offsetOf(const QJsonObject &ack)
+qint64 offsetOf(const Reply &ack)
 {
-    return ack.value("payload"_L1).toObject().value("offset"_L1).toInteger();
+    return ack.payload()[u"offset"].toInteger();
 }
 
-QString errorCode(const QJsonObject &ack)
+QString errorCode(const Reply &ack)
 {
-    return ack.value("error"_L1).toObject().value("code"_L1).toString();
+    return ack.errorCode();
 }
 
 // chattr +i: what stops root from writing (plain permission bits do not).
@@ -123,7 +123,7 @@ void tst_StorageSafety::floodStaysWithinThePolicy()
     QVERIFY(startServer(server, dir.path()));
     TestClient flooder;
     QVERIFY(flooder.open(server.ws(u"/chat"_s)));
-    QVERIFY(flooder.join(u"flood"_s).value("ok"_L1).toBool());
+    QVERIFY(flooder.join(u"flood"_s).ok());
     const QString text(8 * 1024, u'x');
     qint64 sent = 0, acknowledged = 0, refused = 0;
     QElapsedTimer elapsed;
@@ -135,7 +135,7 @@ void tst_StorageSafety::floodStaysWithinThePolicy()
                                           {u"payload"_s, text}, {u"id"_s, ++sent}});
         QVERIFY(QTest::qWaitFor([&] { return acknowledged + refused + flooder.received(u"ack"_s).size() >= sent; }, 20000));
         for (const QJsonObject &ack : flooder.received(u"ack"_s))
-            ++(ack.value("ok"_L1).toBool() ? acknowledged : refused);
+            ++(Reply(ack).ok() ? acknowledged : refused);
         flooder.clear();
     }
     QTRY_COMPARE_WITH_TIMEOUT(get(server.url, u"/health"_s).value("storage"_L1).toObject().value("backlog"_L1).toInt(-1), 0, 20000);
@@ -155,7 +155,7 @@ void tst_StorageSafety::floodStaysWithinThePolicy()
     // Somebody else is served as usual.
     TestClient other;
     QVERIFY(other.open(server.ws(u"/chat"_s)));
-    QVERIFY(other.join(u"flood"_s).value("ok"_L1).toBool());
+    QVERIFY(other.join(u"flood"_s).ok());
     QCOMPARE(offsetOf(other.request(u"chat:send"_s, u"hello"_s, u"flood"_s)), acknowledged + 1);
 }
 
@@ -167,7 +167,7 @@ void tst_StorageSafety::deletedDataFolderIsDegradedThenRefusesToStart()
     QVERIFY(startServer(server, data));
     TestClient alice;
     QVERIFY(alice.open(server.ws(u"/chat"_s)));
-    QVERIFY(alice.join(u"keep"_s).value("ok"_L1).toBool());
+    QVERIFY(alice.join(u"keep"_s).ok());
     for (int i = 1; i <= 3; ++i)
         QCOMPARE(offsetOf(alice.request(u"chat:send"_s, i, u"keep"_s)), i);
     QTRY_COMPARE(get(server.url, u"/health"_s).value("storage"_L1).toObject().value("backlog"_L1).toInt(-1), 0);
@@ -182,9 +182,9 @@ void tst_StorageSafety::deletedDataFolderIsDegradedThenRefusesToStart()
     QCOMPARE(offsetOf(alice.request(u"chat:send"_s, 4, u"keep"_s)), 4);
     TestClient bob;
     QVERIFY(bob.open(server.ws(u"/chat"_s)));
-    QVERIFY(bob.join(u"keep"_s).value("ok"_L1).toBool());
+    QVERIFY(bob.join(u"keep"_s).ok());
     QCOMPARE(offsetOf(bob.request(u"chat:send"_s, 5, u"keep"_s)), 5);
-    QVERIFY(alice.join(u"fresh"_s).value("ok"_L1).toBool());
+    QVERIFY(alice.join(u"fresh"_s).ok());
     QCOMPARE(errorCode(alice.request(u"chat:send"_s, 1, u"fresh"_s)), u"overloaded"_s);
 
     // Stopping cannot store them: the exit code says so.
@@ -217,12 +217,12 @@ void tst_StorageSafety::readOnlyDatabaseIsDetectedAndRecovers()
     // files are open for writing, so the case does not arise there.
     const QStringList files{database, database + u"-wal"_s, dir.path()};
     const auto unlock = qScopeGuard([&] { setImmutable(files, false); });
-    TestServer server({}, TestServer::withStorage(u"sqlite:"_s + database));
+    ExampleServer server(TestServer::withStorage(u"sqlite:"_s + database));
     QVERIFY(server.isListening());
     auto alice = server.client(u"/chat"_s), bob = server.client(u"/chat"_s);
     QVERIFY(alice && bob);
     const QString room = uniqueRoom(u"ro"_s);
-    QVERIFY(alice->join(room).value("ok"_L1).toBool());
+    QVERIFY(alice->join(room).ok());
     QCOMPARE(offsetOf(alice->request(u"chat:send"_s, 1, room)), 1);
     QTRY_COMPARE(server.server().storage()->status().backlog, 0);
 
@@ -234,7 +234,7 @@ void tst_StorageSafety::readOnlyDatabaseIsDetectedAndRecovers()
     QTRY_VERIFY_WITH_TIMEOUT((health = server.http("GET", u"/health"_s).json()).value("status"_L1).toString() == "degraded"_L1, 10000);
     QVERIFY2(health.value("reason"_L1).toString().contains("not writable"_L1), qPrintable(health.value("reason"_L1).toString()));
     QVERIFY(server.server().storage()->status().backlog > 0);
-    QVERIFY(bob->join(room).value("ok"_L1).toBool()); // served meanwhile
+    QVERIFY(bob->join(room).ok()); // served meanwhile
     QCOMPARE(offsetOf(bob->request(u"chat:send"_s, 6, room)), 6);
 
     QVERIFY(setImmutable(files, false));
@@ -250,12 +250,12 @@ void tst_StorageSafety::onlyTheSameDatabaseFileIsUsedAgain()
 {
     QTemporaryDir dir;
     const QString database = dir.filePath(u"cortado.db"_s), away = dir.filePath(u"away.db"_s);
-    TestServer server({}, TestServer::withStorage(u"sqlite:"_s + database));
+    ExampleServer server(TestServer::withStorage(u"sqlite:"_s + database));
     QVERIFY(server.isListening());
     auto alice = server.client(u"/chat"_s);
     QVERIFY(alice);
     const QString room = uniqueRoom(u"moved"_s);
-    QVERIFY(alice->join(room).value("ok"_L1).toBool());
+    QVERIFY(alice->join(room).ok());
     QCOMPARE(offsetOf(alice->request(u"chat:send"_s, 1, room)), 1);
     QTRY_COMPARE(server.server().storage()->status().backlog, 0);
     auto reason = [&] { return server.http("GET", u"/health"_s).json().value("reason"_L1).toString(); };
@@ -290,7 +290,7 @@ void tst_StorageSafety::offsetsAreNeverReusedAfterALoss()
         QVERIFY(startServer(server, dir.path(), m_postgres.url()));
         TestClient alice;
         QVERIFY(alice.open(server.ws(u"/chat"_s)));
-        QVERIFY(alice.join(room).value("ok"_L1).toBool());
+        QVERIFY(alice.join(room).ok());
         for (int i = 1; i <= 5; ++i)
             QCOMPARE(offsetOf(alice.request(u"chat:send"_s, i, room)), i);
         QTRY_COMPARE(get(server.url, u"/health"_s).value("storage"_L1).toObject().value("backlog"_L1).toInt(-1), 0);
@@ -310,8 +310,8 @@ void tst_StorageSafety::offsetsAreNeverReusedAfterALoss()
     TestClient bob;
     QVERIFY(bob.open(restarted.ws(u"/chat"_s)));
     // A "since" inside the loss is not recovered (the messages after 5 are gone) ...
-    const QJsonObject join = bob.request(u"room:join"_s, QJsonObject{{u"since"_s, 5}}, room);
-    QCOMPARE(join.value("payload"_L1).toObject().value("recovered"_L1).toBool(), false);
+    const Reply join = bob.request(u"room:join"_s, QJsonObject{{u"since"_s, 5}}, room);
+    QCOMPARE(join.payload()[u"recovered"].toBool(), false);
     // ... and a new message never carries an offset somebody already saw.
     const qint64 next = offsetOf(bob.request(u"chat:send"_s, u"after"_s, room));
     QVERIFY2(next > highestSeen, qPrintable(u"offset %1 after %2 was seen"_s.arg(next).arg(highestSeen)));
@@ -322,13 +322,13 @@ void tst_StorageSafety::uncommittedReservationRefusesTheRoom()
     QVERIFY2(m_postgresError.isEmpty(), qPrintable(m_postgresError));
     cortado::ServerConfig config = TestServer::withStorage(m_postgres.url());
     config.storage->offsetBlock = 10; // offsets 1..10 reserved with the first message, next block at 6
-    TestServer server({}, config);
+    ExampleServer server(config);
     QVERIFY(server.isListening());
     auto alice = server.client(u"/chat"_s), bob = server.client(u"/chat"_s);
     QVERIFY(alice && bob);
     const QString room = uniqueRoom(u"reserve"_s);
-    QVERIFY(alice->join(room).value("ok"_L1).toBool());
-    QVERIFY(bob->join(room).value("ok"_L1).toBool());
+    QVERIFY(alice->join(room).ok());
+    QVERIFY(bob->join(room).ok());
     QCOMPARE(offsetOf(alice->request(u"chat:send"_s, 1, room)), 1);
     QTRY_COMPARE(server.server().storage()->status().backlog, 0);
     QString error;
@@ -336,10 +336,10 @@ void tst_StorageSafety::uncommittedReservationRefusesTheRoom()
     const auto restart = qScopeGuard([&] { m_postgres.start(nullptr); });
 
     qint64 lastAccepted = 1;
-    QJsonObject refused;
+    Reply refused;
     for (int i = 2; i <= 30; ++i) {
-        const QJsonObject ack = alice->request(u"chat:send"_s, i, room);
-        if (!ack.value("ok"_L1).toBool()) {
+        const Reply ack = alice->request(u"chat:send"_s, i, room);
+        if (!ack.ok()) {
             refused = ack;
             break;
         }
@@ -348,11 +348,11 @@ void tst_StorageSafety::uncommittedReservationRefusesTheRoom()
     QCOMPARE(errorCode(refused), u"overloaded"_s);
     QVERIFY2(lastAccepted >= 10 && lastAccepted < 30, qPrintable(QString::number(lastAccepted)));
     QVERIFY(bob->waitFor(u"chat:message"_s, lastAccepted)); // everything accepted reached the room
-    QVERIFY(bob->join(uniqueRoom(u"elsewhere"_s)).value("ok"_L1).toBool()); // bob is served
+    QVERIFY(bob->join(uniqueRoom(u"elsewhere"_s)).ok()); // bob is served
 
     QVERIFY2(m_postgres.start(&error), qPrintable(error));
-    QJsonObject ack; // (not QTRY: it evaluates its expression again after success)
-    QVERIFY(QTest::qWaitFor([&] { return (ack = alice->request(u"chat:send"_s, u"back"_s, room)).value("ok"_L1).toBool(); }, 20000));
+    Reply ack; // (not QTRY: it evaluates its expression again after success)
+    QVERIFY(QTest::qWaitFor([&] { return (ack = alice->request(u"chat:send"_s, u"back"_s, room)).ok(); }, 20000));
     QCOMPARE(offsetOf(ack), lastAccepted + 1); // refused messages took no offset
 }
 
@@ -361,12 +361,12 @@ void tst_StorageSafety::queueBytesBoundRefuses()
     QVERIFY2(m_postgresError.isEmpty(), qPrintable(m_postgresError));
     cortado::ServerConfig config = TestServer::withStorage(m_postgres.url());
     config.storage->queueBytes = 256 * 1024;
-    TestServer server({}, config);
+    ExampleServer server(config);
     QVERIFY(server.isListening());
     auto alice = server.client(u"/chat"_s), bob = server.client(u"/chat"_s);
     QVERIFY(alice && bob);
     const QString room = uniqueRoom(u"bytes"_s);
-    QVERIFY(alice->join(room).value("ok"_L1).toBool());
+    QVERIFY(alice->join(room).ok());
     QCOMPARE(offsetOf(alice->request(u"chat:send"_s, 1, room)), 1);
     QTRY_COMPARE(server.server().storage()->status().backlog, 0);
     QString error;
@@ -375,10 +375,10 @@ void tst_StorageSafety::queueBytesBoundRefuses()
 
     const QString text(8000, u'x'); // ~16 KB as queued
     int accepted = 0;
-    QJsonObject refused;
+    Reply refused;
     for (int i = 0; i < 100; ++i) {
-        const QJsonObject ack = alice->request(u"chat:send"_s, text, room);
-        if (!ack.value("ok"_L1).toBool()) {
+        const Reply ack = alice->request(u"chat:send"_s, text, room);
+        if (!ack.ok()) {
             refused = ack;
             break;
         }
@@ -387,7 +387,7 @@ void tst_StorageSafety::queueBytesBoundRefuses()
     QCOMPARE(errorCode(refused), u"overloaded"_s);
     QVERIFY2(accepted >= 8 && accepted <= 16, qPrintable(QString::number(accepted)));
     QVERIFY(server.server().storage()->status().backlogBytes <= 256 * 1024);
-    QVERIFY(bob->join(room).value("ok"_L1).toBool()); // served meanwhile
+    QVERIFY(bob->join(room).ok()); // served meanwhile
 
     QVERIFY2(m_postgres.start(&error), qPrintable(error));
     QTRY_COMPARE_WITH_TIMEOUT(server.server().storage()->status().backlog, 0, 20000);

@@ -27,7 +27,7 @@ private Q_SLOTS:
 
 void tst_WebSocket::welcomeComesFirst()
 {
-    TestServer server;
+    ExampleServer server;
     auto client = server.client(u"/chat"_s);
     QVERIFY(client);
     const QJsonObject welcome = client->received().first();
@@ -46,39 +46,39 @@ void tst_WebSocket::welcomeComesFirst()
 
 void tst_WebSocket::joinAndLeaveAreAcknowledged()
 {
-    TestServer server;
+    ExampleServer server;
     auto client = server.client(u"/chat"_s);
     QVERIFY(client);
 
-    const QJsonObject joined = client->join(u"lobby"_s);
-    QCOMPARE(joined.value("ok"_L1).toBool(), true);
-    QCOMPARE(joined.value("payload"_L1).toObject().value("room"_L1).toString(), u"lobby"_s);
-    QCOMPARE(joined.value("payload"_L1).toObject().value("members"_L1).toInt(), 1);
+    const Reply joined = client->join(u"lobby"_s);
+    QCOMPARE(joined.ok(), true);
+    QCOMPARE(joined.payload()[u"room"].toString(), u"lobby"_s);
+    QCOMPARE(joined.payload()[u"members"].toInt(), 1);
     QVERIFY(server.hub().session(client->socketId())->isInRoom(u"lobby"_s));
 
     // Joining twice is harmless.
-    QCOMPARE(client->join(u"lobby"_s).value("ok"_L1).toBool(), true);
+    QCOMPARE(client->join(u"lobby"_s).ok(), true);
     QCOMPARE(server.hub().room(u"/chat"_s, u"lobby"_s)->members, 1);
 
-    const QJsonObject left = client->leave(u"lobby"_s);
-    QCOMPARE(left.value("ok"_L1).toBool(), true);
-    QCOMPARE(left.value("payload"_L1).toObject().value("left"_L1).toBool(), true);
+    const Reply left = client->leave(u"lobby"_s);
+    QCOMPARE(left.ok(), true);
+    QCOMPARE(left.payload()[u"left"].toBool(), true);
     QVERIFY(!server.hub().room(u"/chat"_s, u"lobby"_s)); // empty rooms disappear
 
     // Leaving a room one is not in is acknowledged, and says so.
-    const QJsonObject again = client->leave(u"lobby"_s);
-    QCOMPARE(again.value("ok"_L1).toBool(), true);
-    QCOMPARE(again.value("payload"_L1).toObject().value("left"_L1).toBool(), false);
+    const Reply again = client->leave(u"lobby"_s);
+    QCOMPARE(again.ok(), true);
+    QCOMPARE(again.payload()[u"left"].toBool(), false);
 }
 
 void tst_WebSocket::joinNeedsARoom()
 {
-    TestServer server;
+    ExampleServer server;
     auto client = server.client(u"/chat"_s);
     QVERIFY(client);
-    const QJsonObject ack = client->request(u"room:join"_s);
-    QCOMPARE(ack.value("ok"_L1).toBool(), false);
-    QCOMPARE(ack.value("error"_L1).toObject().value("code"_L1).toString(), u"bad_room"_s);
+    const Reply ack = client->request(u"room:join"_s);
+    QCOMPARE(ack.ok(), false);
+    QCOMPARE(ack.errorCode(), u"bad_room"_s);
 }
 
 void tst_WebSocket::ackIdsAreEchoed_data()
@@ -93,12 +93,12 @@ void tst_WebSocket::ackIdsAreEchoed_data()
 void tst_WebSocket::ackIdsAreEchoed()
 {
     QFETCH(QJsonValue, id);
-    TestServer server;
+    ExampleServer server;
     auto client = server.client(u"/chat"_s);
     QVERIFY(client);
     client->sendFrame(QJsonObject{{u"event"_s, u"room:join"_s}, {u"room"_s, u"a"_s}, {u"id"_s, id}});
-    const QJsonObject ack = client->waitForAck(id);
-    QCOMPARE(ack.value("ok"_L1).toBool(), true);
+    const Reply ack = client->waitForAck(id);
+    QCOMPARE(ack.ok(), true);
     QCOMPARE(client->received(u"ack"_s).size(), 1); // exactly one ack
 }
 
@@ -134,7 +134,7 @@ void tst_WebSocket::badInput()
     QFETCH(QString, code);
     QFETCH(QJsonValue, id);
 
-    TestServer server;
+    ExampleServer server;
     auto client = server.client(u"/chat"_s);
     QVERIFY(client);
     client->sendText(frame);
@@ -145,36 +145,36 @@ void tst_WebSocket::badInput()
         QCOMPARE(error.value("code"_L1).toString(), code);
         QVERIFY(!error.value("message"_L1).toString().isEmpty());
     } else {
-        const QJsonObject ack = client->waitForAck(id);
-        QCOMPARE(ack.value("ok"_L1).toBool(), false);
-        QCOMPARE(ack.value("error"_L1).toObject().value("code"_L1).toString(), code);
-        QVERIFY(!ack.value("error"_L1).toObject().value("message"_L1).toString().isEmpty());
+        const Reply ack = client->waitForAck(id);
+        QCOMPARE(ack.ok(), false);
+        QCOMPARE(ack.errorCode(), code);
+        QVERIFY(!ack.errorMessage().isEmpty());
         QCOMPARE(client->received(u"system:error"_s).size(), 0);
     }
 
     // The connection is still usable.
     QVERIFY(client->isConnected());
-    QCOMPARE(client->join(u"after"_s).value("ok"_L1).toBool(), true);
+    QCOMPARE(client->join(u"after"_s).ok(), true);
 }
 
 void tst_WebSocket::binaryFramesGetAnAnswer()
 {
-    TestServer server;
+    ExampleServer server;
     auto client = server.client(u"/chat"_s);
     QVERIFY(client);
     client->sendBinary("\x01\x02\x03"_ba);
     QVERIFY(client->waitFor(u"system:error"_s));
     QCOMPARE(client->received(u"system:error"_s).first().value("payload"_L1).toObject().value("code"_L1).toString(),
              u"binary_not_supported"_s);
-    QCOMPARE(client->join(u"still-here"_s).value("ok"_L1).toBool(), true);
+    QCOMPARE(client->join(u"still-here"_s).ok(), true);
 }
 
 void tst_WebSocket::oversizedFrameClosesWith1009()
 {
-    TestServer server;
+    ExampleServer server;
     auto client = server.client(u"/chat"_s);
     QVERIFY(client);
-    QVERIFY(client->join(u"big"_s).value("ok"_L1).toBool());
+    QVERIFY(client->join(u"big"_s).ok());
     const QString payload(70 * 1024, u'x');
     client->send(u"chat:send"_s, payload, u"big"_s);
     QVERIFY(client->waitForDisconnected());
@@ -187,12 +187,12 @@ void tst_WebSocket::messageSizeIsConfigurable()
 {
     cortado::ServerConfig config;
     config.webSocket.maxMessageSize = 1024;
-    TestServer server({}, config);
+    ExampleServer server(config);
     auto client = server.client(u"/chat"_s);
     QVERIFY(client);
     QCOMPARE(client->received().first().value("payload"_L1).toObject().value("maxMessageSize"_L1).toInt(), 1024);
-    QVERIFY(client->join(u"r"_s).value("ok"_L1).toBool());
-    QCOMPARE(client->request(u"chat:send"_s, QString(900, u'x'), u"r"_s).value("ok"_L1).toBool(), true);
+    QVERIFY(client->join(u"r"_s).ok());
+    QCOMPARE(client->request(u"chat:send"_s, QString(900, u'x'), u"r"_s).ok(), true);
     client->send(u"chat:send"_s, QString(1100, u'x'), u"r"_s);
     QVERIFY(client->waitForDisconnected());
     QCOMPARE(client->closeCode(), 1009);
@@ -200,7 +200,7 @@ void tst_WebSocket::messageSizeIsConfigurable()
 
 void tst_WebSocket::subprotocolIsEchoed()
 {
-    TestServer server;
+    ExampleServer server;
     TestClient client;
     QNetworkRequest request(server.wsUrl(u"/chat"_s));
     request.setRawHeader("Sec-WebSocket-Protocol", "cortado.v1");
@@ -211,14 +211,14 @@ void tst_WebSocket::subprotocolIsEchoed()
 
 void tst_WebSocket::roomLimitPerSocket()
 {
-    TestServer server;
+    ExampleServer server;
     auto client = server.client(u"/chat"_s);
     QVERIFY(client);
     for (int i = 0; i < 128; ++i)
         client->send(u"room:join"_s, {}, u"room-%1"_s.arg(i));
-    const QJsonObject refused = client->join(u"one-too-many"_s);
-    QCOMPARE(refused.value("ok"_L1).toBool(), false);
-    QCOMPARE(refused.value("error"_L1).toObject().value("code"_L1).toString(), u"too_many_rooms"_s);
+    const Reply refused = client->join(u"one-too-many"_s);
+    QCOMPARE(refused.ok(), false);
+    QCOMPARE(refused.errorCode(), u"too_many_rooms"_s);
     QCOMPARE(server.hub().session(client->socketId())->rooms().size(), 128);
 }
 
