@@ -10,17 +10,20 @@ include(CMakePackageConfigHelpers)
 
 set(cortado_framework_libraries
     cortado_protocol cortado_core cortado_routing cortado_auth cortado_storage cortado_transport
-    cortado_admin cortado_builtin_routes)
+    cortado_admin cortado_builtin_routes cortado_config cortado_app cortado_main cortado_testing)
 
 # What users link: one target for a server app.
 add_library(cortado_server INTERFACE)
-target_link_libraries(cortado_server INTERFACE cortado_transport cortado_auth cortado_admin cortado_builtin_routes)
+target_link_libraries(cortado_server INTERFACE cortado_app)
 add_library(Cortado::Server ALIAS cortado_server)
+add_library(Cortado::Main ALIAS cortado_main)
+add_library(Cortado::Test ALIAS cortado_testing)
 
 set(cortado_export_names
     cortado_protocol Protocol cortado_core Core cortado_routing Routing cortado_auth Auth
     cortado_storage Storage cortado_transport Transport cortado_admin Admin
-    cortado_builtin_routes BuiltinRoutes cortado_server Server)
+    cortado_builtin_routes BuiltinRoutes cortado_config Config cortado_app App cortado_main Main
+    cortado_testing Test cortado_server Server)
 while(cortado_export_names)
     list(POP_FRONT cortado_export_names target name)
     set_target_properties(${target} PROPERTIES EXPORT_NAME ${name})
@@ -33,7 +36,7 @@ install(TARGETS ${cortado_framework_libraries} cortado_server
 
 install(DIRECTORY server/include/cortado DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES shared/cortado/protocol.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cortado)
-foreach(module core routing transport auth storage admin)
+foreach(module core routing transport auth storage admin config app testing)
     install(DIRECTORY server/${module} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cortado
             FILES_MATCHING PATTERN "*.h")
 endforeach()

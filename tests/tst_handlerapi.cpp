@@ -16,32 +16,6 @@ struct NeverProvided
 {
 };
 
-// The one place that reads acks, so the test follows the test client's reply type.
-QJsonObject call(TestClient &client, const QString &event, const QJsonValue &payload = QJsonValue::Undefined,
-                 const QString &room = {})
-{
-    return client.request(event, payload, room);
-}
-bool isOk(const QJsonObject &ack)
-{
-    return ack.value("ok"_L1).toBool();
-}
-QString errorCode(const QJsonObject &ack)
-{
-    return ack.value("error"_L1).toObject().value("code"_L1).toString();
-}
-QJsonObject payloadOf(const QJsonObject &ack)
-{
-    return ack.value("payload"_L1).toObject();
-}
-
-// A fence: an ack on `client` after its request proves that anything misdirected to it earlier
-// (the server sends in order on one socket) has arrived.
-bool fence(TestClient &client)
-{
-    return isOk(call(client, u"t:ping"_s));
-}
-
 // /handlers: one event per API call; "secret:*" rooms are refused by their guard.
 void handlerRoutes(cortado::Router &router)
 {
@@ -59,7 +33,6 @@ void handlerRoutes(cortado::Router &router)
                 return *error;
             return cortado::Ack::ok(QJsonObject{{u"delivered"_s, delivery.recipients}});
         };
-        route.on(u"t:ping"_s, [](cortado::EventContext &) { return cortado::Ack::ok(); });
         route.on(u"t:broadcast"_s, [delivered](cortado::EventContext &ctx) {
             return delivered(ctx.broadcast(u"t:msg"_s, ctx.payload()));
         });
@@ -130,8 +103,8 @@ void tst_HandlerApi::init()
     m_bob = m_server->client(u"/handlers"_s);
     m_carol = m_server->client(u"/handlers"_s);
     QVERIFY(m_alice && m_bob && m_carol);
-    QVERIFY(isOk(m_alice->join(u"r"_s)));
-    QVERIFY(isOk(m_bob->join(u"r"_s)));
+    QVERIFY(m_alice->join(u"r"_s).ok());
+    QVERIFY(m_bob->join(u"r"_s).ok());
 }
 
 void tst_HandlerApi::cleanup()
@@ -144,9 +117,9 @@ void tst_HandlerApi::cleanup()
 
 void tst_HandlerApi::broadcastReachesTheRoomWithTheSender()
 {
-    const QJsonObject ack = call(*m_alice, u"t:broadcast"_s, u"hi"_s, u"r"_s);
-    QVERIFY(isOk(ack));
-    QCOMPARE(payloadOf(ack).value("delivered"_L1).toInt(), 2);
+    const Reply ack = m_alice->request(u"t:broadcast"_s, u"hi"_s, u"r"_s);
+    QVERIFY(ack.ok());
+    QCOMPARE(ack.payload().toObject().value("delivered"_L1).toInt(), 2);
     for (TestClient *member : {m_alice.get(), m_bob.get()}) {
         QVERIFY(member->waitFor(u"t:msg"_s));
         const QJsonObject message = member->received(u"t:msg"_s).first();
@@ -154,42 +127,42 @@ void tst_HandlerApi::broadcastReachesTheRoomWithTheSender()
         QCOMPARE(message.value("room"_L1).toString(), u"r"_s);
         QCOMPARE(message.value("payload"_L1).toString(), u"hi"_s);
     }
-    QVERIFY(fence(*m_carol));
+    QVERIFY(m_carol->fence());
     QCOMPARE(m_carol->received(u"t:msg"_s).size(), 0);
 }
 
 void tst_HandlerApi::broadcastFromSkipsTheSender()
 {
-    QCOMPARE(payloadOf(call(*m_alice, u"t:broadcastFrom"_s, u"hi"_s, u"r"_s)).value("delivered"_L1).toInt(), 1);
+    QCOMPARE(m_alice->request(u"t:broadcastFrom"_s, u"hi"_s, u"r"_s).payload().toObject().value("delivered"_L1).toInt(), 1);
     QVERIFY(m_bob->waitFor(u"t:msg"_s));
     QCOMPARE(m_bob->received(u"t:msg"_s).first().value("from"_L1).toString(), m_alice->socketId());
     QCOMPARE(m_bob->received(u"t:msg"_s).first().value("room"_L1).toString(), u"r"_s);
     // The sender's own ack came after anything the broadcast would have sent it.
     QCOMPARE(m_alice->received(u"t:msg"_s).size(), 0);
-    QVERIFY(fence(*m_carol));
+    QVERIFY(m_carol->fence());
     QCOMPARE(m_carol->received(u"t:msg"_s).size(), 0);
 }
 
 void tst_HandlerApi::pushReachesOnlyTheSender()
 {
-    QVERIFY(isOk(call(*m_alice, u"t:push"_s, u"just you"_s, u"r"_s)));
+    QVERIFY(m_alice->request(u"t:push"_s, u"just you"_s, u"r"_s).ok());
     const QList<QJsonObject> pushed = m_alice->received(u"t:msg"_s); // before the ack
     QCOMPARE(pushed.size(), 1);
     QCOMPARE(pushed.first().value("room"_L1).toString(), u"r"_s);
     QCOMPARE(pushed.first().value("from"_L1).toString(), m_alice->socketId());
-    QVERIFY(fence(*m_bob));
+    QVERIFY(m_bob->fence());
     QCOMPARE(m_bob->received(u"t:msg"_s).size(), 0);
 
     // Without a room the push goes out without one.
     m_alice->clear();
-    QVERIFY(isOk(call(*m_alice, u"t:push"_s, u"no room"_s)));
+    QVERIFY(m_alice->request(u"t:push"_s, u"no room"_s).ok());
     QCOMPARE(m_alice->received(u"t:msg"_s).size(), 1);
     QVERIFY(!m_alice->received(u"t:msg"_s).first().contains("room"_L1));
 }
 
 void tst_HandlerApi::emitReachesAnyTarget()
 {
-    QCOMPARE(payloadOf(call(*m_carol, u"t:emitRoute"_s, u"all"_s)).value("delivered"_L1).toInt(), 3);
+    QCOMPARE(m_carol->request(u"t:emitRoute"_s, u"all"_s).payload().toObject().value("delivered"_L1).toInt(), 3);
     for (TestClient *client : {m_alice.get(), m_bob.get(), m_carol.get()}) {
         QVERIFY(client->waitFor(u"t:msg"_s));
         QCOMPARE(client->received(u"t:msg"_s).first().value("from"_L1).toString(), m_carol->socketId());
@@ -198,19 +171,19 @@ void tst_HandlerApi::emitReachesAnyTarget()
 
 void tst_HandlerApi::broadcastWithoutRoomIsBadRoom()
 {
-    const QJsonObject ack = call(*m_alice, u"t:broadcast"_s, u"hi"_s);
-    QCOMPARE(errorCode(ack), u"bad_room"_s);
-    QVERIFY(fence(*m_bob));
+    const Reply ack = m_alice->request(u"t:broadcast"_s, u"hi"_s);
+    QCOMPARE(ack.errorCode(), u"bad_room"_s);
+    QVERIFY(m_bob->fence());
     QCOMPARE(m_bob->received(u"t:msg"_s).size(), 0);
 }
 
 void tst_HandlerApi::joinFromHandlerAsksTheRoomGuard()
 {
-    QCOMPARE(errorCode(call(*m_carol, u"t:join"_s, u"secret:plans"_s)), u"forbidden"_s);
+    QCOMPARE(m_carol->request(u"t:join"_s, u"secret:plans"_s).errorCode(), u"forbidden"_s);
     QVERIFY(!m_server->hub().session(m_carol->socketId())->isInRoom(u"secret:plans"_s));
     QCOMPARE(m_carol->received(u"t:joined"_s).size(), 0);
 
-    QVERIFY(isOk(call(*m_carol, u"t:join"_s, u"open"_s)));
+    QVERIFY(m_carol->request(u"t:join"_s, u"open"_s).ok());
     QVERIFY(m_server->hub().session(m_carol->socketId())->isInRoom(u"open"_s));
     // onJoin hooks run for joins made by handlers too, before the handler's ack.
     QCOMPARE(m_carol->received(u"t:joined"_s).size(), 1);
@@ -219,9 +192,9 @@ void tst_HandlerApi::joinFromHandlerAsksTheRoomGuard()
 
 void tst_HandlerApi::joinFromHandlerKeepsTheRoomLimit()
 {
-    QVERIFY(isOk(call(*m_carol, u"t:fill"_s)));
+    QVERIFY(m_carol->request(u"t:fill"_s).ok());
     QCOMPARE(m_server->hub().session(m_carol->socketId())->rooms().size(), cortado::protocol::MaxRoomsPerSocket);
-    QCOMPARE(errorCode(call(*m_carol, u"t:join"_s, u"one-too-many"_s)), u"too_many_rooms"_s);
+    QCOMPARE(m_carol->request(u"t:join"_s, u"one-too-many"_s).errorCode(), u"too_many_rooms"_s);
     QVERIFY(!m_server->hub().session(m_carol->socketId())->isInRoom(u"one-too-many"_s));
 }
 
@@ -230,16 +203,16 @@ void tst_HandlerApi::serverJoinBypassesTheGuardAndIsAudited()
     QTest::ignoreMessage(QtInfoMsg,
                          QRegularExpression(u"server-side join by a /handlers handler \\(an invitation\\): socket %1 -> "
                                             "/handlers secret:plans"_s.arg(m_carol->socketId())));
-    const QJsonObject ack = call(*m_carol, u"t:serverJoin"_s, u"secret:plans"_s);
-    QVERIFY(isOk(ack));
-    QCOMPARE(ack.value("payload"_L1).toBool(), true);
+    const Reply ack = m_carol->request(u"t:serverJoin"_s, u"secret:plans"_s);
+    QVERIFY(ack.ok());
+    QCOMPARE(ack.payload().toBool(), true);
     QVERIFY(m_server->hub().session(m_carol->socketId())->isInRoom(u"secret:plans"_s));
 }
 
 void tst_HandlerApi::hooksAccumulate()
 {
     // Both onConnect hooks pushed, in the order they were added (before the first ack).
-    QVERIFY(fence(*m_carol));
+    QVERIFY(m_carol->fence());
     const QList<QJsonObject> hellos = m_carol->received(u"t:hello"_s);
     QCOMPARE(hellos.size(), 2);
     QCOMPARE(hellos.at(0).value("payload"_L1).toInt(), 1);
@@ -248,11 +221,11 @@ void tst_HandlerApi::hooksAccumulate()
 
 void tst_HandlerApi::requireMembershipChecksBeforeTheHandler()
 {
-    QCOMPARE(errorCode(call(*m_carol, u"t:member"_s)), u"bad_room"_s);
-    QCOMPARE(errorCode(call(*m_carol, u"t:member"_s, {}, u"r"_s)), u"not_in_room"_s);
-    const QJsonObject ack = call(*m_alice, u"t:member"_s, {}, u"r"_s);
-    QVERIFY(isOk(ack));
-    QCOMPARE(payloadOf(ack).value("room"_L1).toString(), u"r"_s);
+    QCOMPARE(m_carol->request(u"t:member"_s).errorCode(), u"bad_room"_s);
+    QCOMPARE(m_carol->request(u"t:member"_s, {}, u"r"_s).errorCode(), u"not_in_room"_s);
+    const Reply ack = m_alice->request(u"t:member"_s, {}, u"r"_s);
+    QVERIFY(ack.ok());
+    QCOMPARE(ack.payload().toObject().value("room"_L1).toString(), u"r"_s);
 }
 
 void tst_HandlerApi::overloadedIs503OverRest()
@@ -260,7 +233,7 @@ void tst_HandlerApi::overloadedIs503OverRest()
     // One room may keep history: a broadcast that would open a second one is refused `overloaded`.
     cortado::ServerConfig config;
     config.maxHistoryRooms = 1;
-    TestServer server({}, config);
+    ExampleServer server(config);
     QVERIFY(server.isListening());
     const QList<QPair<QByteArray, QByteArray>> publisher{
             {"Authorization", "Bearer " + TestServer::token(u"pub"_s, {u"publisher"_s})}};
