@@ -12,12 +12,6 @@ set(cortado_framework_libraries
     cortado_protocol cortado_core cortado_routing cortado_auth cortado_storage cortado_transport
     cortado_admin cortado_builtin_routes cortado_config cortado_app cortado_main cortado_testing)
 
-# What users link: one target for a server app.
-add_library(cortado_server INTERFACE)
-target_link_libraries(cortado_server INTERFACE cortado_app)
-add_library(Cortado::Server ALIAS cortado_server)
-add_library(Cortado::Main ALIAS cortado_main)
-add_library(Cortado::Test ALIAS cortado_testing)
 
 set(cortado_export_names
     cortado_protocol Protocol cortado_core Core cortado_routing Routing cortado_auth Auth
