@@ -76,6 +76,9 @@ struct RateLimits
     // the server itself are not counted. Beyond it a guest's message that would open one more is
     // refused with `forbidden`.
     int guestHistoryRooms = 100;
+    // Heavy handlers (WsRoute::onHeavy) queued or running at once, server-wide: the worker pool's
+    // queue has this bound. One more is answered `overloaded` (retry later) and not queued.
+    int heavyJobs = 1000;
 };
 
 } // namespace cortado

@@ -162,8 +162,14 @@ void EventDispatcher::startHeavy(EventContext &context, const WsRoute::EventBind
     const protocol::Envelope envelope = context.envelope();
     const HeavyWork work = binding.heavyWork;
     const HeavyFinish finish = binding.heavyFinish;
+    if (m_heavyJobsInFlight >= m_router.rateLimits().heavyJobs) {
+        answer(context, Error::overloaded(u"the server's workers are busy; retry \"%1\" later"_s.arg(context.event())));
+        return;
+    }
+    ++m_heavyJobsInFlight;
     QtConcurrent::run(&m_workers, [work, request] { return work(request); })
             .then(&m_loop, [this, envelope, finish, socketId = request.socketId](const QJsonValue &result) {
+                --m_heavyJobsInFlight;
                 Session *session = m_hub.session(socketId);
                 if (!session)
                     return; // the socket left while the work ran
@@ -179,6 +185,7 @@ void EventDispatcher::startHeavy(EventContext &context, const WsRoute::EventBind
                 answer(done, ack);
             })
             .onFailed(&m_loop, [this, envelope, socketId = request.socketId] {
+                --m_heavyJobsInFlight;
                 qCWarning(lcRouting) << "heavy handler for" << envelope.event << "threw";
                 if (Session *session = m_hub.session(socketId)) {
                     EventContext failed(*session, m_realtime, envelope);

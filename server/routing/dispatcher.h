@@ -24,6 +24,9 @@ public:
 
     // Where heavy handlers run (defaults to as many threads as cores).
     QThreadPool &workers() { return m_workers; }
+    // Heavy handlers queued or running, whose result has not come back to the event loop yet
+    // (at most RateLimits::heavyJobs).
+    int heavyJobsInFlight() const { return m_heavyJobsInFlight; }
 
 private:
     // std::nullopt when the answer comes later (a heavy handler is running).
@@ -47,6 +50,7 @@ private:
     std::optional<RateLimiter> m_userEvents;
     std::optional<RateLimiter> m_guestEvents;
     QObject m_loop; // heavy results come back to the thread this lives in
+    int m_heavyJobsInFlight = 0;
 };
 
 } // namespace cortado

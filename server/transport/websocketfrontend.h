@@ -118,6 +118,8 @@ public:
     qsizetype connectionCount() const { return m_connections.size(); }
     // The connection of a socket id, or null (O(sockets): for operators and tests, not hot paths).
     WebSocketConnection *connection(const SocketId &id) const;
+    // Heavy handlers whose result has not come back yet (bounded by RateLimits::heavyJobs).
+    int heavyJobsInFlight() const { return m_dispatcher.heavyJobsInFlight(); }
 
 private:
     friend class WebSocketConnection;
