@@ -11,6 +11,8 @@
 #include <QTest>
 #include <QWebSocket>
 
+#include <sys/resource.h>
+
 using namespace Qt::StringLiterals;
 
 class tst_Config : public QObject
@@ -26,6 +28,7 @@ private Q_SLOTS:
     void dataFolderReachesStorageAndAuth();
     void explicitDatabaseUrlWinsOverTheDataFolder();
     void runningServerTakesTheOptionOverTheVariable();
+    void serverRaisesItsFileLimitAndSaysSo();
     void documentationListsEverySetting();
 };
 
@@ -198,6 +201,26 @@ void tst_Config::runningServerTakesTheOptionOverTheVariable()
             QString(300, u'a')));
     QVERIFY(disconnected.wait(5000));
     QCOMPARE(socket.closeCode(), QWebSocketProtocol::CloseCodeTooMuchData);
+}
+
+// Each connection is a file: the server lifts its soft limit to the hard one and logs what that allows.
+void tst_Config::serverRaisesItsFileLimitAndSaysSo()
+{
+    rlimit limit{};
+    QCOMPARE(getrlimit(RLIMIT_NOFILE, &limit), 0);
+    if (limit.rlim_max == RLIM_INFINITY)
+        QSKIP("no hard limit on open files here");
+    QTemporaryDir data;
+    ServerProcess server;
+    QVERIFY(server.start({u"--port"_s, u"0"_s}, ServerProcess::environment(data.path())));
+    const QString expected = u"open-file limit %1: room for about %2 connections"_s.arg(
+            quint64(limit.rlim_max)).arg(quint64(limit.rlim_max) - 64);
+    QString log;
+    QVERIFY2(QTest::qWaitFor([&] {
+                 log += QString::fromUtf8(server.process.readAllStandardError());
+                 return log.contains(expected);
+             }, 5000),
+             qPrintable(u"expected \"%1\" in the log:\n%2"_s.arg(expected, log)));
 }
 
 // docs/configuration.md is the one place users read: every setting is a row there, with the

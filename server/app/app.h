@@ -75,6 +75,7 @@ private:
     std::unique_ptr<QCoreApplication> m_application;
     Config m_config;
     std::unique_ptr<Server> m_server;
+    quint64 m_fileLimit = 0; // open files allowed after raising the soft limit to the hard one
 };
 
 } // namespace cortado
