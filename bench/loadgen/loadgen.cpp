@@ -805,14 +805,6 @@ int table(const std::string &file)
         const auto k = sc->second.find(key);
         return k == sc->second.end() ? NAN : std::strtod(k->second.c_str(), nullptr);
     };
-    auto any = [&](const std::string &scenario, const std::string &key) -> std::string {
-        for (const auto &[server, name] : servers) {
-            const double v = value(server, scenario, key);
-            if (!std::isnan(v))
-                return fixed(v, 0);
-        }
-        return "?";
-    };
     auto format = [](double v, int decimals) -> std::string {
         if (std::isnan(v))
             return "–";
@@ -825,6 +817,14 @@ int table(const std::string &file)
             digits.insert(i - 3, ",");
         }
         return digits;
+    };
+    auto any = [&](const std::string &scenario, const std::string &key) -> std::string {
+        for (const auto &[server, name] : servers) {
+            const double v = value(server, scenario, key);
+            if (!std::isnan(v))
+                return format(v, 0);
+        }
+        return "?";
     };
     std::printf("| scenario | Cortado | `ws` | Socket.IO | Cortado ÷ ws | Socket.IO ÷ ws |\n");
     std::printf("|---|---|---|---|---|---|\n");
