@@ -1,0 +1,979 @@
+// cortado-loadgen: drives many raw WebSocket clients from one thread (epoll) against a chat server
+// with /chat's semantics and prints what the server spent per unit of work. ./scripts/bench runs it
+// against Cortado, ws and Socket.IO; docs/benchmarks.md says what each scenario measures.
+//
+//   cortado-loadgen --url ws://127.0.0.1:9000/chat --flavour cortado --server-pid PID --scenario fanout
+//   cortado-loadgen --table results.txt      (the results of several runs as one table)
+//
+// Each run prints one "result ..." line of key=value pairs on stdout (progress goes to stderr).
+#include "messages.h"
+#include "websocket.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace loadgen;
+
+namespace {
+
+std::uint64_t nowNs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::uint64_t(ts.tv_sec) * 1000000000ull + std::uint64_t(ts.tv_nsec);
+}
+
+[[noreturn]] void fail(const std::string &message)
+{
+    std::fprintf(stderr, "cortado-loadgen: %s\n", message.c_str());
+    std::exit(1);
+}
+
+// The server process's CPU (user + system, all threads) and memory, from /proc.
+struct ServerProbe
+{
+    long pid = 0;
+
+    double cpuSeconds() const
+    {
+        if (pid <= 0)
+            return 0;
+        std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+        std::string line;
+        std::getline(stat, line);
+        const std::size_t close = line.rfind(')');
+        if (close == std::string::npos)
+            return 0;
+        std::istringstream fields(line.substr(close + 2));
+        std::string field;
+        double ticks = 0;
+        // After "pid (comm) ": state is field 3; utime and stime are fields 14 and 15.
+        for (int index = 3; index <= 15 && fields >> field; ++index) {
+            if (index >= 14)
+                ticks += std::strtod(field.c_str(), nullptr);
+        }
+        return ticks / double(sysconf(_SC_CLK_TCK));
+    }
+
+    // KiB of "VmRSS:" (or another field) in /proc/PID/status.
+    long statusKiB(const char *name = "VmRSS:") const
+    {
+        std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+        std::string line;
+        while (std::getline(status, line)) {
+            if (line.rfind(name, 0) == 0)
+                return std::strtol(line.c_str() + std::strlen(name), nullptr, 10);
+        }
+        return -1;
+    }
+};
+
+double ownCpuSeconds()
+{
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+struct Options
+{
+    std::string host = "127.0.0.1";
+    int port = 0;
+    std::string path = "/chat";
+    Flavour flavour = Flavour::Cortado;
+    std::string scenario;
+    long serverPid = 0;
+    int members = 1000;            // fanout
+    std::vector<int> windows{8, 1}; // fanout
+    int connections = 0;           // echo / rate: 100; idle: 10000; storm: 2000
+    int roomSize = 100;            // idle / storm: members per room
+    double rate = 0;               // rate: messages per second; 0: probe saturation first
+    double rateFraction = 0.5;     // rate: of the saturation, when probing
+    double warmup = 1;             // seconds before measuring
+    double duration = 5;           // seconds measured
+    int concurrency = 128;         // connections being set up at once
+    std::string label;             // copied into the result line (server=...)
+};
+
+struct Connection
+{
+    int fd = -1;
+    int index = 0;
+    enum State { Connecting, Upgrading, Opening, Joining, Ready, Closed } state = Connecting;
+    std::string key;
+    std::string in;
+    std::size_t inPos = 0;
+    std::string out;
+    std::size_t outPos = 0;
+    bool watchingWrite = false;
+    std::string message; // a fragmented message being assembled
+    std::string room;
+    std::uint64_t nextId = 1;
+    std::uint64_t joinId = 0;
+    // Scenario data.
+    std::int64_t nextSeq = 0;
+    std::uint64_t sentAt = 0;
+    bool gotMessage = false;
+    bool gotAck = false;
+    std::deque<std::uint64_t> scheduled; // rate: send times of messages not yet back
+};
+
+// Many WebSocket clients on one epoll loop. Scenarios hook onChat / onAck / onTimer.
+class Client
+{
+public:
+    std::function<void(Connection &, std::int64_t seq, std::uint64_t at)> onChat;
+    std::function<void(Connection &, std::uint64_t id, bool ok, std::uint64_t at)> onAck;
+    std::function<void()> onTimer;
+
+    explicit Client(const Options &options)
+        : m_options(options)
+    {
+        m_epoll = epoll_create1(EPOLL_CLOEXEC);
+        m_timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        epoll_event event{};
+        event.events = EPOLLIN;
+        event.data.u64 = ~0ull;
+        epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_timer, &event);
+        sockaddr_in &address = m_address;
+        address.sin_family = AF_INET;
+        address.sin_port = htons(std::uint16_t(options.port));
+        if (inet_pton(AF_INET, options.host == "localhost" ? "127.0.0.1" : options.host.c_str(), &address.sin_addr) != 1)
+            fail("--url: the host must be an IPv4 address, not " + options.host);
+        m_path = options.path;
+        if (options.flavour == Flavour::SocketIo)
+            m_path = "/socket.io/?EIO=4&transport=websocket";
+    }
+
+    ~Client()
+    {
+        for (auto &connection : m_connections) {
+            if (connection->fd >= 0)
+                ::close(connection->fd);
+        }
+        ::close(m_timer);
+        ::close(m_epoll);
+    }
+
+    std::vector<std::unique_ptr<Connection>> &connections() { return m_connections; }
+    std::uint64_t bytesRead() const { return m_bytesRead; }
+
+    // Opens `count` connections, each joining roomOf(i), at most --concurrency at a time; returns
+    // once all are joined. Fails the run if one is refused or drops.
+    void open(int count, const std::function<std::string(int)> &roomOf)
+    {
+        const std::size_t first = m_connections.size();
+        int started = 0;
+        m_ready = 0;
+        const std::uint64_t deadline = nowNs() + 120ull * 1000000000ull;
+        while (m_ready < count) {
+            while (started < count && started - m_ready < m_options.concurrency) {
+                startConnection(roomOf(started));
+                ++started;
+            }
+            poll(10);
+            if (nowNs() > deadline)
+                fail("set-up: only " + std::to_string(m_ready) + " of " + std::to_string(count)
+                     + " connections joined within 120 s");
+        }
+        (void)first;
+    }
+
+    // Runs the loop until `done()` or the deadline (ns); timeouts in ms.
+    void runUntil(const std::function<bool()> &done, std::uint64_t deadline)
+    {
+        while (!done() && nowNs() < deadline)
+            poll(int(std::min<std::uint64_t>(10, (deadline - std::min(deadline, nowNs())) / 1000000 + 1)));
+    }
+
+    // Runs until no byte arrived for `quietMs` (the server has finished what it was doing), at most maxMs.
+    void settle(int quietMs, int maxMs)
+    {
+        const std::uint64_t end = nowNs() + std::uint64_t(maxMs) * 1000000ull;
+        std::uint64_t lastBytes = m_bytesRead, lastChange = nowNs();
+        while (nowNs() < end) {
+            poll(5);
+            if (m_bytesRead != lastBytes) {
+                lastBytes = m_bytesRead;
+                lastChange = nowNs();
+            } else if (nowNs() - lastChange > std::uint64_t(quietMs) * 1000000ull) {
+                return;
+            }
+        }
+    }
+
+    // Arms the timer to fire at `at` (CLOCK_MONOTONIC ns); onTimer runs then.
+    void armTimer(std::uint64_t at)
+    {
+        itimerspec spec{};
+        at = std::max<std::uint64_t>(at, 1);
+        spec.it_value.tv_sec = time_t(at / 1000000000ull);
+        spec.it_value.tv_nsec = long(at % 1000000000ull);
+        timerfd_settime(m_timer, TFD_TIMER_ABSTIME, &spec, nullptr);
+    }
+
+    void sendChat(Connection &connection, std::int64_t seq)
+    {
+        sendText(connection, chatMessage(m_options.flavour, connection.room, connection.nextId++, seq));
+    }
+
+    void poll(int timeoutMs)
+    {
+        epoll_event events[256];
+        const int n = epoll_wait(m_epoll, events, 256, timeoutMs);
+        for (int i = 0; i < n; ++i) {
+            if (events[i].data.u64 == ~0ull) {
+                std::uint64_t expirations = 0;
+                if (read(m_timer, &expirations, sizeof expirations) > 0 && onTimer)
+                    onTimer();
+                continue;
+            }
+            Connection &connection = *m_connections[events[i].data.u64];
+            if (connection.state == Connection::Closed)
+                continue;
+            if (events[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+                flush(connection);
+            if (connection.state != Connection::Closed && (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+                readFrom(connection);
+        }
+    }
+
+private:
+    void startConnection(const std::string &room)
+    {
+        auto connection = std::make_unique<Connection>();
+        connection->index = int(m_connections.size());
+        connection->room = room;
+        connection->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (connection->fd < 0)
+            fail(std::string("socket: ") + std::strerror(errno) + " (open-file limit?)");
+        const int one = 1;
+        setsockopt(connection->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        // Close with a reset: the load generator's many closes leave no TIME_WAIT ports behind.
+        const linger reset{1, 0};
+        setsockopt(connection->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+        if (connect(connection->fd, reinterpret_cast<const sockaddr *>(&m_address), sizeof m_address) != 0
+            && errno != EINPROGRESS)
+            fail(std::string("connect: ") + std::strerror(errno));
+        connection->key = ws::makeKey(std::uint64_t(connection->index) + nowNs());
+        connection->out = ws::handshakeRequest(m_options.host, m_options.port, m_path, connection->key);
+        epoll_event event{};
+        event.events = EPOLLIN | EPOLLOUT;
+        event.data.u64 = std::uint64_t(connection->index);
+        connection->watchingWrite = true;
+        epoll_ctl(m_epoll, EPOLL_CTL_ADD, connection->fd, &event);
+        m_connections.push_back(std::move(connection));
+    }
+
+    [[noreturn]] void dropped(Connection &connection, const std::string &why)
+    {
+        // Every scenario needs all its connections: a drop is a failed run, not a figure.
+        fail("connection " + std::to_string(connection.index) + " (" + connection.room + "): " + why);
+    }
+
+    void flush(Connection &connection)
+    {
+        if (connection.state == Connection::Connecting) {
+            int error = 0;
+            socklen_t length = sizeof error;
+            getsockopt(connection.fd, SOL_SOCKET, SO_ERROR, &error, &length);
+            if (error != 0)
+                dropped(connection, std::string("connect: ") + std::strerror(error));
+            connection.state = Connection::Upgrading;
+        }
+        while (connection.outPos < connection.out.size()) {
+            const ssize_t n = ::write(connection.fd, connection.out.data() + connection.outPos,
+                                      connection.out.size() - connection.outPos);
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR)
+                    break;
+                dropped(connection, std::string("write: ") + std::strerror(errno));
+            }
+            connection.outPos += std::size_t(n);
+        }
+        const bool pending = connection.outPos < connection.out.size();
+        if (!pending) {
+            connection.out.clear();
+            connection.outPos = 0;
+        }
+        if (pending != connection.watchingWrite) {
+            epoll_event event{};
+            event.events = EPOLLIN | (pending ? EPOLLOUT : 0u);
+            event.data.u64 = std::uint64_t(connection.index);
+            epoll_ctl(m_epoll, EPOLL_CTL_MOD, connection.fd, &event);
+            connection.watchingWrite = pending;
+        }
+    }
+
+    void sendFrame(Connection &connection, ws::Opcode opcode, std::string_view payload)
+    {
+        m_mask = m_mask * 1664525u + 1013904223u;
+        ws::appendFrame(connection.out, opcode, payload, m_mask);
+        if (!connection.watchingWrite)
+            flush(connection);
+    }
+
+    void sendText(Connection &connection, std::string_view text) { sendFrame(connection, ws::Text, text); }
+
+    void readFrom(Connection &connection)
+    {
+        static char buffer[256 * 1024];
+        for (;;) {
+            const ssize_t n = ::read(connection.fd, buffer, sizeof buffer);
+            if (n == 0)
+                dropped(connection, "closed by the server");
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR)
+                    break;
+                dropped(connection, std::string("read: ") + std::strerror(errno));
+            }
+            m_bytesRead += std::uint64_t(n);
+            connection.in.append(buffer, std::size_t(n));
+            if (std::size_t(n) < sizeof buffer)
+                break;
+        }
+        process(connection);
+    }
+
+    void process(Connection &connection)
+    {
+        std::string_view pending(connection.in);
+        pending.remove_prefix(connection.inPos);
+        if (connection.state == Connection::Upgrading) {
+            std::size_t head = 0;
+            std::string error;
+            switch (ws::parseHandshakeResponse(pending, connection.key, head, error)) {
+            case ws::HandshakeResult::Incomplete:
+                return;
+            case ws::HandshakeResult::Refused:
+                dropped(connection, "handshake refused: " + error);
+            case ws::HandshakeResult::Accepted:
+                break;
+            }
+            connection.inPos += head;
+            pending.remove_prefix(head);
+            if (m_options.flavour == Flavour::SocketIo) {
+                connection.state = Connection::Opening;
+            } else {
+                connection.state = Connection::Joining;
+                connection.joinId = connection.nextId++;
+                sendText(connection, joinMessage(m_options.flavour, connection.room, connection.joinId));
+            }
+        }
+        const std::uint64_t at = nowNs();
+        for (;;) {
+            ws::Frame frame;
+            std::size_t consumed = 0;
+            std::string error;
+            const ws::DecodeResult result = ws::decodeFrame(pending, frame, consumed, error);
+            if (result == ws::DecodeResult::Incomplete)
+                break;
+            if (result == ws::DecodeResult::Error)
+                dropped(connection, "bad frame: " + error);
+            switch (frame.opcode) {
+            case ws::Ping:
+                sendFrame(connection, ws::Pong, frame.payload);
+                break;
+            case ws::Pong:
+                break;
+            case ws::Close:
+                dropped(connection, "close frame from the server");
+            case ws::Text:
+            case ws::Binary:
+                if (frame.fin)
+                    handleText(connection, frame.payload, at);
+                else
+                    connection.message.assign(frame.payload);
+                break;
+            case ws::Continuation:
+                connection.message.append(frame.payload);
+                if (frame.fin) {
+                    const std::string whole = std::move(connection.message);
+                    connection.message.clear();
+                    handleText(connection, whole, at);
+                }
+                break;
+            }
+            if (connection.state == Connection::Closed)
+                return;
+            connection.inPos += consumed;
+            pending.remove_prefix(consumed);
+        }
+        if (connection.inPos == connection.in.size()) {
+            connection.in.clear();
+            connection.inPos = 0;
+        } else if (connection.inPos > 64 * 1024) {
+            connection.in.erase(0, connection.inPos);
+            connection.inPos = 0;
+        }
+    }
+
+    void handleText(Connection &connection, std::string_view text, std::uint64_t at)
+    {
+        const Incoming in = classify(m_options.flavour, text);
+        switch (in.kind) {
+        case Incoming::Other:
+            return;
+        case Incoming::Ping:
+            sendText(connection, "3");
+            return;
+        case Incoming::EngineOpen:
+            sendText(connection, "40");
+            return;
+        case Incoming::Connected:
+            connection.state = Connection::Joining;
+            connection.joinId = connection.nextId++;
+            sendText(connection, joinMessage(m_options.flavour, connection.room, connection.joinId));
+            return;
+        case Incoming::Error:
+            dropped(connection, "refused: " + std::string(text.substr(0, 200)));
+        case Incoming::Chat:
+            if (onChat)
+                onChat(connection, in.seq, at);
+            return;
+        case Incoming::Ack:
+            if (connection.state == Connection::Joining && in.id == connection.joinId) {
+                if (!in.ok)
+                    dropped(connection, "join refused: " + std::string(text.substr(0, 200)));
+                connection.state = Connection::Ready;
+                ++m_ready;
+                return;
+            }
+            if (!in.ok)
+                fail("error ack on connection " + std::to_string(connection.index) + ": "
+                     + std::string(text.substr(0, 300)));
+            if (onAck)
+                onAck(connection, in.id, in.ok, at);
+            return;
+        }
+    }
+
+    const Options &m_options;
+    int m_epoll = -1;
+    int m_timer = -1;
+    sockaddr_in m_address{};
+    std::string m_path;
+    std::vector<std::unique_ptr<Connection>> m_connections;
+    int m_ready = 0;
+    std::uint32_t m_mask = 0x12345678;
+    std::uint64_t m_bytesRead = 0;
+};
+
+// Latencies in ns; percentiles in ms.
+struct Latencies
+{
+    std::vector<std::uint64_t> samples;
+    double ms(double quantile)
+    {
+        if (samples.empty())
+            return 0;
+        std::sort(samples.begin(), samples.end());
+        const std::size_t at = std::min(samples.size() - 1, std::size_t(quantile * double(samples.size())));
+        return double(samples[at]) / 1e6;
+    }
+};
+
+// A measured interval: wall time, server CPU, the load generator's own CPU.
+struct Interval
+{
+    const ServerProbe &probe;
+    std::uint64_t start = nowNs();
+    double serverCpu = probe.cpuSeconds();
+    double ownCpu = ownCpuSeconds();
+    double seconds = 0, serverCpuUs = 0, ownCpuShare = 0;
+
+    explicit Interval(const ServerProbe &p)
+        : probe(p)
+    {
+    }
+    void stop()
+    {
+        seconds = double(nowNs() - start) / 1e9;
+        serverCpuUs = (probe.cpuSeconds() - serverCpu) * 1e6;
+        ownCpuShare = (ownCpuSeconds() - ownCpu) / seconds;
+    }
+};
+
+std::string fixed(double value, int decimals)
+{
+    char text[64];
+    std::snprintf(text, sizeof text, "%.*f", decimals, value);
+    return text;
+}
+
+void printResult(const Options &options, const std::string &scenario, const std::vector<std::pair<std::string, std::string>> &fields)
+{
+    std::string line = "result server=" + (options.label.empty() ? std::string("?") : options.label) + " scenario=" + scenario;
+    for (const auto &[key, value] : fields)
+        line += " " + key + "=" + value;
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+}
+
+std::uint64_t seconds(double s)
+{
+    return std::uint64_t(s * 1e9);
+}
+
+// fan-out: one sender, `members` sockets in one room (the sender among them); `window` messages in
+// flight; a message is complete when every member has it.
+void fanout(const Options &options, const ServerProbe &probe)
+{
+    Client client(options);
+    const std::uint64_t setupStart = nowNs();
+    client.open(options.members, [](int) { return std::string("fanout"); });
+    client.settle(300, 60000); // presence of the joins, history replay: not part of the measure
+    std::fprintf(stderr, "fanout: %d members joined in %.1f s\n", options.members, double(nowNs() - setupStart) / 1e9);
+    Connection &sender = *client.connections().front();
+    const int members = options.members;
+
+    for (const int window : options.windows) {
+        struct InFlight { std::uint64_t sentAt = 0; int received = 0; };
+        std::map<std::int64_t, InFlight> inFlight;
+        std::int64_t nextSeq = 0;
+        bool measuring = false, sending = true;
+        std::uint64_t deliveries = 0;
+        Latencies latencies;
+        auto send = [&] {
+            const std::int64_t seq = nextSeq++;
+            inFlight[seq] = InFlight{nowNs(), 0};
+            client.sendChat(sender, seq);
+        };
+        client.onChat = [&](Connection &, std::int64_t seq, std::uint64_t at) {
+            auto it = inFlight.find(seq);
+            if (it == inFlight.end())
+                return;
+            if (measuring)
+                ++deliveries;
+            if (++it->second.received == members) {
+                if (measuring)
+                    latencies.samples.push_back(at - it->second.sentAt);
+                inFlight.erase(it);
+                if (sending)
+                    send();
+            }
+        };
+        client.onAck = nullptr;
+        for (int i = 0; i < window; ++i)
+            send();
+        client.runUntil([] { return false; }, nowNs() + seconds(options.warmup));
+        measuring = true;
+        Interval interval(probe);
+        client.runUntil([] { return false; }, nowNs() + seconds(options.duration));
+        interval.stop();
+        measuring = false;
+        sending = false;
+        client.runUntil([&] { return inFlight.empty(); }, nowNs() + seconds(10));
+        client.settle(100, 2000);
+        const double perSecond = double(deliveries) / interval.seconds;
+        printResult(options, "fanout" + std::to_string(window),
+                    {{"members", std::to_string(members)},
+                     {"window", std::to_string(window)},
+                     {"deliveries_per_s", fixed(perSecond, 0)},
+                     {"messages", std::to_string(latencies.samples.size())},
+                     {"cpu_us_per_1000", fixed(interval.serverCpuUs / double(std::max<std::uint64_t>(deliveries, 1)) * 1000, 0)},
+                     {"server_cores", fixed(interval.serverCpuUs / 1e6 / interval.seconds, 2)},
+                     {"p50_ms", fixed(latencies.ms(0.5), 2)},
+                     {"p99_ms", fixed(latencies.ms(0.99), 2)},
+                     {"loadgen_cores", fixed(interval.ownCpuShare, 2)}});
+    }
+}
+
+std::string numberedRoom(const char *prefix, int i)
+{
+    return std::string(prefix) + std::to_string(i);
+}
+
+// echo: each connection in its own room sends a message and waits for it (and the ack) before the next.
+double echo(const Options &options, const ServerProbe &probe, bool print = true, double warmup = -1, double duration = -1)
+{
+    Client client(options);
+    const int count = options.connections > 0 ? options.connections : 100;
+    client.open(count, [](int i) { return numberedRoom("echo-", i); });
+    client.settle(200, 10000);
+    bool measuring = false, sending = true;
+    std::uint64_t requests = 0;
+    Latencies latencies;
+    auto send = [&](Connection &connection) {
+        connection.gotMessage = connection.gotAck = false;
+        connection.sentAt = nowNs();
+        client.sendChat(connection, connection.nextSeq++);
+    };
+    auto complete = [&](Connection &connection, std::uint64_t at) {
+        if (!connection.gotMessage || !connection.gotAck)
+            return;
+        if (measuring) {
+            ++requests;
+            latencies.samples.push_back(at - connection.sentAt);
+        }
+        if (sending)
+            send(connection);
+    };
+    client.onChat = [&](Connection &connection, std::int64_t, std::uint64_t at) {
+        connection.gotMessage = true;
+        complete(connection, at);
+    };
+    client.onAck = [&](Connection &connection, std::uint64_t, bool, std::uint64_t at) {
+        connection.gotAck = true;
+        complete(connection, at);
+    };
+    for (auto &connection : client.connections())
+        send(*connection);
+    client.runUntil([] { return false; }, nowNs() + seconds(warmup >= 0 ? warmup : options.warmup));
+    measuring = true;
+    Interval interval(probe);
+    client.runUntil([] { return false; }, nowNs() + seconds(duration >= 0 ? duration : options.duration));
+    interval.stop();
+    measuring = false;
+    sending = false;
+    client.settle(100, 5000);
+    const double perSecond = double(requests) / interval.seconds;
+    if (print) {
+        printResult(options, "echo",
+                    {{"connections", std::to_string(count)},
+                     {"requests_per_s", fixed(perSecond, 0)},
+                     {"cpu_us_per_1000", fixed(interval.serverCpuUs / double(std::max<std::uint64_t>(requests, 1)) * 1000, 0)},
+                     {"server_cores", fixed(interval.serverCpuUs / 1e6 / interval.seconds, 2)},
+                     {"p50_ms", fixed(latencies.ms(0.5), 2)},
+                     {"p99_ms", fixed(latencies.ms(0.99), 2)},
+                     {"loadgen_cores", fixed(interval.ownCpuShare, 2)}});
+    }
+    return perSecond;
+}
+
+// rate: the echo set-up, but messages go out on a fixed schedule (open loop: a late reply does not
+// delay the next send), latency measured from the scheduled time, so a stall counts in full.
+void fixedRate(const Options &options, const ServerProbe &probe)
+{
+    double rate = options.rate;
+    double saturation = 0;
+    if (rate <= 0) {
+        saturation = echo(options, probe, false, 0.5, 2);
+        rate = saturation * options.rateFraction;
+        std::fprintf(stderr, "rate: saturation %.0f/s, running at %.0f/s\n", saturation, rate);
+    }
+    Client client(options);
+    const int count = options.connections > 0 ? options.connections : 100;
+    client.open(count, [](int i) { return numberedRoom("rate-", i); });
+    client.settle(200, 10000);
+    const std::uint64_t interval_ns = std::uint64_t(1e9 / rate);
+    std::uint64_t next = nowNs();
+    std::uint64_t sent = 0, received = 0;
+    bool measuring = false, sending = true;
+    Latencies latencies;
+    int turn = 0;
+    client.onTimer = [&] {
+        const std::uint64_t now = nowNs();
+        while (sending && next <= now) {
+            Connection &connection = *client.connections()[std::size_t(turn)];
+            turn = (turn + 1) % count;
+            connection.scheduled.push_back(next);
+            client.sendChat(connection, connection.nextSeq++);
+            ++sent;
+            next += interval_ns;
+        }
+        if (sending)
+            client.armTimer(next);
+    };
+    client.onChat = [&](Connection &connection, std::int64_t, std::uint64_t at) {
+        if (connection.scheduled.empty())
+            return;
+        if (measuring) {
+            ++received;
+            latencies.samples.push_back(at - connection.scheduled.front());
+        }
+        connection.scheduled.pop_front();
+    };
+    client.onAck = [](Connection &, std::uint64_t, bool, std::uint64_t) {};
+    client.armTimer(next);
+    client.runUntil([] { return false; }, nowNs() + seconds(options.warmup));
+    measuring = true;
+    const std::uint64_t sentBefore = sent;
+    Interval measured(probe);
+    client.runUntil([] { return false; }, nowNs() + seconds(options.duration));
+    measured.stop();
+    const std::uint64_t sentDuring = sent - sentBefore;
+    sending = false;
+    // Replies to messages sent in the window still count (their latency is what it is).
+    client.runUntil([&] {
+        for (auto &connection : client.connections()) {
+            if (!connection->scheduled.empty())
+                return false;
+        }
+        return true;
+    }, nowNs() + seconds(10));
+    measuring = false;
+    printResult(options, "rate",
+                {{"connections", std::to_string(count)},
+                 {"rate", fixed(rate, 0)},
+                 {"saturation", fixed(saturation, 0)},
+                 {"achieved_per_s", fixed(double(sentDuring) / measured.seconds, 0)},
+                 {"cpu_us_per_1000", fixed(measured.serverCpuUs / double(std::max<std::uint64_t>(sentDuring, 1)) * 1000, 0)},
+                 {"p50_ms", fixed(latencies.ms(0.5), 3)},
+                 {"p99_ms", fixed(latencies.ms(0.99), 3)},
+                 {"p999_ms", fixed(latencies.ms(0.999), 3)},
+                 {"replies", std::to_string(received)},
+                 {"loadgen_cores", fixed(measured.ownCpuShare, 2)}});
+}
+
+// idle and storm: open connections into rooms of --room-size; storm reports the set-up cost,
+// idle the memory the server holds per open connection.
+void connections(const Options &options, const ServerProbe &probe, bool idle)
+{
+    const int count = options.connections > 0 ? options.connections : (idle ? 10000 : 2000);
+    const int roomSize = std::max(1, options.roomSize);
+    Client client(options);
+    const long rssBefore = probe.statusKiB();
+    Interval setup(probe);
+    client.open(count, [roomSize](int i) { return numberedRoom("room-", i / roomSize); });
+    const double openSeconds = double(nowNs() - setup.start) / 1e9;
+    client.settle(300, 60000); // the server is done when nothing more arrives (presence diffs)
+    setup.stop();
+    if (!idle) {
+        printResult(options, "storm",
+                    {{"connections", std::to_string(count)},
+                     {"room_size", std::to_string(roomSize)},
+                     {"connections_per_s", fixed(double(count) / openSeconds, 0)},
+                     {"cpu_us_per_connection", fixed(setup.serverCpuUs / double(count), 0)},
+                     {"loadgen_cores", fixed(setup.ownCpuShare, 2)}});
+        return;
+    }
+    client.settle(1000, 5000);
+    const long rssAfter = probe.statusKiB();
+    printResult(options, "idle",
+                {{"connections", std::to_string(count)},
+                 {"room_size", std::to_string(roomSize)},
+                 {"rss_before_kib", std::to_string(rssBefore)},
+                 {"rss_after_kib", std::to_string(rssAfter)},
+                 {"kib_per_connection", fixed(double(rssAfter - rssBefore) / double(count), 1)},
+                 {"connections_per_s", fixed(double(count) / openSeconds, 0)},
+                 {"cpu_us_per_connection", fixed(setup.serverCpuUs / double(count), 0)}});
+}
+
+// --table: "result" lines of several servers as one Markdown table, with ratios to ws.
+int table(const std::string &file)
+{
+    std::ifstream in(file);
+    if (!in)
+        fail("cannot read " + file);
+    std::map<std::string, std::map<std::string, std::map<std::string, std::string>>> results; // server, scenario, key
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("result ", 0) != 0)
+            continue;
+        std::istringstream words(line.substr(7));
+        std::map<std::string, std::string> fields;
+        std::string word;
+        while (words >> word) {
+            const std::size_t eq = word.find('=');
+            if (eq != std::string::npos)
+                fields[word.substr(0, eq)] = word.substr(eq + 1);
+        }
+        results[fields["server"]][fields["scenario"]] = fields;
+    }
+    const std::vector<std::pair<std::string, std::string>> servers{{"cortado", "Cortado"}, {"ws", "`ws`"}, {"socketio", "Socket.IO"}};
+    auto value = [&](const std::string &server, const std::string &scenario, const std::string &key) -> double {
+        const auto s = results.find(server);
+        if (s == results.end())
+            return NAN;
+        const auto sc = s->second.find(scenario);
+        if (sc == s->second.end())
+            return NAN;
+        const auto k = sc->second.find(key);
+        return k == sc->second.end() ? NAN : std::strtod(k->second.c_str(), nullptr);
+    };
+    auto format = [](double v, int decimals) -> std::string {
+        if (std::isnan(v))
+            return "–";
+        std::string digits = fixed(v, decimals);
+        // Thousands separators on the integer part.
+        const std::size_t dot = digits.find('.');
+        std::size_t end = dot == std::string::npos ? digits.size() : dot;
+        const std::size_t begin = digits[0] == '-' ? 1 : 0;
+        for (std::size_t i = end; i > begin + 3; i -= 3) {
+            digits.insert(i - 3, ",");
+        }
+        return digits;
+    };
+    auto any = [&](const std::string &scenario, const std::string &key) -> std::string {
+        for (const auto &[server, name] : servers) {
+            const double v = value(server, scenario, key);
+            if (!std::isnan(v))
+                return format(v, 0);
+        }
+        return "?";
+    };
+    std::printf("| scenario | Cortado | `ws` | Socket.IO | Cortado ÷ ws | Socket.IO ÷ ws |\n");
+    std::printf("|---|---|---|---|---|---|\n");
+    auto row = [&](const std::string &title, const std::string &scenario, const std::vector<std::string> &keys, int decimals) {
+        bool anyValue = false;
+        std::string cells;
+        std::vector<double> first;
+        for (const auto &[server, name] : servers) {
+            std::string cell;
+            for (std::size_t i = 0; i < keys.size(); ++i) {
+                const double v = value(server, scenario, keys[i]);
+                anyValue |= !std::isnan(v);
+                cell += (i ? " / " : "") + format(v, decimals);
+            }
+            cells += " " + cell + " |";
+        }
+        if (!anyValue)
+            return;
+        for (const std::string &server : {std::string("cortado"), std::string("socketio")}) {
+            std::string ratio;
+            for (std::size_t i = 0; i < keys.size(); ++i) {
+                const double v = value(server, scenario, keys[i]), base = value("ws", scenario, keys[i]);
+                ratio += (i ? " / " : "") + (std::isnan(v) || std::isnan(base) || base == 0 ? std::string("–") : fixed(v / base, 2) + "×");
+            }
+            cells += " " + ratio + " |";
+        }
+        std::printf("| %s |%s\n", title.c_str(), cells.c_str());
+    };
+    for (const char *window : {"8", "1"}) {
+        const std::string scenario = std::string("fanout") + window;
+        const std::string members = any(scenario, "members");
+        const std::string shape = "fan-out 1 → " + members + " members, " + window + " in flight";
+        row(shape + ": server CPU µs per 1,000 deliveries", scenario, {"cpu_us_per_1000"}, 0);
+        row(shape + ": deliveries/s", scenario, {"deliveries_per_s"}, 0);
+        row(shape + ": p50 / p99 ms until all members have it", scenario, {"p50_ms", "p99_ms"}, 1);
+    }
+    const std::string echoConnections = any("echo", "connections");
+    row("echo, " + echoConnections + " connections each in its own room: server CPU µs per 1,000 requests", "echo", {"cpu_us_per_1000"}, 0);
+    row("echo: requests/s (saturation)", "echo", {"requests_per_s"}, 0);
+    row("echo at a fixed rate (~50 % of each server's saturation): requests/s", "rate", {"achieved_per_s"}, 0);
+    row("the same: p50 / p99 / p99.9 ms", "rate", {"p50_ms", "p99_ms", "p999_ms"}, 2);
+    row("idle: KiB of server RSS per connection at " + any("idle", "connections") + " (rooms of " + any("idle", "room_size") + ")", "idle", {"kib_per_connection"}, 1);
+    row("connection set-up (connect + join, rooms of " + any("storm", "room_size") + "): server CPU µs per connection", "storm", {"cpu_us_per_connection"}, 0);
+    row("the same: connections/s", "storm", {"connections_per_s"}, 0);
+    return 0;
+}
+
+std::vector<int> parseList(const std::string &text)
+{
+    std::vector<int> values;
+    std::istringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ','))
+        values.push_back(std::atoi(item.c_str()));
+    return values;
+}
+
+void usage()
+{
+    std::fprintf(stderr,
+                 "usage: cortado-loadgen --url ws://HOST:PORT/PATH --scenario fanout|echo|rate|idle|storm [options]\n"
+                 "       cortado-loadgen --table RESULTS-FILE\n"
+                 "  --flavour cortado|socketio   how events are framed (cortado: also the ws peer) [cortado]\n"
+                 "  --server-pid PID             the server process whose CPU and memory are read from /proc\n"
+                 "  --label NAME                 the server's name in the result line\n"
+                 "  --members N                  fanout: room members, the sender among them [1000]\n"
+                 "  --windows 8,1                fanout: messages in flight, one measurement each [8,1]\n"
+                 "  --connections N              echo/rate [100], idle [10000], storm [2000]\n"
+                 "  --room-size N                idle/storm: connections per room [100]\n"
+                 "  --rate R                     rate: messages/s; default: --rate-fraction of a saturation probe\n"
+                 "  --rate-fraction F            [0.5]\n"
+                 "  --warmup S --duration S      seconds before and of the measurement [1, 5]\n"
+                 "  --concurrency N              connections being set up at once [128]\n");
+}
+
+Options parseOptions(int argc, char **argv)
+{
+    Options options;
+    std::string url;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        auto next = [&]() -> std::string {
+            if (i + 1 >= argc)
+                fail(arg + " needs a value");
+            return argv[++i];
+        };
+        if (arg == "--url") url = next();
+        else if (arg == "--flavour") {
+            const std::string flavour = next();
+            if (flavour == "cortado" || flavour == "ws") options.flavour = Flavour::Cortado;
+            else if (flavour == "socketio") options.flavour = Flavour::SocketIo;
+            else fail("--flavour must be cortado or socketio, not " + flavour);
+        }
+        else if (arg == "--scenario") options.scenario = next();
+        else if (arg == "--server-pid") options.serverPid = std::atol(next().c_str());
+        else if (arg == "--label") options.label = next();
+        else if (arg == "--members") options.members = std::atoi(next().c_str());
+        else if (arg == "--windows") options.windows = parseList(next());
+        else if (arg == "--connections") options.connections = std::atoi(next().c_str());
+        else if (arg == "--room-size") options.roomSize = std::atoi(next().c_str());
+        else if (arg == "--rate") options.rate = std::atof(next().c_str());
+        else if (arg == "--rate-fraction") options.rateFraction = std::atof(next().c_str());
+        else if (arg == "--warmup") options.warmup = std::atof(next().c_str());
+        else if (arg == "--duration") options.duration = std::atof(next().c_str());
+        else if (arg == "--concurrency") options.concurrency = std::max(1, std::atoi(next().c_str()));
+        else if (arg == "--help" || arg == "-h") { usage(); std::exit(0); }
+        else { usage(); fail("unknown argument " + arg); }
+    }
+    if (url.rfind("ws://", 0) != 0)
+        fail("--url must be ws://HOST:PORT/PATH");
+    const std::string rest = url.substr(5);
+    const std::size_t slash = rest.find('/');
+    const std::string authority = rest.substr(0, slash);
+    options.path = slash == std::string::npos ? "/" : rest.substr(slash);
+    const std::size_t colon = authority.rfind(':');
+    if (colon == std::string::npos)
+        fail("--url needs a port");
+    options.host = authority.substr(0, colon);
+    options.port = std::atoi(authority.c_str() + colon + 1);
+    if (options.members < 1 || options.windows.empty())
+        fail("--members and --windows must be positive");
+    return options;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && std::string(argv[1]) == "--table")
+        return table(argv[2]);
+    const Options options = parseOptions(argc, argv);
+    // Use every file the hard limit allows (10,000 idle connections need more than the usual 1,024).
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    ServerProbe probe{options.serverPid};
+    if (options.scenario == "fanout")
+        fanout(options, probe);
+    else if (options.scenario == "echo")
+        echo(options, probe);
+    else if (options.scenario == "rate")
+        fixedRate(options, probe);
+    else if (options.scenario == "idle")
+        connections(options, probe, true);
+    else if (options.scenario == "storm")
+        connections(options, probe, false);
+    else
+        fail("--scenario must be fanout, echo, rate, idle or storm");
+    return 0;
+}

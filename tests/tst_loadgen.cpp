@@ -1,0 +1,178 @@
+// The benchmark's load generator (bench/loadgen) must not rot between benchmark runs: its RFC 6455
+// client codec and message reading against known bytes, and one tiny run against a real server.
+#include "messages.h"
+#include "serverprocess.h"
+#include "websocket.h"
+
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using namespace loadgen;
+
+class tst_Loadgen : public QObject
+{
+    Q_OBJECT
+
+private:
+    static std::string unmask(std::string_view frame, std::size_t header)
+    {
+        std::string payload(frame.substr(header + 4));
+        for (std::size_t i = 0; i < payload.size(); ++i)
+            payload[i] = char(payload[i] ^ frame[header + (i & 3)]);
+        return payload;
+    }
+
+private Q_SLOTS:
+    void acceptValueIsTheRfcExample()
+    {
+        // RFC 6455 section 1.3.
+        QCOMPARE(ws::acceptFor("dGhlIHNhbXBsZSBub25jZQ=="), std::string("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+        QCOMPARE(ws::base64("ab"), std::string("YWI="));
+        QCOMPARE(ws::makeKey(1).size(), std::size_t(24)); // 16 bytes
+    }
+
+    void handshakeResponseIsChecked()
+    {
+        const std::string key = "dGhlIHNhbXBsZSBub25jZQ==";
+        std::size_t head = 0;
+        std::string error;
+        const std::string good = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                 "sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n\x81\x02hi";
+        QCOMPARE(ws::parseHandshakeResponse(good, key, head, error), ws::HandshakeResult::Accepted);
+        QCOMPARE(good.substr(head), std::string("\x81\x02hi"));
+        QCOMPARE(ws::parseHandshakeResponse(good.substr(0, 40), key, head, error), ws::HandshakeResult::Incomplete);
+        QCOMPARE(ws::parseHandshakeResponse("HTTP/1.1 429 Too Many Requests\r\n\r\n", key, head, error),
+                 ws::HandshakeResult::Refused);
+        QCOMPARE(error, std::string("HTTP/1.1 429 Too Many Requests"));
+        QCOMPARE(ws::parseHandshakeResponse("HTTP/1.1 101 OK\r\nSec-WebSocket-Accept: nope\r\n\r\n", key, head, error),
+                 ws::HandshakeResult::Refused);
+    }
+
+    void clientFramesAreMaskedWithEachLengthForm_data()
+    {
+        QTest::addColumn<int>("length");
+        QTest::addColumn<int>("header");
+        QTest::newRow("7-bit") << 125 << 2;
+        QTest::newRow("16-bit") << 126 << 4;
+        QTest::newRow("16-bit max") << 65535 << 4;
+        QTest::newRow("64-bit") << 65536 << 10;
+    }
+    void clientFramesAreMaskedWithEachLengthForm()
+    {
+        QFETCH(int, length);
+        QFETCH(int, header);
+        std::string payload(std::size_t(length), 'x');
+        payload[0] = 'a';
+        std::string out;
+        ws::appendFrame(out, ws::Text, payload, 0xA1B2C3D4);
+        QCOMPARE(out.size(), std::size_t(header + 4 + length));
+        QCOMPARE(std::uint8_t(out[0]), std::uint8_t(0x81)); // FIN, text
+        QVERIFY(std::uint8_t(out[1]) & 0x80);               // masked
+        QCOMPARE(std::uint8_t(out[std::size_t(header)]), std::uint8_t(0xA1));
+        QCOMPARE(unmask(out, std::size_t(header)), payload);
+    }
+
+    void serverFramesDecode_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<int>("result"); // DecodeResult
+        QTest::addColumn<int>("payloadSize");
+        QTest::newRow("text") << QByteArray("\x81\x03" "abc", 5) << int(ws::DecodeResult::Frame) << 3;
+        QTest::newRow("incomplete payload") << QByteArray("\x81\x03" "ab", 4) << int(ws::DecodeResult::Incomplete) << 0;
+        QTest::newRow("incomplete 16-bit length") << QByteArray("\x81\x7e\x01", 3) << int(ws::DecodeResult::Incomplete) << 0;
+        QTest::newRow("16-bit") << (QByteArray("\x81\x7e\x01\x00", 4) + QByteArray(256, 'y')) << int(ws::DecodeResult::Frame) << 256;
+        QTest::newRow("64-bit") << (QByteArray("\x81\x7f\0\0\0\0\0\x01\0\0", 10) + QByteArray(65536, 'z'))
+                                << int(ws::DecodeResult::Frame) << 65536;
+        QTest::newRow("masked server frame") << QByteArray("\x81\x81\0\0\0\0a", 7) << int(ws::DecodeResult::Error) << 0;
+        QTest::newRow("reserved bit") << QByteArray("\xc1\x01" "a", 3) << int(ws::DecodeResult::Error) << 0;
+        QTest::newRow("fragmented ping") << QByteArray("\x09\x00", 2) << int(ws::DecodeResult::Error) << 0;
+        QTest::newRow("unknown opcode") << QByteArray("\x83\x00", 2) << int(ws::DecodeResult::Error) << 0;
+    }
+    void serverFramesDecode()
+    {
+        QFETCH(QByteArray, bytes);
+        QFETCH(int, result);
+        QFETCH(int, payloadSize);
+        ws::Frame frame;
+        std::size_t consumed = 0;
+        std::string error;
+        QCOMPARE(int(ws::decodeFrame(std::string_view(bytes.constData(), std::size_t(bytes.size())), frame, consumed, error)),
+                 result);
+        if (result == int(ws::DecodeResult::Frame)) {
+            QCOMPARE(consumed, std::size_t(bytes.size()));
+            QCOMPARE(frame.payload.size(), std::size_t(payloadSize));
+        }
+        if (result == int(ws::DecodeResult::Error))
+            QVERIFY(!error.empty());
+    }
+
+    void messagesOfBothFlavours()
+    {
+        QCOMPARE(joinMessage(Flavour::Cortado, "lobby", 3), std::string(R"({"event":"room:join","room":"lobby","id":3})"));
+        QCOMPARE(joinMessage(Flavour::SocketIo, "lobby", 3), std::string(R"(423["room:join","lobby"])"));
+        QVERIFY(chatMessage(Flavour::SocketIo, "r", 7, 42).starts_with(R"(427["chat:send","r",{"seq":42,)"));
+
+        Incoming chat = classify(Flavour::Cortado, R"({"event":"chat:message","from":"x","payload":{"seq":17,"text":"a"},"room":"r"})");
+        QCOMPARE(chat.kind, Incoming::Chat);
+        QCOMPARE(chat.seq, 17);
+        Incoming ack = classify(Flavour::Cortado, R"({"event":"ack","id":9,"ok":true,"payload":{"delivered":2}})");
+        QCOMPARE(ack.kind, Incoming::Ack);
+        QCOMPARE(ack.id, 9u);
+        QVERIFY(ack.ok);
+        QVERIFY(!classify(Flavour::Cortado, R"({"event":"ack","id":9,"ok":false,"error":{}})").ok);
+        QCOMPARE(classify(Flavour::Cortado, R"({"event":"presence:join","payload":{"user":{"id":"g"}}})").kind, Incoming::Other);
+
+        chat = classify(Flavour::SocketIo, R"(42["chat:message",{"room":"r","payload":{"seq":5,"text":"a"},"from":"x"}])");
+        QCOMPARE(chat.kind, Incoming::Chat);
+        QCOMPARE(chat.seq, 5);
+        ack = classify(Flavour::SocketIo, R"(4312[{"delivered":3}])");
+        QCOMPARE(ack.kind, Incoming::Ack);
+        QCOMPARE(ack.id, 12u);
+        QVERIFY(ack.ok);
+        QVERIFY(!classify(Flavour::SocketIo, R"(4312[{"error":{"code":"not_in_room"}}])").ok);
+        QCOMPARE(classify(Flavour::SocketIo, R"(0{"sid":"a","upgrades":[]})").kind, Incoming::EngineOpen);
+        QCOMPARE(classify(Flavour::SocketIo, R"(40{"sid":"b"})").kind, Incoming::Connected);
+        QCOMPARE(classify(Flavour::SocketIo, "2").kind, Incoming::Ping);
+    }
+
+    // A tiny run of two scenarios against the real cortado-server: every connection joins, messages
+    // come back, and the figures read from /proc are plausible.
+    void smokeRunAgainstCortado()
+    {
+        QTemporaryDir data;
+        ServerProcess server;
+        QVERIFY(server.start({u"--port"_s, u"0"_s},
+                             ServerProcess::withoutRateLimits(ServerProcess::environment(data.path()))));
+        auto run = [&](const QStringList &arguments) {
+            QProcess loadgen;
+            loadgen.start(QStringLiteral(CORTADO_LOADGEN_BINARY),
+                          QStringList{u"--url"_s, server.ws(u"/chat"_s).toString(), u"--server-pid"_s,
+                                      QString::number(server.process.processId()), u"--label"_s, u"cortado"_s,
+                                      u"--warmup"_s, u"0.2"_s, u"--duration"_s, u"0.5"_s}
+                                  + arguments);
+            if (!loadgen.waitForFinished(30000) || loadgen.exitCode() != 0)
+                qWarning().noquote() << loadgen.readAllStandardError();
+            return QString::fromUtf8(loadgen.readAllStandardOutput());
+        };
+        auto field = [](const QString &line, const QString &key) {
+            return QRegularExpression(u"\\b"_s + key + u"=([0-9.]+)"_s).match(line).captured(1).toDouble();
+        };
+
+        const QString echo = run({u"--scenario"_s, u"echo"_s, u"--connections"_s, u"4"_s});
+        QVERIFY2(echo.startsWith(u"result server=cortado scenario=echo "_s), qPrintable(echo));
+        QVERIFY2(field(echo, u"requests_per_s"_s) > 10, qPrintable(echo));
+        QVERIFY2(field(echo, u"p50_ms"_s) > 0, qPrintable(echo));
+
+        const QString fanout = run({u"--scenario"_s, u"fanout"_s, u"--members"_s, u"20"_s, u"--windows"_s, u"2"_s});
+        QVERIFY2(fanout.contains(u"scenario=fanout2 members=20 window=2 "_s), qPrintable(fanout));
+        QVERIFY2(field(fanout, u"deliveries_per_s"_s) > 100, qPrintable(fanout));
+        // The server did work in the window, and /proc said how much.
+        QVERIFY2(field(fanout, u"cpu_us_per_1000"_s) > 0, qPrintable(fanout));
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_Loadgen)
+#include "tst_loadgen.moc"
