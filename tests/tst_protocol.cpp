@@ -1,6 +1,7 @@
 // The envelope parser and encoders: what every client frame goes through.
 #include "cortado/protocol.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QTest>
 
@@ -17,6 +18,8 @@ private Q_SLOTS:
     void eventNames_data();
     void eventNames();
     void encodersProduceDocumentedShapes();
+    void payloadJsonEncoderMatchesEncodeEvent_data();
+    void payloadJsonEncoderMatchesEncodeEvent();
     void reconnectAdvice_data();
     void reconnectAdvice();
 };
@@ -105,6 +108,30 @@ void tst_Protocol::encodersProduceDocumentedShapes()
             encodeSystemError(ErrorInfo{u"bad_json"_s, u"x"_s})).object();
     QCOMPARE(system.value("event"_L1).toString(), u"system:error"_s);
     QCOMPARE(system.value("payload"_L1).toObject().value("code"_L1).toString(), u"bad_json"_s);
+}
+
+void tst_Protocol::payloadJsonEncoderMatchesEncodeEvent_data()
+{
+    QTest::addColumn<QJsonValue>("payload");
+    QTest::addColumn<std::optional<QString>>("room");
+    QTest::newRow("object, room") << QJsonValue(QJsonObject{{u"users"_s, QJsonArray{QJsonObject{{u"id"_s, u"a"_s}}}}})
+                                  << std::optional<QString>(u"lobby"_s);
+    QTest::newRow("no room") << QJsonValue(QJsonObject{{u"n"_s, 1}}) << std::optional<QString>();
+    QTest::newRow("room needing escapes") << QJsonValue(QJsonArray{1, u"x"_s})
+                                          << std::optional<QString>(u"q\"\\\u00e9\n"_s);
+}
+
+// Cached encodings (presence lists) are sent through encodeEventWithPayloadJson: a client must not be
+// able to tell the two encoders apart.
+void tst_Protocol::payloadJsonEncoderMatchesEncodeEvent()
+{
+    QFETCH(QJsonValue, payload);
+    QFETCH(std::optional<QString>, room);
+    const QByteArray payloadJson = payload.isObject()
+            ? QJsonDocument(payload.toObject()).toJson(QJsonDocument::Compact)
+            : QJsonDocument(payload.toArray()).toJson(QJsonDocument::Compact);
+    QCOMPARE(encodeEventWithPayloadJson(u"presence:state"_s, payloadJson, room),
+             encodeEvent(u"presence:state"_s, payload, room));
 }
 
 void tst_Protocol::reconnectAdvice_data()

@@ -140,8 +140,9 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
     : m_server(server), m_hub(server.hub()), m_limits(limits),
       m_startedAt(QDateTime::currentMSecsSinceEpoch())
 {
+    // The deltas below are built only while a console listens: without one, a join costs nothing here.
     connect(&m_hub, &Hub::connected, this, [this](const Session &session) {
-        if (!Hub::isInternalRoute(session.route()))
+        if (!m_consoles.isEmpty() && !Hub::isInternalRoute(session.route()))
             broadcast(u"admin:socket"_s, socketJson(session));
     });
     connect(&m_hub, &Hub::disconnected, this, [this](const Session &session, int code) {
@@ -150,7 +151,7 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
     });
     auto roomChange = [this](const QString &event) {
         return [this, event](const Session &session, const QString &room) {
-            if (Hub::isInternalRoute(session.route()))
+            if (m_consoles.isEmpty() || Hub::isInternalRoute(session.route()))
                 return;
             const std::optional<RoomInfo> info = m_hub.room(session.route(), room);
             broadcast(event, QJsonObject{{u"socket"_s, session.id()}, {u"route"_s, session.route()},
@@ -160,6 +161,8 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
     connect(&m_hub, &Hub::joined, this, roomChange(u"admin:joined"_s));
     connect(&m_hub, &Hub::left, this, roomChange(u"admin:left"_s));
     connect(&m_server.presence(), &Presence::changed, this, [this](const QString &route, const QString &room) {
+        if (m_consoles.isEmpty())
+            return;
         QJsonArray users;
         for (const PresenceEntry &entry : m_server.presence().list(route, room))
             users.append(entry.toJson());

@@ -1,6 +1,7 @@
 #include "presence.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 
 using namespace Qt::StringLiterals;
 
@@ -29,13 +30,44 @@ QString Presence::userKey(const Session &session)
     return userId.isEmpty() ? u"guest-"_s + session.id() : userId;
 }
 
+static bool olderFirst(const PresenceEntry &a, const PresenceEntry &b)
+{
+    return std::tie(a.since, a.id) < std::tie(b.since, b.id);
+}
+
+static QByteArray encode(const PresenceEntry &entry)
+{
+    return QJsonDocument(entry.toJson()).toJson(QJsonDocument::Compact);
+}
+
 QList<PresenceEntry> Presence::list(const QString &route, const QString &room) const
 {
     QList<PresenceEntry> entries = m_rooms.value(roomKey(route, room)).values();
-    std::sort(entries.begin(), entries.end(), [](const PresenceEntry &a, const PresenceEntry &b) {
-        return std::tie(a.since, a.id) < std::tie(b.since, b.id);
-    });
+    std::sort(entries.begin(), entries.end(), olderFirst);
     return entries;
+}
+
+QByteArray Presence::stateFrame(const QHash<QString, PresenceEntry> &entries, const QString &room) const
+{
+    QList<const PresenceEntry *> ordered;
+    ordered.reserve(entries.size());
+    qsizetype bytes = 16;
+    for (const PresenceEntry &entry : entries) {
+        ordered.append(&entry);
+        bytes += entry.encoded.size() + 1;
+    }
+    std::sort(ordered.begin(), ordered.end(),
+              [](const PresenceEntry *a, const PresenceEntry *b) { return olderFirst(*a, *b); });
+    QByteArray payload;
+    payload.reserve(bytes);
+    payload.append("{\"users\":[");
+    for (qsizetype i = 0; i < ordered.size(); ++i) {
+        if (i > 0)
+            payload.append(',');
+        payload.append(ordered[i]->encoded);
+    }
+    payload.append("]}");
+    return protocol::encodeEventWithPayloadJson(u"presence:state"_s, payload, room);
 }
 
 void Presence::onJoined(const Session &session, const QString &room)
@@ -54,12 +86,11 @@ void Presence::onJoined(const Session &session, const QString &room)
         entry.since = QDateTime::currentDateTimeUtc();
     }
     ++entry.connections;
+    entry.encoded = encode(entry);
 
-    QJsonArray users;
-    for (const PresenceEntry &present : list(session.route(), room))
-        users.append(present.toJson());
-    m_hub.send(Target::socket(session.id()),
-               Message{u"presence:state"_s, QJsonObject{{u"users"_s, users}}, room, {}, true});
+    // The joiner gets the whole list; of it, only its own entry was encoded for this join.
+    if (Session *joiner = m_hub.session(session.id()))
+        m_hub.sendFrame(*joiner, u"presence:state"_s, stateFrame(entries, room));
     if (firstConnection) {
         m_hub.send(Target::room(session.route(), room).except(session.id()),
                    Message{u"presence:join"_s, QJsonObject{{u"user"_s, entry.toJson()}}, room, {}, true});
@@ -79,8 +110,10 @@ void Presence::onLeft(const Session &session, const QString &room)
     const auto entry = entries->find(key);
     if (entry == entries->end())
         return;
-    if (--entry->connections > 0)
+    if (--entry->connections > 0) {
+        entry->encoded = encode(*entry);
         return; // another tab of the same user is still here
+    }
     entries->erase(entry);
     if (entries->isEmpty())
         m_rooms.erase(entries);
@@ -98,6 +131,7 @@ bool Presence::setStatus(const Session &session, const QString &room, const QStr
     if (entry == entries->end())
         return false;
     entry->status = status;
+    entry->encoded = encode(*entry);
     m_hub.send(Target::room(session.route(), room),
                Message{u"presence:update"_s, QJsonObject{{u"user"_s, entry->toJson()}}, room, {}, true});
     Q_EMIT changed(session.route(), room);

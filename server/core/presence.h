@@ -19,6 +19,9 @@ struct PresenceEntry
     bool guest = false;
 
     QJsonObject toJson() const;
+    // toJson() as compact JSON, kept current by Presence whenever the entry changes: a joiner's
+    // presence:state is assembled from these instead of re-encoding every member per join.
+    QByteArray encoded;
 };
 
 // Tracks presence in the rooms of the routes that ask for it (WsRoute::trackPresence()) by
@@ -36,6 +39,7 @@ public:
     using RouteFilter = std::function<bool(const QString &route)>;
     Presence(Hub &hub, RouteFilter tracked, QObject *parent = nullptr);
 
+    // The room's users, oldest first (by `since`, then id).
     QList<PresenceEntry> list(const QString &route, const QString &room) const;
     bool isTracked(const QString &route) const { return m_tracked(route); }
     // Sets the status of the session's user in `room` (the session must be a member); tells the room.
@@ -51,6 +55,8 @@ Q_SIGNALS:
 private:
     void onJoined(const Session &session, const QString &room);
     void onLeft(const Session &session, const QString &room);
+    // The presence:state frame of a room: {"users": [...]} from the entries' cached encodings.
+    QByteArray stateFrame(const QHash<QString, PresenceEntry> &entries, const QString &room) const;
     static QString roomKey(const QString &route, const QString &room) { return route + u'\n' + room; }
 
     Hub &m_hub;

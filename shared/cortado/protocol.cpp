@@ -1,5 +1,6 @@
 #include "cortado/protocol.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
 
@@ -157,6 +158,26 @@ QByteArray encodeEvent(const QString &event, const QJsonValue &payload,
     if (offset)
         object.insert(u"offset"_s, *offset);
     return toCompactJson(object);
+}
+
+// `text` as a JSON string literal, quotes included.
+static QByteArray jsonString(const QString &text)
+{
+    const QByteArray array = QJsonDocument(QJsonArray{text}).toJson(QJsonDocument::Compact);
+    return array.mid(1, array.size() - 2); // ["..."] → "..."
+}
+
+QByteArray encodeEventWithPayloadJson(const QString &event, QByteArrayView payloadJson,
+                                      const std::optional<QString> &room)
+{
+    // Keys in the order QJsonObject writes them (sorted), so both encoders give the same bytes.
+    QByteArray frame;
+    frame.reserve(payloadJson.size() + event.size() + (room ? room->size() : 0) + 40);
+    frame.append("{\"event\":").append(jsonString(event)).append(",\"payload\":").append(payloadJson);
+    if (room)
+        frame.append(",\"room\":").append(jsonString(*room));
+    frame.append('}');
+    return frame;
 }
 
 QByteArray encodeAck(const QJsonValue &id, const QJsonValue &payload)

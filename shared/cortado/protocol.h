@@ -117,6 +117,10 @@ bool isValidRoomName(QStringView name);
 QByteArray encodeEvent(const QString &event, const QJsonValue &payload,
                        const std::optional<QString> &room = {}, const QString &from = {},
                        std::optional<qint64> offset = {});
+// The same frame as encodeEvent(event, payload, room) for a payload that is compact JSON already
+// (assembled from cached encodings, e.g. a room's presence list): no JSON tree is built.
+QByteArray encodeEventWithPayloadJson(const QString &event, QByteArrayView payloadJson,
+                                      const std::optional<QString> &room = {});
 QByteArray encodeAck(const QJsonValue &id, const QJsonValue &payload = QJsonValue::Undefined);
 QByteArray encodeErrorAck(const QJsonValue &id, const ErrorInfo &error);
 QByteArray encodeSystemError(const ErrorInfo &error);
