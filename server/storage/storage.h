@@ -23,6 +23,7 @@
 namespace cortado {
 
 class Hub;
+class StorageWriter;
 
 struct StorageConfig
 {
@@ -93,11 +94,9 @@ public:
     struct Shared; // the queue between the event loop and the writer thread
 
 private:
-    class Writer;
-
     StorageConfig m_config;
     std::shared_ptr<Shared> m_shared;
-    std::unique_ptr<Writer> m_writer;
+    std::unique_ptr<StorageWriter> m_writer;
     qint64 m_unstored = 0; // what stop() could not store
     QHash<QString, QHash<QString, QJsonObject>> m_startupDocuments;
     struct RestoredRoom
