@@ -45,7 +45,7 @@ QFuture<QList<HistoryEntry>> Storage::readHistory(const QString &route, const QS
             const bool ok = query.exec();
             while (ok && query.next())
                 entries.append(HistoryEntry{query.value(0).toLongLong(), query.value(1).toLongLong(),
-                                            query.value(2).toString()});
+                                            query.value(2).toString().toUtf8()});
             if (!ok)
                 error = query.lastError().text();
         }

@@ -118,7 +118,7 @@ bool Storage::open(QString *error)
     while (query.next()) {
         RestoredRoom &room = roomFor(query.value(0).toString(), query.value(1).toString());
         room.entries.append(HistoryEntry{query.value(2).toLongLong(), query.value(3).toLongLong(),
-                                         query.value(4).toString()});
+                                         query.value(4).toString().toUtf8()});
         room.latest = std::max(room.latest, room.entries.last().offset);
     }
     if (!exec(query, u"SELECT collection, doc_key, body FROM cortado_documents"_s, error))
@@ -167,9 +167,9 @@ void Storage::attach(Hub &hub)
         hub.history().restore(room.route, room.room, std::move(room.entries), room.latest);
     m_startupHistory.clear();
     History *history = &hub.history();
-    hub.setHistorySink([this, history](const QString &route, const QString &room, const HistoryEntry &entry) {
-        const std::optional<HistoryPolicy> policy = history->policy(route, room);
-        return appendHistory(route, room, entry, policy ? policy->maxMessages : 0);
+    hub.setHistorySink([this](const QString &route, const QString &room, const HistoryEntry &entry,
+                              const HistoryPolicy &policy) {
+        return appendHistory(route, room, entry, policy.maxMessages);
     });
     // A join asks for the room's first block in the background, so that its first message usually
     // finds it committed instead of stalling the event loop for a commit (~1 ms on SQLite).
@@ -196,11 +196,12 @@ static bool fits(const Storage::Shared *shared, const StorageConfig &config, qin
             && shared->queuedBytes + bytes <= config.queueBytes;
 }
 
-static void push(Storage::Shared *shared, WriteItem item, qint64 bytes)
+static void push(Storage::Shared *shared, const StorageConfig &config, WriteItem item, qint64 bytes)
 {
     shared->queuedBytes += bytes;
     shared->queue.push_back(std::move(item));
-    shared->wake.wakeOne();
+    if (shared->writerIdle || (shared->writerLingering && qsizetype(shared->queue.size()) >= config.batchSize))
+        shared->wake.wakeOne();
 }
 
 bool Storage::appendHistory(const QString &route, const QString &room, const HistoryEntry &entry,
@@ -237,19 +238,19 @@ bool Storage::appendHistory(const QString &route, const QString &room, const His
         if (m_shared->reserved.value(key) < entry.offset || !fits(m_shared.get(), m_config, bytes))
             return false;
     }
-    push(m_shared.get(), std::move(item), bytes);
+    push(m_shared.get(), m_config, std::move(item), bytes);
     return true;
 }
 
 bool Storage::putDocument(const QString &collection, const QString &key, const QJsonObject &body)
 {
     WriteItem item{WriteItem::Kind::Document, collection, key, 0, QDateTime::currentMSecsSinceEpoch(),
-                   QString::fromUtf8(QJsonDocument(body).toJson(QJsonDocument::Compact)), 0};
+                   QJsonDocument(body).toJson(QJsonDocument::Compact), 0};
     const qint64 bytes = item.bytes();
     QMutexLocker lock(&m_shared->mutex);
     if (!fits(m_shared.get(), m_config, bytes))
         return false;
-    push(m_shared.get(), std::move(item), bytes);
+    push(m_shared.get(), m_config, std::move(item), bytes);
     return true;
 }
 
@@ -275,6 +276,9 @@ bool Storage::flush(int timeoutMs)
 {
     QDeadlineTimer deadline(timeoutMs);
     QMutexLocker lock(&m_shared->mutex);
+    ++m_shared->flushing; // no lingering for a fuller batch while someone waits
+    m_shared->wake.wakeOne();
+    const auto done = qScopeGuard([&] { --m_shared->flushing; });
     while (!m_shared->queue.empty() || m_shared->inFlight > 0) {
         if (!m_shared->drained.wait(&m_shared->mutex, deadline))
             return false;

@@ -33,6 +33,9 @@ struct StorageConfig
     qsizetype queueLimit = 100'000; // writes waiting at most; beyond, writes are refused
     qint64 queueBytes = 64 * 1024 * 1024; // and at most this many bytes of them
     int batchSize = 500;
+    // A batch that is not full waits up to this long for more writes before it is committed: one
+    // commit (WAL pages, syscalls) then carries many messages instead of one. 0: commit at once.
+    int batchDelayMs = 2;
     int historyMaxAgeSeconds = 7 * 24 * 3600; // older history rows are deleted and not restored
     // Offsets reserved ahead per room: a crash skips at most this many, and a room asks again
     // when half are used.

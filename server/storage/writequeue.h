@@ -4,6 +4,7 @@
 
 #include "storage.h"
 
+#include <QByteArray>
 #include <QHash>
 #include <QMutex>
 #include <QString>
@@ -21,13 +22,13 @@ struct WriteItem
     QString second; // room | key
     qint64 offset = 0;
     qint64 at = 0;
-    QString body; // frame | JSON
+    QByteArray body; // frame | JSON, UTF-8 (a frame shares the bytes the hub sent)
     int keep = 0; // history: the room keeps this many rows (0: no count limit)
 
     // What it costs while queued, as counted against StorageConfig::queueBytes.
     qint64 bytes() const
     {
-        return qint64(sizeof(WriteItem)) + (first.size() + second.size() + body.size()) * qint64(sizeof(QChar));
+        return qint64(sizeof(WriteItem)) + (first.size() + second.size()) * qint64(sizeof(QChar)) + body.size();
     }
 };
 
@@ -50,6 +51,11 @@ struct Storage::Shared
     QHash<QString, qint64> reserved; // route\nroom → committed mark
     QHash<QString, Reservation> reserveRequests; // route\nroom → wanted mark, until committed
     bool stopping = false;
+    // The writer waits for work (idle) or for its batch to fill (lingering); a push wakes it only
+    // then, so the event loop makes no wake-up call per message.
+    bool writerIdle = false;
+    bool writerLingering = false;
+    int flushing = 0; // flush() callers waiting: the writer does not linger
     std::atomic<bool> connected = false;
     std::atomic<qint64> written = 0;
     std::atomic<qint64> failures = 0;

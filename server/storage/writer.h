@@ -3,6 +3,7 @@
 #pragma once
 
 #include "database.h"
+#include "sqlitebatch.h"
 #include "writequeue.h"
 
 #include <QThread>
@@ -33,8 +34,11 @@ private:
     void publish(const QList<Reservation> &reservations);
     bool fileUsable(QString *error);
     bool ensureConnected(const QString &name, QString *error);
+    void disconnect(const QString &name);
     bool write(const QString &name, const std::vector<WriteItem> &batch, const QList<Reservation> &reservations,
                QString *error);
+    bool writeQtSql(QSqlDatabase &db, const std::vector<WriteItem> &batch, const QList<Reservation> &reservations,
+                    QString *error);
     static bool insertHistory(QSqlDatabase &db, const std::vector<const WriteItem *> &rows, QString *error);
     static bool laterDocumentInBatch(const std::vector<WriteItem> &batch, std::size_t index);
     void deleteOldHistory(const QString &name);
@@ -45,6 +49,7 @@ private:
     storage::FileIdentity m_file; // SQLite: the file start-up opened
     bool m_noteLeft = false;
     bool m_fileProblem = false; // the last look at the file found it unusable
+    std::unique_ptr<storage::SqliteBatch> m_sqlite; // SQLite: statements of the open connection
 };
 
 } // namespace cortado
