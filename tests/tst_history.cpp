@@ -225,7 +225,7 @@ void tst_History::byteCapDropsTheOldestFrames()
     history.setPolicyLookup([](const QString &, const QString &) {
         return std::optional<cortado::HistoryPolicy>(cortado::HistoryPolicy{1000, 3600, 10'000});
     });
-    const QString frame(1000, u'x'); // 2,000 bytes as held
+    const QByteArray frame(2000, 'x'); // 2,000 bytes
     for (int i = 0; i < 100; ++i) {
         const qint64 offset = *history.nextOffset(u"/r"_s, u"a"_s);
         history.append(u"/r"_s, u"a"_s, cortado::HistoryEntry{offset, QDateTime::currentMSecsSinceEpoch(), frame});
@@ -274,7 +274,7 @@ void tst_History::restartAfterALossDoesNotClaimRecovery()
     });
     QList<cortado::HistoryEntry> stored;
     for (qint64 offset = 1; offset <= 5; ++offset)
-        stored.append(cortado::HistoryEntry{offset, QDateTime::currentMSecsSinceEpoch(), u"{}"_s});
+        stored.append(cortado::HistoryEntry{offset, QDateTime::currentMSecsSinceEpoch(), "{}"_ba});
     history.restore(u"/r"_s, u"a"_s, stored, 1000);
     QVERIFY(!history.since(u"/r"_s, u"a"_s, 3).recovered);
     QVERIFY(!history.since(u"/r"_s, u"a"_s, 5).recovered);

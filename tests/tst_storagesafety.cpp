@@ -373,7 +373,7 @@ void tst_StorageSafety::queueBytesBoundRefuses()
     QVERIFY2(m_postgres.stop(&error), qPrintable(error));
     const auto restart = qScopeGuard([&] { m_postgres.start(nullptr); });
 
-    const QString text(8000, u'x'); // ~16 KB as queued
+    const QString text(16000, u'x'); // ~16 KB as queued (frames are queued as the UTF-8 sent)
     int accepted = 0;
     Reply refused;
     for (int i = 0; i < 100; ++i) {

@@ -2,24 +2,51 @@
 
 namespace cortado {
 
+History::Log *History::find(const QString &route, const QString &room)
+{
+    const auto rooms = m_logs.find(route);
+    if (rooms == m_logs.end())
+        return nullptr;
+    const auto log = rooms->find(room);
+    return log == rooms->end() ? nullptr : &*log;
+}
+
+const History::Log *History::find(const QString &route, const QString &room) const
+{
+    const auto rooms = m_logs.constFind(route);
+    if (rooms == m_logs.cend())
+        return nullptr;
+    const auto log = rooms->constFind(room);
+    return log == rooms->cend() ? nullptr : &*log;
+}
+
+History::Log &History::findOrCreate(const QString &route, const QString &room)
+{
+    QHash<QString, Log> &rooms = m_logs[route];
+    const auto log = rooms.find(room);
+    if (log != rooms.end())
+        return *log;
+    ++m_roomCount;
+    return rooms[room];
+}
+
 std::optional<HistoryPolicy> History::policy(const QString &route, const QString &room) const
 {
-    const auto log = m_logs.constFind(key(route, room));
-    if (log != m_logs.cend() && log->policy)
+    const Log *log = find(route, room);
+    if (log && log->policy)
         return log->policy;
     return m_policies ? m_policies(route, room) : std::nullopt;
 }
 
 std::optional<qint64> History::nextOffset(const QString &route, const QString &room)
 {
-    const QString k = key(route, room);
-    auto log = m_logs.find(k);
-    if (log == m_logs.end()) {
+    Log *log = find(route, room);
+    if (!log) {
         // Logs are never dropped (their offsets must not restart), so the cap is what bounds them.
-        if (m_logs.size() >= m_maxRooms)
+        if (m_roomCount >= m_maxRooms)
             return std::nullopt;
         const std::optional<HistoryPolicy> rules = policy(route, room);
-        log = m_logs.insert(k, Log{});
+        log = &findOrCreate(route, room);
         log->policy = rules;
     }
     return log->latest + 1;
@@ -27,12 +54,14 @@ std::optional<qint64> History::nextOffset(const QString &route, const QString &r
 
 void History::append(const QString &route, const QString &room, HistoryEntry entry)
 {
-    Log &log = m_logs[key(route, room)];
+    Log &log = findOrCreate(route, room);
     log.latest = entry.offset;
     log.bytes += frameBytes(entry);
     log.entries.push_back(std::move(entry));
-    if (const std::optional<HistoryPolicy> rules = policy(route, room))
-        trim(log, *rules);
+    if (!log.policy && m_policies)
+        log.policy = m_policies(route, room);
+    if (log.policy)
+        trim(log, *log.policy);
 }
 
 void History::trim(Log &log, const HistoryPolicy &policy)
@@ -50,12 +79,12 @@ void History::trim(Log &log, const HistoryPolicy &policy)
 History::Replay History::since(const QString &route, const QString &room, qint64 since)
 {
     Replay replay;
-    const auto it = m_logs.find(key(route, room));
-    if (it == m_logs.end()) {
+    Log *found = find(route, room);
+    if (!found) {
         replay.recovered = since == 0; // nothing was ever sent here
         return replay;
     }
-    Log &log = *it;
+    Log &log = *found;
     if (const std::optional<HistoryPolicy> rules = policy(route, room))
         trim(log, *rules);
     replay.latest = log.latest;
@@ -73,17 +102,19 @@ History::Replay History::since(const QString &route, const QString &room, qint64
 
 qint64 History::latestOffset(const QString &route, const QString &room) const
 {
-    return m_logs.value(key(route, room)).latest;
+    const Log *log = find(route, room);
+    return log ? log->latest : 0;
 }
 
 QList<HistoryEntry> History::entries(const QString &route, const QString &room)
 {
-    return since(route, room, m_logs.value(key(route, room)).trimmedThrough).entries;
+    const Log *log = find(route, room);
+    return since(route, room, log ? log->trimmedThrough : 0).entries;
 }
 
 void History::restore(const QString &route, const QString &room, QList<HistoryEntry> entries, qint64 latest)
 {
-    Log &log = m_logs[key(route, room)];
+    Log &log = findOrCreate(route, room);
     log.entries.assign(entries.begin(), entries.end());
     log.bytes = 0;
     for (const HistoryEntry &entry : log.entries)

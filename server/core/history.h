@@ -15,7 +15,7 @@ struct HistoryPolicy
 {
     int maxMessages = 100; // the newest this many are kept (in memory and in storage)
     int maxAgeSeconds = 24 * 3600; // and none older than this
-    // And at most this many bytes of frames in memory (UTF-16, as held); the oldest go first.
+    // And at most this many bytes of frames in memory (UTF-8, as sent); the oldest go first.
     qint64 maxBytes = 1024 * 1024;
 };
 
@@ -23,7 +23,7 @@ struct HistoryEntry
 {
     qint64 offset = 0;
     qint64 createdAtMs = 0;
-    QString frame; // the message as sent, offset included
+    QByteArray frame; // the message as sent (UTF-8 JSON), offset included; shared with the wire
 };
 
 // Ordered, bounded message logs of the rooms that keep history. Each broadcast into such a room gets
@@ -43,7 +43,7 @@ public:
     static constexpr qsizetype DefaultMaxRooms = 10'000;
     void setMaxRooms(qsizetype maxRooms) { m_maxRooms = maxRooms; }
     qsizetype maxRooms() const { return m_maxRooms; }
-    qsizetype roomCount() const { return m_logs.size(); }
+    qsizetype roomCount() const { return m_roomCount; }
 
     // The next offset of the room; nullopt when the room has no log yet and maxRooms() rooms
     // already keep history (the message must be refused).
@@ -74,13 +74,17 @@ private:
         // Offsets up to here were dropped by retention (or never restored): a gap for "since" below.
         qint64 trimmedThrough = 0;
     };
-    static QString key(const QString &route, const QString &room) { return route + u'\n' + room; }
+    // Two levels (route, then room): a lookup builds no key string.
+    Log *find(const QString &route, const QString &room);
+    const Log *find(const QString &route, const QString &room) const;
+    Log &findOrCreate(const QString &route, const QString &room);
     void trim(Log &log, const HistoryPolicy &policy);
-    static qint64 frameBytes(const HistoryEntry &entry) { return entry.frame.size() * qint64(sizeof(QChar)); }
+    static qint64 frameBytes(const HistoryEntry &entry) { return entry.frame.size(); }
 
     PolicyLookup m_policies;
     qsizetype m_maxRooms = DefaultMaxRooms;
-    QHash<QString, Log> m_logs;
+    qsizetype m_roomCount = 0;
+    QHash<QString, QHash<QString, Log>> m_logs;
 };
 
 } // namespace cortado

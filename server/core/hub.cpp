@@ -136,8 +136,10 @@ void Hub::deliver(Session *session, const QByteArray &utf8)
 Delivery Hub::send(const Target &target, const Message &message)
 {
     Delivery delivery;
-    const bool recorded = target.scope() == Target::Scope::Room && !message.ephemeral
-            && m_history.policy(target.routePath(), target.roomName()).has_value();
+    const std::optional<HistoryPolicy> policy = target.scope() == Target::Scope::Room && !message.ephemeral
+            ? m_history.policy(target.routePath(), target.roomName())
+            : std::nullopt;
+    const bool recorded = policy.has_value();
     if (recorded && m_historyAdmission && m_history.latestOffset(target.routePath(), target.roomName()) == 0
         && !m_historyAdmission(target, message)) {
         delivery.refused = true;
@@ -158,8 +160,9 @@ Delivery Hub::send(const Target &target, const Message &message)
                                                   message.from, delivery.offset);
     // One encoding, shared by every recipient (the transport frames it once too).
     if (recorded) {
-        HistoryEntry entry{*delivery.offset, QDateTime::currentMSecsSinceEpoch(), QString::fromUtf8(utf8)};
-        if (m_historySink && !m_historySink(target.routePath(), target.roomName(), entry)) {
+        // The log, the database and the wire share these bytes (no copy, no UTF-16).
+        HistoryEntry entry{*delivery.offset, QDateTime::currentMSecsSinceEpoch(), utf8};
+        if (m_historySink && !m_historySink(target.routePath(), target.roomName(), entry, *policy)) {
             delivery.refused = true;
             delivery.refusedCode = protocol::errors::Overloaded;
             delivery.refusedMessage = u"the message cannot be stored right now; retry later"_s;

@@ -106,9 +106,10 @@ public:
     QList<const Session *> members(const QString &route, const QString &room) const;
 
     History &history() { return m_history; }
-    // Called with every new history entry before it is delivered; returning false refuses the
-    // message. Storage installs one to persist history in the background.
-    using HistorySink = std::function<bool(const QString &route, const QString &room, const HistoryEntry &)>;
+    // Called with every new history entry (and the room's policy) before it is delivered; returning
+    // false refuses the message. Storage installs one to persist history in the background.
+    using HistorySink = std::function<bool(const QString &route, const QString &room, const HistoryEntry &,
+                                           const HistoryPolicy &)>;
     void setHistorySink(HistorySink sink) { m_historySink = std::move(sink); }
     // Asked before a message opens the history of a room that has none yet: true lets it. The
     // Server installs one that caps how many such rooms guests may open.

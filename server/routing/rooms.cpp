@@ -45,7 +45,7 @@ Ack join(Hub &hub, EventContext &context)
             // the replayed ones and the ones that follow, so there is no gap and no duplicate.
             const History::Replay replay = history.since(session.route(), room, *since);
             for (const HistoryEntry &entry : replay.entries)
-                hub.sendText(session, u"replay"_s, entry.frame);
+                hub.sendFrame(session, u"replay"_s, entry.frame);
             payload.insert(u"recovered"_s, replay.recovered);
         }
         payload.insert(u"offset"_s, history.latestOffset(session.route(), room));

@@ -23,6 +23,7 @@
 namespace cortado {
 
 class Hub;
+class StorageWriter;
 
 struct StorageConfig
 {
@@ -32,6 +33,9 @@ struct StorageConfig
     qsizetype queueLimit = 100'000; // writes waiting at most; beyond, writes are refused
     qint64 queueBytes = 64 * 1024 * 1024; // and at most this many bytes of them
     int batchSize = 500;
+    // A batch that is not full waits up to this long for more writes before it is committed: one
+    // commit (WAL pages, syscalls) then carries many messages instead of one. 0: commit at once.
+    int batchDelayMs = 2;
     int historyMaxAgeSeconds = 7 * 24 * 3600; // older history rows are deleted and not restored
     // Offsets reserved ahead per room: a crash skips at most this many, and a room asks again
     // when half are used.
@@ -93,11 +97,9 @@ public:
     struct Shared; // the queue between the event loop and the writer thread
 
 private:
-    class Writer;
-
     StorageConfig m_config;
     std::shared_ptr<Shared> m_shared;
-    std::unique_ptr<Writer> m_writer;
+    std::unique_ptr<StorageWriter> m_writer;
     qint64 m_unstored = 0; // what stop() could not store
     QHash<QString, QHash<QString, QJsonObject>> m_startupDocuments;
     struct RestoredRoom

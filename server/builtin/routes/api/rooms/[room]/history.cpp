@@ -17,7 +17,7 @@ cortado::HttpResponse answer(const QString &wsRoute, const QString &room, const 
 {
     QJsonArray messages;
     for (const cortado::HistoryEntry &entry : entries)
-        messages.append(QJsonDocument::fromJson(entry.frame.toUtf8()).object());
+        messages.append(QJsonDocument::fromJson(entry.frame).object());
     return cortado::HttpResponse::json(QJsonObject{{u"route"_s, wsRoute}, {u"room"_s, room}, {u"messages"_s, messages}});
 }
 
