@@ -75,7 +75,9 @@ public:
     AddressSlot(QObject *socket, std::function<void()> release)
         : QObject(socket), m_release(std::move(release))
     {
+        setObjectName(QLatin1StringView(Name));
     }
+    static constexpr auto Name = "cortado-address-slot";
     ~AddressSlot() override { m_release(); }
 
 private:
@@ -190,6 +192,14 @@ void Gateway::inspect(QTcpSocket *socket)
     } else {
         Q_EMIT httpConnection(socket);
     }
+}
+
+QObject *Gateway::takeAddressSlot(QTcpSocket *socket)
+{
+    QObject *slot = socket->findChild<QObject *>(QLatin1StringView(AddressSlot::Name), Qt::FindDirectChildrenOnly);
+    if (slot)
+        slot->setParent(nullptr);
+    return slot;
 }
 
 void Gateway::refuse(QTcpSocket *socket, const Error &error)

@@ -57,6 +57,10 @@ public:
     // see answerAndClose()).
     static void refuse(QTcpSocket *socket, const Error &error);
 
+    // The object that keeps the socket's address counted for as long as it lives (a child of
+    // every accepted socket): whoever replaces the socket by something else takes it over.
+    static QObject *takeAddressSlot(QTcpSocket *socket);
+
 Q_SIGNALS:
     // The receiver takes the socket over (and must answer or close it). The head is still unread.
     // With TLS the socket is an encrypted QSslSocket: use it only as a QIODevice.

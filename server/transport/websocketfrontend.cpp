@@ -3,7 +3,14 @@
 #include <QDateTime>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QSslSocket>
 #include <QTcpSocket>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 Q_DECLARE_LOGGING_CATEGORY(lcTransport)
 
@@ -14,10 +21,6 @@ namespace cortado {
 namespace closecode = websocket::closecode;
 using websocket::DecodedFrame;
 
-// How much we read from the socket at once, and how much Qt may buffer for us: small, so that a
-// paused socket leaves its data in the kernel (and TCP flow control slows the sender).
-static constexpr qint64 ReadChunk = 64 * 1024;
-
 // Frames go straight into the socket while its buffer is below this; beyond it they wait in our
 // own queue, which can be dropped (a slow consumer's) and lets a close frame jump ahead.
 static qint64 socketHighWater(qint64 maxQueuedBytes)
@@ -25,28 +28,22 @@ static qint64 socketHighWater(qint64 maxQueuedBytes)
     return qBound(qint64(4096), maxQueuedBytes / 4, qint64(64 * 1024));
 }
 
-WebSocketConnection::WebSocketConnection(QTcpSocket *socket, const QByteArray &buffered,
-                                         const Router::WebSocketEntry &route, QVariantMap data,
-                                         WebSocketFrontend &frontend)
-    : m_socket(socket),
+WebSocketConnection::WebSocketConnection(std::unique_ptr<Stream> stream, const QString &peerAddress,
+                                         const QByteArray &buffered, const Router::WebSocketEntry &route,
+                                         QVariantMap data, WebSocketFrontend &frontend)
+    : m_stream(std::move(stream)),
       m_frontend(frontend),
       m_route(route),
       m_decoder(websocket::DecoderLimits{frontend.limits().maxMessageSize, frontend.limits().maxFragments})
 {
     setParent(&frontend);
-    m_socket->setParent(this);
-    m_socket->setReadBufferSize(ReadChunk);
+    m_stream->setListener(this, this);
+    if (auto *qtStream = dynamic_cast<QtSocketStream *>(m_stream.get()))
+        qtStream->start();
     m_frontend.m_connections.insert(this);
     m_decoder.append(buffered); // frames the client sent right behind its handshake
 
-    m_session = &m_frontend.m_hub.attach(route.path.pattern(), socket->peerAddress().toString(),
-                                         std::move(data), this);
-    connect(m_socket, &QTcpSocket::readyRead, this, [this] {
-        if (!m_paused)
-            processInput();
-    });
-    connect(m_socket, &QTcpSocket::bytesWritten, this, &WebSocketConnection::flushQueue);
-    connect(m_socket, &QTcpSocket::disconnected, this, &WebSocketConnection::onDisconnected);
+    m_session = &m_frontend.m_hub.attach(route.path.pattern(), peerAddress, std::move(data), this);
 
     const qint64 maxMessageSize = m_frontend.limits().maxMessageSize;
     m_frontend.m_hub.sendFrame(*m_session, protocol::events::Welcome,
@@ -69,14 +66,33 @@ WebSocketConnection::~WebSocketConnection()
         onDisconnected();
 }
 
+void WebSocketConnection::streamReadable()
+{
+    if (!m_paused)
+        processInput();
+}
+
+void WebSocketConnection::streamWritten()
+{
+    // Called for every flush: only a backlog, a pong or a back-pressure pause has work here.
+    if (m_queue.isEmpty() && !m_pendingPong && !(m_paused & Backpressure))
+        return;
+    flushQueue();
+}
+
+void WebSocketConnection::streamClosed()
+{
+    onDisconnected();
+}
+
 bool WebSocketConnection::isOpen() const
 {
-    return !m_detached && m_socket->state() == QAbstractSocket::ConnectedState;
+    return !m_detached && m_stream->isConnected();
 }
 
 qint64 WebSocketConnection::queuedBytes() const
 {
-    return m_socket->bytesToWrite() + m_queueBytes + (m_pendingPong ? m_pendingPong->size() : 0);
+    return m_stream->bytesToWrite() + m_queueBytes + (m_pendingPong ? m_pendingPong->size() : 0);
 }
 
 void WebSocketConnection::sendText(const QByteArray &utf8)
@@ -95,8 +111,8 @@ void WebSocketConnection::sendText(const QByteArray &utf8)
 
 void WebSocketConnection::write(const QByteArray &frame)
 {
-    if (m_queue.isEmpty() && m_socket->bytesToWrite() < socketHighWater(m_frontend.limits().maxQueuedBytes)) {
-        m_socket->write(frame); // Qt keeps a reference to large frames instead of copying them
+    if (m_queue.isEmpty() && m_stream->bytesToWrite() < socketHighWater(m_frontend.limits().maxQueuedBytes)) {
+        m_stream->write(frame);
         return;
     }
     m_queue.append(frame);
@@ -106,15 +122,15 @@ void WebSocketConnection::write(const QByteArray &frame)
 void WebSocketConnection::flushQueue()
 {
     const qint64 highWater = socketHighWater(m_frontend.limits().maxQueuedBytes);
-    if (m_pendingPong && m_socket->bytesToWrite() < highWater)
+    if (m_pendingPong && m_stream->bytesToWrite() < highWater)
         sendPong();
     // While the kernel's buffers are full, bytes leave only as the client acknowledges them.
     if (m_paused & Backpressure)
         m_drainedSinceSweep = true;
-    while (!m_queue.isEmpty() && m_socket->bytesToWrite() < highWater) {
+    while (!m_queue.isEmpty() && m_stream->bytesToWrite() < highWater) {
         const QByteArray frame = m_queue.takeFirst();
         m_queueBytes -= frame.size();
-        m_socket->write(frame);
+        m_stream->write(frame);
     }
     updateBackpressure();
 }
@@ -123,8 +139,8 @@ void WebSocketConnection::sendPong()
 {
     // A pong may go between two queued frames, ahead of the queue: control frames may
     // interleave with whole data frames.
-    if (m_socket->bytesToWrite() < socketHighWater(m_frontend.limits().maxQueuedBytes))
-        m_socket->write(websocket::encodeFrame(websocket::Opcode::Pong, *std::exchange(m_pendingPong, std::nullopt)));
+    if (m_stream->bytesToWrite() < socketHighWater(m_frontend.limits().maxQueuedBytes))
+        m_stream->write(websocket::encodeFrame(websocket::Opcode::Pong, *std::exchange(m_pendingPong, std::nullopt)));
 }
 
 void WebSocketConnection::dropQueue()
@@ -158,7 +174,7 @@ void WebSocketConnection::startCloseTimer()
 {
     QTimer::singleShot(m_frontend.limits().closeTimeoutMs, this, [this] {
         if (!m_detached)
-            m_socket->abort(); // no close frame (or no reading) in time: drop TCP
+            m_stream->abort(); // no close frame (or no reading) in time: drop TCP
     });
 }
 
@@ -177,13 +193,13 @@ void WebSocketConnection::finishClose()
 {
     // The server closes TCP first (RFC 6455 7.1.1), once the close frame is written; a client
     // that does not read it is dropped by the close timer.
-    if (m_socket->state() != QAbstractSocket::ConnectedState)
+    if (!m_stream->isConnected())
         return;
     for (const QByteArray &frame : std::as_const(m_queue))
-        m_socket->write(frame); // the close frame may still be in our queue
+        m_stream->write(frame); // the close frame may still be in our queue
     m_queue.clear();
     m_queueBytes = 0;
-    m_socket->disconnectFromHost();
+    m_stream->closeAfterWriting();
 }
 
 void WebSocketConnection::processInput()
@@ -198,11 +214,10 @@ void WebSocketConnection::processInput()
                 fail(closecode::PolicyViolation, u"message not finished in time"_s);
                 return;
             }
-            if (m_socket->bytesAvailable() == 0)
+            const QByteArrayView bytes = m_stream->read();
+            if (bytes.isEmpty())
                 return;
-            // Ask for more than Qt's buffer can hold: reading past it is what makes Qt watch the
-            // socket again after a full buffer paused it.
-            m_decoder.append(m_socket->read(2 * ReadChunk));
+            m_decoder.append(bytes);
             continue;
         }
         handle(frame);
@@ -453,8 +468,47 @@ void WebSocketFrontend::handleUpgrade(QTcpSocket *socket, const RequestHead &hea
     QByteArray buffered = socket->readAll();
     const qsizetype headEnd = buffered.indexOf("\r\n\r\n");
     buffered.remove(0, headEnd < 0 ? buffered.size() : headEnd + 4);
-    socket->write(handshake.response());
-    new WebSocketConnection(socket, buffered, *match.entry, std::move(context.data), *this);
+    const QString peerAddress = socket->peerAddress().toString();
+    // The address stays counted (Gateway's per-address limit) as long as the connection lives.
+    std::unique_ptr<QObject> addressSlot(Gateway::takeAddressSlot(socket));
+    std::unique_ptr<Stream> stream = takeStream(socket);
+    if (!stream)
+        return;
+    stream->write(handshake.response());
+    auto *connection = new WebSocketConnection(std::move(stream), peerAddress, buffered, *match.entry,
+                                               std::move(context.data), *this);
+    if (addressSlot)
+        addressSlot.release()->setParent(connection);
+}
+
+std::unique_ptr<Stream> WebSocketFrontend::takeStream(QTcpSocket *socket)
+{
+    QObject::disconnect(socket, nullptr, nullptr, nullptr);
+    if (qobject_cast<QSslSocket *>(socket) || !m_poller.isValid()) {
+        auto stream = std::make_unique<QtSocketStream>(socket);
+        socket->setParent(nullptr); // the stream owns it now
+        return stream;
+    }
+    // Plain TCP: keep the descriptor, let Qt's socket go (it closes only its own copy).
+    const int descriptor = ::fcntl(int(socket->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
+    if (descriptor < 0) {
+        qCWarning(lcTransport) << "cannot take over a socket:" << qt_error_string(errno);
+        socket->abort();
+        socket->deleteLater();
+        return nullptr;
+    }
+    const int one = 1;
+    // Nagle would hold a small answer back until the client's delayed ACK; we gather writes per
+    // event-loop pass ourselves.
+    ::setsockopt(descriptor, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    auto stream = std::make_unique<TcpStream>(m_poller, descriptor);
+    // abort() closes Qt's descriptor and notifiers now (no shutdown(): the connection lives on in
+    // ours); deleting waits, since we are inside the socket's own readyRead.
+    socket->abort();
+    socket->deleteLater();
+    if (!stream->isRegistered())
+        return nullptr;
+    return stream;
 }
 
 void WebSocketFrontend::onRoomClosed(const QString &route, const QString &room)

@@ -4,6 +4,7 @@
 #include "routing/dispatcher.h"
 #include "routing/router.h"
 #include "transport/gateway.h"
+#include "transport/stream.h"
 #include "transport/websocketcodec.h"
 
 #include <QElapsedTimer>
@@ -11,6 +12,7 @@
 #include <QSet>
 #include <QTimer>
 
+#include <memory>
 #include <optional>
 
 QT_BEGIN_NAMESPACE
@@ -34,17 +36,18 @@ struct WebSocketLimits
 
 class WebSocketFrontend;
 
-// One accepted WebSocket on the raw TCP socket the gateway handed over, framed by Cortado's own
+// One accepted WebSocket on the stream the gateway's socket became (stream.h: the bare TCP
+// descriptor on the thread's SocketPoller, or Qt's socket for TLS), framed by Cortado's own
 // RFC 6455 code (websocketcodec.h). Feeds messages to the dispatcher as UTF-8 bytes, answers
 // pings, runs the close handshake, bounds its outgoing queue and applies back-pressure.
 //
 // Owned by (a child of) the WebSocketFrontend; deletes itself after the hub hears of its end.
-class WebSocketConnection : public QObject, public Connection
+class WebSocketConnection : public QObject, public Connection, private Stream::Listener
 {
     Q_OBJECT
 
 public:
-    WebSocketConnection(QTcpSocket *socket, const QByteArray &buffered,
+    WebSocketConnection(std::unique_ptr<Stream> stream, const QString &peerAddress, const QByteArray &buffered,
                         const Router::WebSocketEntry &route, QVariantMap data,
                         WebSocketFrontend &frontend);
     ~WebSocketConnection() override;
@@ -64,6 +67,9 @@ private:
     friend class WebSocketFrontend;
     enum PauseReason : quint8 { Backpressure = 1, Application = 2 };
 
+    void streamReadable() override;
+    void streamWritten() override;
+    void streamClosed() override;
     void processInput();
     void handle(websocket::DecodedFrame &frame);
     void write(const QByteArray &frame);
@@ -79,7 +85,7 @@ private:
     void onDisconnected();
     bool isOpen() const;
 
-    QTcpSocket *m_socket;
+    std::unique_ptr<Stream> m_stream;
     WebSocketFrontend &m_frontend;
     const Router::WebSocketEntry &m_route;
     Session *m_session = nullptr;
@@ -112,6 +118,7 @@ public:
     WebSocketFrontend(const Router &router, Hub &hub, WebSocketLimits limits, QObject *parent = nullptr);
     ~WebSocketFrontend() override;
 
+    // Takes the socket over: refuses the handshake, or answers 101 and opens a connection.
     void handleUpgrade(QTcpSocket *socket, const RequestHead &head);
 
     const WebSocketLimits &limits() const { return m_limits; }
@@ -128,6 +135,9 @@ private:
     // so the last one is kept and its frame reused: framed once, written N times.
     QByteArray frameText(const QByteArray &utf8);
     qint64 now() const { return m_clock.elapsed(); }
+    // The socket as a Stream: its bare descriptor on m_poller (plain TCP), or itself (TLS). Null
+    // when that failed (the socket is gone then).
+    std::unique_ptr<Stream> takeStream(QTcpSocket *socket);
     void sweep();
     void onRoomClosed(const QString &route, const QString &room);
     void onJoined(const Session &session, const QString &room);
@@ -139,6 +149,7 @@ private:
     Realtime m_realtime; // what hooks and handshake middleware see of the hub
     EventDispatcher m_dispatcher;
     WebSocketLimits m_limits;
+    SocketPoller m_poller; // the plain-TCP sockets of this thread
     QSet<WebSocketConnection *> m_connections;
     QTimer m_heartbeat;
     QElapsedTimer m_clock;
