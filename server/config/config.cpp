@@ -143,6 +143,8 @@ const QList<Spec> &specs()
              }},
             number("CORTADO_PORT", "port", "The port to listen on; 0: any free port.", quint16(0),
                    [](Config &config) -> auto & { return config.server.port; }),
+            number("CORTADO_THREADS", "count", "Event loops that own sockets, the hub's thread included; 0: one per core.", 0,
+                   [](Config &config) -> auto & { return config.server.ioThreads; }),
             tlsFile("CORTADO_TLS_CERT", "With tls-key: serve https and wss on the port with this PEM certificate (chain).",
                     &TlsConfig::certificateFile),
             tlsFile("CORTADO_TLS_KEY", "The certificate's unencrypted PEM private key.", &TlsConfig::keyFile),

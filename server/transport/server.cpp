@@ -7,6 +7,7 @@
 #include <QLoggingCategory>
 #include <QSslKey>
 #include <QSslSocket>
+#include <QThread>
 #include <QTimer>
 
 #include <openssl/err.h>
@@ -87,7 +88,7 @@ Server::Server(ServerConfig config, QObject *parent)
                                             })),
       m_gateway(new Gateway(m_config.http, this)),
       m_http(std::make_unique<HttpFrontend>(m_router, m_hub, m_config.http)),
-      m_webSockets(std::make_unique<WebSocketFrontend>(m_router, m_hub, m_config.webSocket)),
+      m_webSockets(std::make_unique<WebSocketFrontend>(m_router, m_hub, m_config.webSocket, m_config.ioThreads > 0 ? m_config.ioThreads : qMax(1, QThread::idealThreadCount()))),
       m_admission(new Admission(m_config.limits, m_config.allowedOrigins, m_hub, this))
 {
     // Handshake limits run first, before a token is even looked at; REST limits are added at

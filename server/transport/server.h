@@ -33,6 +33,10 @@ struct ServerConfig
     quint16 port = 8080;
     GatewayLimits http;
     WebSocketLimits webSocket;
+    // Event loops that own sockets, the hub's thread included: 1 runs everything on one thread;
+    // N spreads sockets over the hub's thread and N-1 I/O threads (handlers still run on the
+    // hub's thread); 0: one per core.
+    int ioThreads = 0;
     int shutdownGraceMs = 3000; // how long shutdown() waits for clients to answer the close frame
     int storageFlushMs = 10'000; // how long shutdown() waits for queued writes to be stored
     std::optional<StorageConfig> storage; // none: nothing is persisted

@@ -4,13 +4,14 @@
 #include "routing/dispatcher.h"
 #include "routing/router.h"
 #include "transport/gateway.h"
+#include "transport/ioloop.h"
 #include "transport/stream.h"
 #include "transport/websocketcodec.h"
 
-#include <QElapsedTimer>
 #include <QList>
 #include <QSet>
-#include <QTimer>
+
+#include <atomic>
 
 #include <memory>
 #include <optional>
@@ -21,124 +22,95 @@ QT_END_NAMESPACE
 
 namespace cortado {
 
-// Every limit of the WebSocket layer; docs/security.md ("WebSocket frames and queues") lists them
-// with what a client sees; docs/configuration.md has their options and environment variables.
-struct WebSocketLimits
+class IoThread;
+class WebSocketConnection;
+
+// A socket as the hub sees it (its Connection), on the hub's thread: forwards sends and closes to
+// the socket's I/O loop (plain calls on loop 0, batched commands to an I/O thread) and hears its
+// messages and its end back. Owned by the WebSocketFrontend from the handshake until the loop
+// has released the socket.
+class SocketLink final : public Connection
 {
-    qint64 maxMessageSize = protocol::DefaultMaxMessageSize; // larger messages close with 1009
-    qint64 maxQueuedBytes = 1024 * 1024; // unwritten bytes per socket; more → 4101, queue dropped
-    int maxPingsPerSecond = 10; // more → 1008
-    int maxFragments = 1024; // frames in one fragmented message; more → 1008
-    int fragmentTimeoutMs = 10'000; // first to last fragment of a message; longer → 1008
-    int pingIntervalMs = 25'000; // heartbeat sweep: silent sockets are pinged, silent twice → 4103; 0: off
-    int closeTimeoutMs = 5'000; // after our close frame: wait this long for the client's, then drop TCP
-};
-
-class WebSocketFrontend;
-
-// One accepted WebSocket on the stream the gateway's socket became (stream.h: the bare TCP
-// descriptor on the thread's SocketPoller, or Qt's socket for TLS), framed by Cortado's own
-// RFC 6455 code (websocketcodec.h). Feeds messages to the dispatcher as UTF-8 bytes, answers
-// pings, runs the close handshake, bounds its outgoing queue and applies back-pressure.
-//
-// Owned by (a child of) the WebSocketFrontend; deletes itself after the hub hears of its end.
-class WebSocketConnection : public QObject, public Connection, private Stream::Listener
-{
-    Q_OBJECT
-
 public:
-    WebSocketConnection(std::unique_ptr<Stream> stream, const QString &peerAddress, const QByteArray &buffered,
-                        const Router::WebSocketEntry &route, QVariantMap data,
-                        WebSocketFrontend &frontend);
-    ~WebSocketConnection() override;
+    SocketLink(WebSocketFrontend &frontend, IoLoop &loop, const Router::WebSocketEntry &route)
+        : m_frontend(frontend), m_loop(loop), m_route(route)
+    {
+    }
 
     void sendText(const QByteArray &utf8) override;
     void close(int code, const QString &reason) override;
     qint64 queuedBytes() const override;
 
-    // Stops reading this socket: its data stays in the kernel, so TCP slows the sender down. For a
-    // caller that cannot take more now (e.g. a full storage queue); independent of the
-    // back-pressure the connection applies itself while its own outgoing queue is long.
-    void pauseReading();
-    void resumeReading();
-    bool isReadingPaused() const { return m_paused != 0; }
+    IoLoop &loop() const { return m_loop; }
+
+    // How much of a socket's messages may wait for the hub's thread before its loop stops reading
+    // it, and what one message counts for: about 16 small messages, or one of the largest. Small,
+    // because their answers are not counted by back-pressure until they come back.
+    static qint64 maxInFlightBytes(const WebSocketLimits &limits) { return 16 * 4096 + limits.maxMessageSize; }
+    static qint64 messageCost(const QByteArray &payload) { return payload.size() + 4096; }
+    Session *session() const { return m_session; }
 
 private:
+    friend class IoLoop;
+    friend class WebSocketConnection;
     friend class WebSocketFrontend;
-    enum PauseReason : quint8 { Backpressure = 1, Application = 2 };
 
-    void streamReadable() override;
-    void streamWritten() override;
-    void streamClosed() override;
-    void processInput();
-    void handle(websocket::DecodedFrame &frame);
-    void write(const QByteArray &frame);
-    void flushQueue();
-    void sendPong();
-    void dropQueue();
-    void fail(int code, const QString &reason);
-    void finishClose();
-    void startCloseTimer();
-    void setPaused(PauseReason reason, bool paused);
-    void updateBackpressure();
-    void heartbeat(qint64 now);
-    void onDisconnected();
-    bool isOpen() const;
-
-    std::unique_ptr<Stream> m_stream;
     WebSocketFrontend &m_frontend;
+    IoLoop &m_loop;
     const Router::WebSocketEntry &m_route;
-    Session *m_session = nullptr;
-    websocket::FrameDecoder m_decoder;
-    QList<QByteArray> m_queue; // frames waiting for room in the socket's buffer
-    qint64 m_queueBytes = 0;
-    std::optional<QByteArray> m_pendingPong; // at most one: a newer ping replaces it
-    quint8 m_paused = 0; // PauseReason bits
-    bool m_detached = false; // the hub has heard of the end
-    bool m_closeSent = false;
-    bool m_closeReceived = false;
-    int m_closeCode = websocket::closecode::Abnormal; // what Hub::detach hears
-    qint64 m_fragmentStartMs = -1;
-    qint64 m_pingWindowStartMs = 0;
-    int m_pingsInWindow = 0;
-    bool m_heardSinceSweep = false;
-    bool m_pingOutstanding = false;
-    bool m_drainedSinceSweep = false; // its backlog shrank while reading was paused
+    Session *m_session = nullptr; // until the end is reported
+    bool m_readingPaused = false; // by the application
+    std::unique_ptr<QObject> m_addressSlot; // keeps the address counted by the gateway
+    // The loop's thread only: the socket itself (set when the loop adopts it).
+    WebSocketConnection *m_connection = nullptr;
+    // Written by the loop, read by the hub's thread (operators' views, tests).
+    std::atomic<qint64> m_queuedBytes = 0;
+    // Messages reported by the loop and not dispatched yet, and whether the loop stopped reading
+    // until they are (I/O threads only).
+    std::atomic<qint64> m_inFlightBytes = 0;
+    std::atomic<bool> m_wantsDrained = false;
 };
 
 // Accepts the upgrades the gateway hands over: checks the handshake (400 / 426), finds the .ws
-// route (404), runs the handshake middleware (401/403 before any socket exists), then writes the
-// 101 itself and wraps the socket in a WebSocketConnection. One heartbeat timer serves every
-// connection (a timer per socket would cost memory at 10k sockets).
+// route (404), runs the handshake middleware (401/403 before any socket exists), attaches the
+// session to the hub, then hands the socket and its 101 to one of the I/O loops (round robin; a
+// TLS socket stays on the hub's thread, where Qt's socket lives). Runs the route's hooks and
+// dispatches every socket's messages on the hub's thread: handlers see one thread.
 class WebSocketFrontend : public QObject
 {
     Q_OBJECT
 
 public:
-    WebSocketFrontend(const Router &router, Hub &hub, WebSocketLimits limits, QObject *parent = nullptr);
+    // `ioThreads`: event loops that own sockets, the hub's own thread included (1: no extra thread).
+    WebSocketFrontend(const Router &router, Hub &hub, WebSocketLimits limits, int ioThreads = 1,
+                      QObject *parent = nullptr);
     ~WebSocketFrontend() override;
 
-    // Takes the socket over: refuses the handshake, or answers 101 and opens a connection.
+    // Takes the socket over: refuses the handshake, or answers 101 and hands it to a loop.
     void handleUpgrade(QTcpSocket *socket, const RequestHead &head);
 
     const WebSocketLimits &limits() const { return m_limits; }
-    qsizetype connectionCount() const { return m_connections.size(); }
-    // The connection of a socket id, or null (O(sockets): for operators and tests, not hot paths).
-    WebSocketConnection *connection(const SocketId &id) const;
+    int ioThreads() const { return int(m_loops.size()); }
+    qsizetype connectionCount() const { return m_links.size(); }
+    // Open sockets on each loop (index 0: the hub's thread).
+    QList<int> connectionsPerLoop() const;
+    // Stops / resumes reading a socket (see WebSocketConnection::pauseReading); false: no such socket.
+    bool setReadingPaused(const SocketId &id, bool paused);
+    bool isReadingPaused(const SocketId &id) const;
     // Heavy handlers whose result has not come back yet (bounded by RateLimits::heavyJobs).
     int heavyJobsInFlight() const { return m_dispatcher.heavyJobsInFlight(); }
 
 private:
-    friend class WebSocketConnection;
+    friend class IoLoop;
+    friend class SocketLink;
 
-    // The server frame for a text message. A broadcast hands every recipient the same QByteArray,
-    // so the last one is kept and its frame reused: framed once, written N times.
-    QByteArray frameText(const QByteArray &utf8);
-    qint64 now() const { return m_clock.elapsed(); }
-    // The socket as a Stream: its bare descriptor on m_poller (plain TCP), or itself (TLS). Null
-    // when that failed (the socket is gone then).
-    std::unique_ptr<Stream> takeStream(QTcpSocket *socket);
-    void sweep();
+    // Takes the socket from Qt: its bare descriptor (plain TCP: `descriptor` set, no stream), or
+    // the socket itself as a stream (TLS). False when that failed (the socket is gone then).
+    bool takeSocket(QTcpSocket *socket, int *descriptor, std::unique_ptr<Stream> *stream);
+    IoLoop &nextLoop();
+    // A loop's report, on the hub's thread.
+    void onReport(LoopReport &report);
+    SocketLink *link(const SocketId &id) const;
     void onRoomClosed(const QString &route, const QString &room);
     void onJoined(const Session &session, const QString &room);
     // Runs a route's connect / disconnect / join hooks, in the order they were added.
@@ -149,12 +121,11 @@ private:
     Realtime m_realtime; // what hooks and handshake middleware see of the hub
     EventDispatcher m_dispatcher;
     WebSocketLimits m_limits;
-    SocketPoller m_poller; // the plain-TCP sockets of this thread
-    QSet<WebSocketConnection *> m_connections;
-    QTimer m_heartbeat;
-    QElapsedTimer m_clock;
-    QByteArray m_lastText; // holding a reference keeps its address from being reused
-    QByteArray m_lastFrame;
+    std::unique_ptr<IoLoop> m_hubLoop; // loop 0
+    std::vector<std::unique_ptr<IoThread>> m_threads; // loops 1..N-1
+    std::vector<IoLoop *> m_loops; // all of them, by index
+    int m_nextLoop = 0;
+    QSet<SocketLink *> m_links; // from the handshake until released
 };
 
 } // namespace cortado
