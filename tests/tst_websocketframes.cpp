@@ -273,6 +273,7 @@ private Q_SLOTS:
     void slowConsumerIsClosedWith4101AndOthersKeepEverything();
     void floodingClientThatDoesNotReadIsThrottledNotBuffered();
     void pausedSocketIsNotReadUntilResumed();
+    void socketsOnEveryIoThreadShareRoomsAndCloses();
     void silentSocketIsClosedWith4103();
     void decoderRulesHoldForSplitInput();
     void limitsComeFromTheEnvironment();
@@ -674,6 +675,54 @@ void tst_WebSocketFrames::pausedSocketIsNotReadUntilResumed()
     QVERIFY(webSockets.setReadingPaused(paused->socketId(), false));
     QTRY_VERIFY(server.hub().session(paused->socketId())->isInRoom(u"p"_s));
     QVERIFY(stillServed(*paused));
+}
+
+void tst_WebSocketFrames::socketsOnEveryIoThreadShareRoomsAndCloses()
+{
+    cortado::ServerConfig config;
+    config.ioThreads = 3; // the hub's thread and two I/O threads
+    ExampleServer server(config);
+    QCOMPARE(server.server().webSockets().ioThreads(), 3);
+    std::vector<std::unique_ptr<cortado::test::TestClient>> clients;
+    for (int i = 0; i < 6; ++i) {
+        clients.push_back(server.client(u"/chat"_s));
+        QVERIFY(clients.back());
+    }
+    // Round robin: two sockets on each loop.
+    QCOMPARE(server.server().webSockets().connectionsPerLoop(), (QList<int>{2, 2, 2}));
+    for (auto &client : clients)
+        QVERIFY(client->join(u"threads"_s).ok());
+
+    // A message from a socket on one thread reaches every member on every thread, in order.
+    for (int round = 0; round < 3; ++round) {
+        const auto sender = size_t(round * 2 + 1); // on loops 1, 0 and 2 in turn
+        const QString text = u"round %1"_s.arg(round);
+        const auto reply = clients[sender]->request(u"chat:send"_s, QJsonObject{{u"text"_s, text}}, u"threads"_s);
+        QVERIFY(reply.ok());
+        for (auto &client : clients)
+            QCOMPARE(client->expectPush(u"chat:message"_s).value("payload"_L1).toObject().value("text"_L1).toString(), text);
+    }
+
+    // The hub closes a socket on an I/O thread: the client gets the code, the hub hears the end,
+    // and the socket's loop lets it go.
+    QSignalSpy disconnected(&server.hub(), &cortado::Hub::disconnected);
+    QVERIFY(server.hub().disconnect(clients[1]->socketId(), 4000, u"bye"_s));
+    QVERIFY(clients[1]->waitForDisconnected());
+    QCOMPARE(clients[1]->closeCode(), 4000);
+    QTRY_COMPARE(disconnected.size(), 1);
+    QTRY_COMPARE(server.server().webSockets().connectionsPerLoop(), (QList<int>{2, 1, 2}));
+    // A client that drops TCP on an I/O thread is reported as 1006.
+    RawClient onHubThread, onIoThread; // round robin goes on: loops 0 and 1
+    QCOMPARE(onHubThread.handshake(server.port()), 101);
+    QCOMPARE(onHubThread.nextEvent(), u"system:welcome"_s);
+    QCOMPARE(onIoThread.handshake(server.port()), 101);
+    QCOMPARE(onIoThread.nextEvent(), u"system:welcome"_s);
+    QTRY_COMPARE(server.server().webSockets().connectionsPerLoop(), (QList<int>{3, 2, 2}));
+    onIoThread.socket().abort();
+    QTRY_COMPARE(disconnected.size(), 2);
+    QCOMPARE(disconnected.last().at(1).toInt(), 1006);
+    QTRY_COMPARE(server.server().webSockets().connectionsPerLoop(), (QList<int>{3, 1, 2}));
+    QCOMPARE(server.server().webSockets().connectionCount(), 6);
 }
 
 void tst_WebSocketFrames::silentSocketIsClosedWith4103()
