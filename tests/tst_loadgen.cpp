@@ -123,7 +123,7 @@ private Q_SLOTS:
         QCOMPARE(ack.id, 9u);
         QVERIFY(ack.ok);
         QVERIFY(!classify(Flavour::Cortado, R"({"event":"ack","id":9,"ok":false,"error":{}})").ok);
-        QCOMPARE(classify(Flavour::Cortado, R"({"event":"presence:join","payload":{"user":{"id":"g"}}})").kind, Incoming::Other);
+        QCOMPARE(classify(Flavour::Cortado, R"({"event":"presence:diff","payload":{"joins":[{"id":"g"}],"leaves":[],"updates":[]}})").kind, Incoming::Other);
 
         chat = classify(Flavour::SocketIo, R"(42["chat:message",{"room":"r","payload":{"seq":5,"text":"a"},"from":"x"}])");
         QCOMPARE(chat.kind, Incoming::Chat);

@@ -38,10 +38,10 @@ void tst_TestLibrary::pushesAndReplies()
     QCOMPARE(joined.payload()[u"members"].toInt(), 1);
     QVERIFY(bob->join(u"r"_s).ok());
 
-    const QJsonObject join = alice->expectPush(u"presence:join"_s); // bob arrived
-    QCOMPARE(join.value("payload"_L1)[u"user"][u"id"].toString(), u"bob"_s);
-    QVERIFY(alice->expectNoPush(u"presence:join"_s)); // and nobody else
-    QVERIFY(bob->expectNoPush(u"presence:join"_s)); // nobody joined after bob
+    const QJsonObject diff = alice->expectPush(u"presence:diff"_s); // bob arrived
+    QCOMPARE(diff.value("payload"_L1)[u"joins"][0][u"id"].toString(), u"bob"_s);
+    QVERIFY(alice->expectNoPush(u"presence:diff"_s)); // and nobody else
+    QVERIFY(bob->expectNoPush(u"presence:diff"_s)); // nobody joined after bob
 }
 
 void tst_TestLibrary::expectNoPushFailsWhenAPushArrived()
@@ -52,7 +52,7 @@ void tst_TestLibrary::expectNoPushFailsWhenAPushArrived()
     // No wait before it: the fence alone must see bob's join (it was sent before the fence's ack).
     // expectNoPush reports the failure itself (QEXPECT_FAIL turns that into the expected XFAIL).
     QEXPECT_FAIL("", "alice was told about bob: expectNoPush must fail", Continue);
-    const bool nothing = alice->expectNoPush(u"presence:join"_s);
+    const bool nothing = alice->expectNoPush(u"presence:diff"_s);
     QVERIFY(true); // an XPASS (a failure) if expectNoPush had not reported one
     QVERIFY(!nothing);
 }
@@ -63,7 +63,7 @@ void tst_TestLibrary::expectPushFailsWhenNothingArrives()
     auto alice = server.client(u"/lobby"_s);
     QVERIFY(alice);
     QEXPECT_FAIL("", "nothing is pushed: expectPush must fail", Continue);
-    const QJsonObject push = alice->expectPush(u"presence:join"_s, 200);
+    const QJsonObject push = alice->expectPush(u"presence:diff"_s, 200);
     QVERIFY(true); // an XPASS (a failure) if expectPush had not reported one
     QVERIFY(push.isEmpty());
 }

@@ -26,10 +26,14 @@ struct PresenceEntry
 
 // Tracks presence in the rooms of the routes that ask for it (WsRoute::trackPresence()) by
 // watching the hub's joins and leaves, and tells the room:
-//   the joining socket  ← presence:state  {"users": [...]}           (the full list, once)
-//   the others          ← presence:join   {"user": {...}}             (a user's first connection)
-//   the room            ← presence:leave  {"user": {"id": ...}}       (a user's last connection)
-//   the room            ← presence:update {"user": {...}}             (status changed)
+//   the joining socket  ← presence:state {"users": [...]}        (the full list, at once, before the ack)
+//   the room            ← presence:diff  {"joins": [...], "leaves": [{"id"}], "updates": [...]}
+// Changes are coalesced per room per event-loop turn: the first change schedules one flush (a queued
+// call, so it runs before the server reads its next frame), which sends each changed room ONE diff,
+// encoded once, with the net change since the previous diff (a user who came and went within the
+// turn costs nothing; a user's second tab, or closing one of two, changes no one's list and sends
+// nothing). A diff may repeat what a joiner's state already showed: clients apply it idempotently
+// (see docs/protocol.md).
 // Main thread only, like the hub.
 class Presence : public QObject
 {
@@ -49,10 +53,32 @@ public:
     static QString userKey(const Session &session);
 
 Q_SIGNALS:
-    // The room's list changed (a user came, went, or set a status).
+    // The room's list changed (users came, went, or set a status): once per room per flush, after
+    // its presence:diff went out.
     void changed(const QString &route, const QString &room);
 
 private:
+    // A user whose entry changed since the room's last diff.
+    struct Touched
+    {
+        bool wasPresent = false; // in the room when the last diff went out
+        bool updated = false; // status set, or left and came back: its fields may differ
+    };
+    struct PendingRoom
+    {
+        QString route;
+        QString room;
+        QHash<QString, Touched> users; // user key → what happened this turn
+        // The socket that got presence:state after the last change: it already knows everything the
+        // diff says, so the diff skips it (the common single join costs the joiner nothing).
+        SocketId upToDate;
+    };
+
+    // Records a change of `userKey` in a room and schedules the flush.
+    Touched &touch(const QString &route, const QString &room, const QString &userKey, bool wasPresent);
+    void flush();
+    QJsonObject diffPayload(const QHash<QString, PresenceEntry> *entries, const PendingRoom &pending) const;
+
     void onJoined(const Session &session, const QString &room);
     void onLeft(const Session &session, const QString &room);
     // The presence:state frame of a room: {"users": [...]} from the entries' cached encodings.
@@ -62,6 +88,7 @@ private:
     Hub &m_hub;
     RouteFilter m_tracked;
     QHash<QString, QHash<QString, PresenceEntry>> m_rooms; // route\nroom → user key → entry
+    QHash<QString, PendingRoom> m_pending; // route\nroom → changes not yet sent
 };
 
 } // namespace cortado

@@ -256,7 +256,7 @@ public:
     void limitEvents(RateLimit limit) { m_eventLimit = limit; }
     const std::optional<RateLimit> &eventLimit() const { return m_eventLimit; }
 
-    // Presence for this route's rooms (presence:state / join / leave / update; see core/presence.h).
+    // Presence for this route's rooms (presence:state, then presence:diff; see core/presence.h).
     void trackPresence() { m_tracksPresence = true; }
     bool tracksPresence() const { return m_tracksPresence; }
     // Rooms matching `pattern` keep an ordered history with offsets; room:join may then carry

@@ -1,3 +1,3 @@
-// Public header: Who is in a room: presence:state, joins, leaves and statuses.
+// Public header: Who is in a room: presence:state, then batched presence:diff (joins, leaves, statuses).
 #pragma once
 #include "core/presence.h"
