@@ -1,6 +1,6 @@
 // Persistence in the background: board state across restarts, nothing acknowledged lost on
 // SIGTERM mid-load, traffic that keeps flowing while the database is away, and databases written
-// by an earlier (or a later) schema version.
+// before the schema version was recorded (or by a later version).
 #include "postgres.h"
 #include "serverprocess.h"
 #include "testserver.h"
@@ -71,7 +71,7 @@ bool runSql(const QString &path, const QStringList &statements, QVariant *result
     return ok;
 }
 
-// A database as Cortado wrote it before the schema had a version (version 1): /chat's room "old"
+// A database as Cortado wrote it before the schema version was recorded: /chat's room "old"
 // with offsets 1..5 stored, after a clean stop (the reserved mark back at the last offset).
 QStringList version1Database()
 {
@@ -108,7 +108,7 @@ private Q_SLOTS:
     void boardStateSurvivesRestart();
     void sigtermMidLoadLosesNothingAcknowledged();
     void trafficFlowsWhileTheDatabaseIsAway();
-    void version1DatabaseIsMigratedWithItsHistory();
+    void unversionedDatabaseKeepsItsHistory();
     void newerSchemaRefusesToStart();
 
 private:
@@ -241,13 +241,13 @@ void tst_Storage::trafficFlowsWhileTheDatabaseIsAway()
     QCOMPARE(stored.last(), 50);
 }
 
-void tst_Storage::version1DatabaseIsMigratedWithItsHistory()
+void tst_Storage::unversionedDatabaseKeepsItsHistory()
 {
     QTemporaryDir dir;
     const QString path = dir.filePath(u"cortado.db"_s);
     QVERIFY(runSql(path, version1Database()));
     const cortado::ServerConfig config = TestServer::withStorage(u"sqlite:"_s + path);
-    for (int start = 1; start <= 2; ++start) { // the migration, then a start on the migrated file
+    for (int start = 1; start <= 2; ++start) { // the version is recorded, then a start on the recorded file
         ExampleServer server(config);
         QVERIFY(server.isListening());
         auto bob = server.client(u"/chat"_s);

@@ -2,7 +2,6 @@
 
 #include "database.h"
 
-#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
 
@@ -12,48 +11,22 @@ namespace cortado::storage {
 
 namespace {
 
-bool isSqliteConnection(const QSqlDatabase &db)
+// cortado_history: every stored message (the frame as sent, offset included);
+// cortado_rooms: each room's last stored offset; cortado_offsets: offsets reserved ahead of use
+// (a start continues above them); cortado_documents: the latest body of each document.
+bool createTables(QSqlQuery &query, QString *error)
 {
-    return db.driverName() == "QSQLITE"_L1;
-}
-
-// cortado_history: every stored message (the frame as sent, offset included). On SQLite it is
-// clustered on its key (WITHOUT ROWID: rows of a room are stored together, in offset order, and
-// an insert touches one B-tree); PostgreSQL has no such table kind, and keeps its heap + index.
-QString historyTable(const QSqlDatabase &db, const QString &name)
-{
-    return u"CREATE TABLE %1 (route TEXT NOT NULL, room TEXT NOT NULL, seq BIGINT NOT NULL, "
-           u"created_at BIGINT NOT NULL, frame TEXT NOT NULL, PRIMARY KEY (route, room, seq))%2"_s
-            .arg(name, isSqliteConnection(db) ? u" WITHOUT ROWID"_s : QString());
-}
-
-bool createTables(QSqlQuery &query, const QSqlDatabase &db, QString *error)
-{
-    return exec(query, historyTable(db, u"cortado_history"_s), error)
-        // Each room's last stored offset.
-        && exec(query, u"CREATE TABLE cortado_rooms (route TEXT NOT NULL, room TEXT NOT NULL, "
+    return exec(query, u"CREATE TABLE IF NOT EXISTS cortado_history (route TEXT NOT NULL, room TEXT NOT NULL, "
+                    u"seq BIGINT NOT NULL, created_at BIGINT NOT NULL, frame TEXT NOT NULL, "
+                    u"PRIMARY KEY (route, room, seq))"_s, error)
+        && exec(query, u"CREATE TABLE IF NOT EXISTS cortado_rooms (route TEXT NOT NULL, room TEXT NOT NULL, "
                        u"last_seq BIGINT NOT NULL, PRIMARY KEY (route, room))"_s, error)
         // Offsets reserved ahead of use: the next start continues above them (never reused).
-        && exec(query, u"CREATE TABLE cortado_offsets (route TEXT NOT NULL, room TEXT NOT NULL, "
+        && exec(query, u"CREATE TABLE IF NOT EXISTS cortado_offsets (route TEXT NOT NULL, room TEXT NOT NULL, "
                        u"reserved_seq BIGINT NOT NULL, PRIMARY KEY (route, room))"_s, error)
-        // The latest body of each document.
-        && exec(query, u"CREATE TABLE cortado_documents (collection TEXT NOT NULL, "
+        && exec(query, u"CREATE TABLE IF NOT EXISTS cortado_documents (collection TEXT NOT NULL, "
                        u"doc_key TEXT NOT NULL, body TEXT NOT NULL, updated_at BIGINT NOT NULL, "
                        u"PRIMARY KEY (collection, doc_key))"_s, error);
-}
-
-// 1 → 2: SQLite's history moves into a clustered table (the rows are copied in key order; the
-// other tables are unchanged). Nothing to do on PostgreSQL.
-bool migrateFrom1(QSqlQuery &query, const QSqlDatabase &db, QString *error)
-{
-    if (!isSqliteConnection(db))
-        return true;
-    return exec(query, historyTable(db, u"cortado_history_v2"_s), error)
-        && exec(query, u"INSERT INTO cortado_history_v2 (route, room, seq, created_at, frame) "
-                       u"SELECT route, room, seq, created_at, frame FROM cortado_history ORDER BY route, room, seq"_s,
-                error)
-        && exec(query, u"DROP TABLE cortado_history"_s, error)
-        && exec(query, u"ALTER TABLE cortado_history_v2 RENAME TO cortado_history"_s, error);
 }
 
 } // namespace
@@ -76,22 +49,21 @@ bool createSchema(QSqlDatabase &db, QString *error)
     const int version = schemaVersion(db, error);
     if (version < 0)
         return false;
-    if (version == SchemaVersion)
-        return true;
     if (version > SchemaVersion) {
         *error = u"the database has schema version %1, written by a newer Cortado; this one knows up to %2"_s
                          .arg(version)
                          .arg(SchemaVersion);
         return false;
     }
+    if (version == SchemaVersion && db.tables().contains("cortado_schema"_L1))
+        return true;
     if (!db.transaction()) {
         *error = db.lastError().text();
         return false;
     }
     QSqlQuery query(db);
-    bool ok = version == 0 ? createTables(query, db, error) : migrateFrom1(query, db, error);
-    // The version is recorded from 2 on (a later migration updates the row).
-    ok = ok && exec(query, u"CREATE TABLE cortado_schema (version INTEGER NOT NULL)"_s, error);
+    bool ok = createTables(query, error)
+            && exec(query, u"CREATE TABLE IF NOT EXISTS cortado_schema (version INTEGER NOT NULL)"_s, error);
     if (ok) {
         query.prepare(u"INSERT INTO cortado_schema (version) VALUES (?)"_s);
         query.addBindValue(SchemaVersion);
@@ -109,7 +81,7 @@ bool createSchema(QSqlDatabase &db, QString *error)
         return false;
     }
     if (version > 0)
-        qCInfo(lcStorage, "database schema migrated from version %d to %d", version, SchemaVersion);
+        qCInfo(lcStorage, "database schema: version %d recorded", SchemaVersion);
     return true;
 }
 
