@@ -2,6 +2,7 @@
 // how fast the background writer persists it, and how long the event loop ever stalls meanwhile.
 //
 //   bench_storage [--messages 100000] [--rooms 1] [--per-turn 1000] [--database sqlite:/tmp/x.db | postgres://user@host:port/db]
+//                 [--batch-size N] [--batch-delay MS] [--keep N]   (StorageConfig and HistoryPolicy; defaults: theirs, keep 1000)
 //
 // Three passes, each a fresh hub, the same burst of messages through Hub::send() into a room without
 // members (so no socket work is counted), 1,000 per event-loop turn (--per-turn):
@@ -71,21 +72,30 @@ struct Result
     QString driver;
 };
 
-Result run(Mode mode, int messageCount, int perTurn, const QStringList &rooms, const QString &url)
+struct Tuning
+{
+    int batchSize = cortado::StorageConfig().batchSize;
+    int batchDelayMs = cortado::StorageConfig().batchDelayMs;
+    int keep = 1000;
+};
+
+Result run(Mode mode, int messageCount, int perTurn, const QStringList &rooms, const QString &url, const Tuning &tuning)
 {
     QCoreApplication &app = *QCoreApplication::instance();
     Result result;
     std::unique_ptr<cortado::Storage> storage;
     cortado::Hub hub;
     if (mode != Mode::Plain) {
-        hub.history().setPolicyLookup([](const QString &, const QString &) {
-            return std::optional<cortado::HistoryPolicy>(cortado::HistoryPolicy{1000, 3600});
+        hub.history().setPolicyLookup([keep = tuning.keep](const QString &, const QString &) {
+            return std::optional<cortado::HistoryPolicy>(cortado::HistoryPolicy{keep, 3600});
         });
     }
     if (mode == Mode::Stored) {
         cortado::StorageConfig config;
         config.url = url;
         config.queueLimit = messageCount + 1;
+        config.batchSize = tuning.batchSize;
+        config.batchDelayMs = tuning.batchDelayMs;
         storage = std::make_unique<cortado::Storage>(config);
         QString error;
         if (!storage->open(&error))
@@ -158,21 +168,31 @@ int main(int argc, char *argv[])
     const QCommandLineOption roomsOption(u"rooms"_s, u"Rooms the messages go to, round-robin."_s, u"n"_s, u"1"_s);
     const QCommandLineOption perTurnOption(u"per-turn"_s, u"Messages per event-loop turn (1: one at a time, as a "
                                                         u"server answering single requests)."_s, u"n"_s, u"1000"_s);
-    parser.addOptions({messagesOption, databaseOption, roomsOption, perTurnOption});
+    const QCommandLineOption batchSizeOption(u"batch-size"_s, u"StorageConfig::batchSize."_s, u"n"_s,
+                                             QString::number(cortado::StorageConfig().batchSize));
+    const QCommandLineOption batchDelayOption(u"batch-delay"_s, u"StorageConfig::batchDelayMs."_s, u"ms"_s,
+                                              QString::number(cortado::StorageConfig().batchDelayMs));
+    const QCommandLineOption keepOption(u"keep"_s, u"HistoryPolicy::maxMessages of the rooms."_s, u"n"_s, u"1000"_s);
+    parser.addOptions({messagesOption, databaseOption, roomsOption, perTurnOption, batchSizeOption, batchDelayOption,
+                       keepOption});
     parser.addHelpOption();
     parser.process(app);
     const int messageCount = parser.value(messagesOption).toInt();
     const int roomCount = std::max(1, parser.value(roomsOption).toInt());
     const int perTurn = std::max(1, parser.value(perTurnOption).toInt());
+    Tuning tuning;
+    tuning.batchSize = std::max(1, parser.value(batchSizeOption).toInt());
+    tuning.batchDelayMs = std::max(0, parser.value(batchDelayOption).toInt());
+    tuning.keep = std::max(1, parser.value(keepOption).toInt());
     QStringList rooms;
     for (int i = 0; i < roomCount; ++i)
         rooms.append(roomCount == 1 ? u"bench"_s : u"bench-%1"_s.arg(i));
     QTemporaryDir dir;
     const QString url = parser.isSet(databaseOption) ? parser.value(databaseOption) : u"sqlite:"_s + dir.filePath(u"bench.db"_s);
 
-    const Result plain = run(Mode::Plain, messageCount, perTurn, rooms, url);
-    const Result memory = run(Mode::Memory, messageCount, perTurn, rooms, url);
-    const Result stored = run(Mode::Stored, messageCount, perTurn, rooms, url);
+    const Result plain = run(Mode::Plain, messageCount, perTurn, rooms, url, tuning);
+    const Result memory = run(Mode::Memory, messageCount, perTurn, rooms, url, tuning);
+    const Result stored = run(Mode::Stored, messageCount, perTurn, rooms, url, tuning);
     const double n = messageCount;
     auto us = [n](qint64 ns) { return double(ns) / 1000.0 / n; };
 

@@ -1,10 +1,14 @@
 // Persistence in the background: board state across restarts, nothing acknowledged lost on
-// SIGTERM mid-load, and traffic that keeps flowing while the database is away.
+// SIGTERM mid-load, traffic that keeps flowing while the database is away, and databases written
+// before the schema version was recorded (or by a later version).
 #include "postgres.h"
 #include "serverprocess.h"
 #include "testserver.h"
 
 #include <QJsonArray>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -43,6 +47,55 @@ QList<qint64> storedOffsets(const TestServer *server, const QUrl &base, const QS
     }
 }
 
+// Runs `statements` on the SQLite file at `path` (created when missing); false on the first failure.
+// `result`: the first column of the last statement's first row.
+bool runSql(const QString &path, const QStringList &statements, QVariant *result = nullptr)
+{
+    bool ok = true;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"fixture"_s);
+        db.setDatabaseName(path);
+        ok = db.open();
+        QSqlQuery query(db);
+        for (const QString &statement : statements) {
+            if (!ok)
+                break;
+            ok = query.exec(statement);
+            if (!ok)
+                qWarning("%s: %s", qPrintable(statement), qPrintable(query.lastError().text()));
+        }
+        if (ok && result && query.next())
+            *result = query.value(0);
+    }
+    QSqlDatabase::removeDatabase(u"fixture"_s);
+    return ok;
+}
+
+// A database as Cortado wrote it before the schema version was recorded: /chat's room "old"
+// with offsets 1..5 stored, after a clean stop (the reserved mark back at the last offset).
+QStringList version1Database()
+{
+    QStringList sql{
+        u"CREATE TABLE cortado_history (route TEXT NOT NULL, room TEXT NOT NULL, seq BIGINT NOT NULL, "
+        u"created_at BIGINT NOT NULL, frame TEXT NOT NULL, PRIMARY KEY (route, room, seq))"_s,
+        u"CREATE TABLE cortado_rooms (route TEXT NOT NULL, room TEXT NOT NULL, last_seq BIGINT NOT NULL, "
+        u"PRIMARY KEY (route, room))"_s,
+        u"CREATE TABLE cortado_offsets (route TEXT NOT NULL, room TEXT NOT NULL, reserved_seq BIGINT NOT NULL, "
+        u"PRIMARY KEY (route, room))"_s,
+        u"CREATE TABLE cortado_documents (collection TEXT NOT NULL, doc_key TEXT NOT NULL, body TEXT NOT NULL, "
+        u"updated_at BIGINT NOT NULL, PRIMARY KEY (collection, doc_key))"_s,
+        u"INSERT INTO cortado_rooms VALUES ('/chat', 'old', 5)"_s,
+        u"INSERT INTO cortado_offsets VALUES ('/chat', 'old', 5)"_s,
+    };
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (int offset = 1; offset <= 5; ++offset)
+        sql.append(u"INSERT INTO cortado_history VALUES ('/chat', 'old', %1, %2, "
+                   u"'{\"event\":\"chat:message\",\"room\":\"old\",\"payload\":\"before %1\",\"offset\":%1}')"_s
+                           .arg(offset)
+                           .arg(now - 1000 + offset));
+    return sql;
+}
+
 } // namespace
 
 class tst_Storage : public QObject
@@ -55,6 +108,8 @@ private Q_SLOTS:
     void boardStateSurvivesRestart();
     void sigtermMidLoadLosesNothingAcknowledged();
     void trafficFlowsWhileTheDatabaseIsAway();
+    void unversionedDatabaseKeepsItsHistory();
+    void newerSchemaRefusesToStart();
 
 private:
     QString databaseUrl(const QString &kind, const QTemporaryDir &dir);
@@ -184,6 +239,60 @@ void tst_Storage::trafficFlowsWhileTheDatabaseIsAway()
     const QList<qint64> stored = storedOffsets(&server, {}, room);
     QCOMPARE(stored.size(), 50);
     QCOMPARE(stored.last(), 50);
+}
+
+void tst_Storage::unversionedDatabaseKeepsItsHistory()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"cortado.db"_s);
+    QVERIFY(runSql(path, version1Database()));
+    const cortado::ServerConfig config = TestServer::withStorage(u"sqlite:"_s + path);
+    for (int start = 1; start <= 2; ++start) { // the version is recorded, then a start on the recorded file
+        ExampleServer server(config);
+        QVERIFY(server.isListening());
+        auto bob = server.client(u"/chat"_s);
+        QVERIFY(bob);
+        const Reply ack = bob->request(u"room:join"_s, QJsonObject{{u"since"_s, 2}}, u"old"_s);
+        QCOMPARE(ack.payload()[u"recovered"].toBool(), true);
+        QList<QJsonValue> replayed;
+        for (const QJsonObject &message : bob->received(u"chat:message"_s))
+            replayed.append(message.value("payload"_L1));
+        QList<QJsonValue> expected{u"before 3"_s, u"before 4"_s, u"before 5"_s};
+        for (int offset = 6; offset < 5 + start; ++offset)
+            expected.append(u"after %1"_s.arg(offset));
+        QCOMPARE(replayed, expected);
+        // Offsets continue where the old database left them.
+        const int offset = 5 + start;
+        QCOMPARE(bob->request(u"chat:send"_s, u"after %1"_s.arg(offset), u"old"_s).payload()[u"offset"].toInt(), offset);
+        QVERIFY(server.server().storage()->flush(5000));
+        const QJsonArray stored =
+                server.http("GET", u"/api/rooms/old/history"_s).json().value("messages"_L1).toArray();
+        QCOMPARE(stored.size(), offset);
+        QCOMPARE(stored.first().toObject().value("payload"_L1).toString(), u"before 1"_s);
+        QCOMPARE(stored.last().toObject().value("offset"_L1).toInt(), offset);
+    }
+}
+
+void tst_Storage::newerSchemaRefusesToStart()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"cortado.db"_s);
+    QVERIFY(runSql(path, version1Database() + QStringList{u"CREATE TABLE cortado_schema (version INTEGER NOT NULL)"_s,
+                                                           u"INSERT INTO cortado_schema VALUES (999)"_s}));
+    ServerProcess server;
+    QProcessEnvironment environment = ServerProcess::environment(dir.path());
+    environment.insert(u"CORTADO_DATABASE_URL"_s, u"sqlite:"_s + path);
+    environment.insert(u"CORTADO_PORT"_s, u"0"_s);
+    environment.insert(u"CORTADO_JWT_SECRET"_s, u"a secret for this test only, 32 bytes or more"_s); // the data folder has none
+    QVERIFY(!server.start({}, environment));
+    QTRY_COMPARE_WITH_TIMEOUT(server.process.state(), QProcess::NotRunning, 10000);
+    QVERIFY(server.process.exitCode() != 0);
+    const QByteArray log = server.process.readAllStandardError();
+    QVERIFY2(log.contains("schema version 999, written by a newer Cortado"), log.constData());
+    // Nothing was changed: the old table and its rows are still there.
+    QVariant rows;
+    QVERIFY(runSql(path, {u"SELECT COUNT(*) FROM cortado_history"_s}, &rows));
+    QCOMPARE(rows.toInt(), 5);
 }
 
 QTEST_GUILESS_MAIN(tst_Storage)

@@ -60,13 +60,15 @@ void History::append(const QString &route, const QString &room, HistoryEntry ent
     log.entries.push_back(std::move(entry));
     if (!log.policy && m_policies)
         log.policy = m_policies(route, room);
+    // The entry was stamped just now: its time is "now" for the age limit (no clock read per message).
     if (log.policy)
-        trim(log, *log.policy);
+        trim(log, *log.policy, log.entries.back().createdAtMs);
 }
 
-void History::trim(Log &log, const HistoryPolicy &policy)
+// O(1) amortized: each entry is popped once, and the loop stops at the first one that is kept.
+void History::trim(Log &log, const HistoryPolicy &policy, qint64 nowMs)
 {
-    const qint64 oldestAllowed = QDateTime::currentMSecsSinceEpoch() - qint64(policy.maxAgeSeconds) * 1000;
+    const qint64 oldestAllowed = nowMs - qint64(policy.maxAgeSeconds) * 1000;
     while (!log.entries.empty()
            && (qsizetype(log.entries.size()) > policy.maxMessages || log.bytes > policy.maxBytes
                || log.entries.front().createdAtMs < oldestAllowed)) {
@@ -86,7 +88,7 @@ History::Replay History::since(const QString &route, const QString &room, qint64
     }
     Log &log = *found;
     if (const std::optional<HistoryPolicy> rules = policy(route, room))
-        trim(log, *rules);
+        trim(log, *rules, QDateTime::currentMSecsSinceEpoch());
     replay.latest = log.latest;
     // Recoverable when every offset after `since` is still here: nothing was trimmed past it, and
     // the client does not claim a future offset.
@@ -130,7 +132,7 @@ void History::restore(const QString &route, const QString &room, QList<HistoryEn
     // Offsets before the first restored entry are gone for good.
     log.trimmedThrough = log.entries.empty() ? log.latest : log.entries.front().offset - 1;
     if (const std::optional<HistoryPolicy> rules = policy(route, room))
-        trim(log, *rules);
+        trim(log, *rules, QDateTime::currentMSecsSinceEpoch());
 }
 
 } // namespace cortado

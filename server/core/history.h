@@ -78,7 +78,7 @@ private:
     Log *find(const QString &route, const QString &room);
     const Log *find(const QString &route, const QString &room) const;
     Log &findOrCreate(const QString &route, const QString &room);
-    void trim(Log &log, const HistoryPolicy &policy);
+    void trim(Log &log, const HistoryPolicy &policy, qint64 nowMs);
     static qint64 frameBytes(const HistoryEntry &entry) { return entry.frame.size(); }
 
     PolicyLookup m_policies;

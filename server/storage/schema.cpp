@@ -2,14 +2,19 @@
 
 #include "database.h"
 
+#include <QSqlError>
+#include <QSqlQuery>
+
 using namespace Qt::StringLiterals;
 
 namespace cortado::storage {
 
+namespace {
+
 // cortado_history: every stored message (the frame as sent, offset included);
 // cortado_rooms: each room's last stored offset; cortado_offsets: offsets reserved ahead of use
 // (a start continues above them); cortado_documents: the latest body of each document.
-bool createSchema(QSqlQuery &query, QString *error)
+bool createTables(QSqlQuery &query, QString *error)
 {
     return exec(query, u"CREATE TABLE IF NOT EXISTS cortado_history (route TEXT NOT NULL, room TEXT NOT NULL, "
                     u"seq BIGINT NOT NULL, created_at BIGINT NOT NULL, frame TEXT NOT NULL, "
@@ -22,6 +27,62 @@ bool createSchema(QSqlQuery &query, QString *error)
         && exec(query, u"CREATE TABLE IF NOT EXISTS cortado_documents (collection TEXT NOT NULL, "
                        u"doc_key TEXT NOT NULL, body TEXT NOT NULL, updated_at BIGINT NOT NULL, "
                        u"PRIMARY KEY (collection, doc_key))"_s, error);
+}
+
+} // namespace
+
+int schemaVersion(QSqlDatabase &db, QString *error)
+{
+    const QStringList tables = db.tables();
+    if (tables.contains("cortado_schema"_L1)) {
+        QSqlQuery query(db);
+        if (!exec(query, u"SELECT MAX(version) FROM cortado_schema"_s, error))
+            return -1;
+        return query.next() ? query.value(0).toInt() : 0;
+    }
+    // Databases from before the version was recorded.
+    return tables.contains("cortado_history"_L1) ? 1 : 0;
+}
+
+bool createSchema(QSqlDatabase &db, QString *error)
+{
+    const int version = schemaVersion(db, error);
+    if (version < 0)
+        return false;
+    if (version > SchemaVersion) {
+        *error = u"the database has schema version %1, written by a newer Cortado; this one knows up to %2"_s
+                         .arg(version)
+                         .arg(SchemaVersion);
+        return false;
+    }
+    if (version == SchemaVersion && db.tables().contains("cortado_schema"_L1))
+        return true;
+    if (!db.transaction()) {
+        *error = db.lastError().text();
+        return false;
+    }
+    QSqlQuery query(db);
+    bool ok = createTables(query, error)
+            && exec(query, u"CREATE TABLE IF NOT EXISTS cortado_schema (version INTEGER NOT NULL)"_s, error);
+    if (ok) {
+        query.prepare(u"INSERT INTO cortado_schema (version) VALUES (?)"_s);
+        query.addBindValue(SchemaVersion);
+        ok = query.exec();
+        if (!ok)
+            *error = query.lastError().text();
+    }
+    if (!ok) {
+        db.rollback();
+        return false;
+    }
+    if (!db.commit()) {
+        *error = db.lastError().text();
+        db.rollback();
+        return false;
+    }
+    if (version > 0)
+        qCInfo(lcStorage, "database schema: version %d recorded", SchemaVersion);
+    return true;
 }
 
 } // namespace cortado::storage

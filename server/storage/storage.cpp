@@ -79,12 +79,11 @@ bool Storage::open(QString *error)
         *error = u"cannot open the database %1: %2"_s.arg(m_config.url, *error);
         return false;
     }
-    QSqlQuery query(db);
-    const bool schema = storage::createSchema(query, error);
-    if (!schema) {
-        *error = u"cannot create the schema: "_s + *error;
+    if (!storage::createSchema(db, error)) {
+        *error = u"cannot create or migrate the schema: "_s + *error;
         return false;
     }
+    QSqlQuery query(db);
 
     // What start-up restores: recent history, every room's last offset, and the documents.
     QHash<QString, qsizetype> roomIndex;
