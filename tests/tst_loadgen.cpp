@@ -4,6 +4,7 @@
 #include "serverprocess.h"
 #include "websocket.h"
 
+#include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -171,6 +172,83 @@ private Q_SLOTS:
         QVERIFY2(field(fanout, u"deliveries_per_s"_s) > 100, qPrintable(fanout));
         // The server did work in the window, and /proc said how much.
         QVERIFY2(field(fanout, u"cpu_us_per_1000"_s) > 0, qPrintable(fanout));
+    }
+
+    // --addresses and --source-addresses (how ./scripts/bench --scenarios many gets past one address
+    // pair's ephemeral ports): checked from the kernel's side, not the load generator's word. The
+    // server listens on 0.0.0.0; while the load generator holds its connections (--hold), the
+    // established sockets on the server's port in /proc/net/tcp show which address each came to
+    // (local) and from (remote).
+    void connectionsSpreadOverSeveralAddresses()
+    {
+        QTemporaryDir data;
+        ServerProcess server;
+        QVERIFY(server.start({u"--host"_s, u"0.0.0.0"_s, u"--port"_s, u"0"_s},
+                             ServerProcess::withoutRateLimits(ServerProcess::environment(data.path()))));
+        const int port = server.url.port();
+        QProcess loadgen;
+        loadgen.start(QStringLiteral(CORTADO_LOADGEN_BINARY),
+                      {u"--url"_s, u"ws://127.0.0.1:%1/chat"_s.arg(port), u"--server-pid"_s,
+                       QString::number(server.process.processId()), u"--label"_s, u"cortado"_s,
+                       u"--scenario"_s, u"many"_s, u"--connections"_s, u"6"_s, u"--room-size"_s, u"3"_s,
+                       u"--addresses"_s, u"127.0.0.2,127.0.0.3,127.0.0.4"_s,
+                       u"--source-addresses"_s, u"127.0.0.5,127.0.0.6"_s, u"--hold"_s, u"60"_s});
+        // The result line comes once every connection has joined; they stay open for --hold.
+        QString result;
+        while (!result.contains(u'\n') && loadgen.waitForReadyRead(30000))
+            result += QString::fromUtf8(loadgen.readAllStandardOutput());
+        QVERIFY2(result.startsWith(u"result server=cortado scenario=many connections=6 room_size=3 addresses=3 "_s),
+                 qPrintable(result + QString::fromUtf8(loadgen.readAllStandardError())));
+        QVERIFY2(result.contains(u" server_file_limit="_s), qPrintable(result));
+
+        QFile tcp(u"/proc/net/tcp"_s);
+        QVERIFY(tcp.open(QIODevice::ReadOnly));
+        auto address = [](const QByteArray &hex) { // "0200007F:2332" → 127.0.0.2 (bytes in memory order)
+            const quint32 value = hex.left(8).toUInt(nullptr, 16);
+            return u"%1.%2.%3.%4"_s.arg(value & 0xff).arg((value >> 8) & 0xff).arg((value >> 16) & 0xff).arg(value >> 24);
+        };
+        QStringList pairs; // "to <- from" of each connection the server accepted
+        for (const QByteArray &line : tcp.readAll().split('\n')) {
+            const QList<QByteArray> fields = line.simplified().split(' ');
+            if (fields.size() < 4 || fields[3] != "01") // ESTABLISHED
+                continue;
+            if (fields[1].mid(9).toInt(nullptr, 16) == port)
+                pairs << address(fields[1]) + u" <- "_s + address(fields[2]);
+        }
+        loadgen.kill();
+        loadgen.waitForFinished();
+        pairs.sort();
+        // Each destination once from each source: 3 × 2 distinct address pairs for 6 connections.
+        QCOMPARE(pairs, QStringList({u"127.0.0.2 <- 127.0.0.5"_s, u"127.0.0.2 <- 127.0.0.6"_s,
+                                     u"127.0.0.3 <- 127.0.0.5"_s, u"127.0.0.3 <- 127.0.0.6"_s,
+                                     u"127.0.0.4 <- 127.0.0.5"_s, u"127.0.0.4 <- 127.0.0.6"_s}));
+    }
+
+    // A typo in an address list is a clear error before any connection, not a silent fallback.
+    void badAddressListsAreRefused_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("not an address") << QStringList{u"--addresses"_s, u"127.0.0.2,127.0.0.x"_s}
+                                        << u"--addresses: each address must be an IPv4 address, not 127.0.0.x"_s;
+        QTest::newRow("empty list") << QStringList{u"--addresses"_s, u","_s}
+                                    << u"--addresses needs at least one IPv4 address"_s;
+        QTest::newRow("bad source") << QStringList{u"--source-addresses"_s, u"localhost"_s}
+                                    << u"--source-addresses: each address must be an IPv4 address, not localhost"_s;
+    }
+    void badAddressListsAreRefused()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, message);
+        QProcess loadgen;
+        // Port 9 (discard): nothing may be connected to before the error anyway.
+        loadgen.start(QStringLiteral(CORTADO_LOADGEN_BINARY),
+                      QStringList{u"--url"_s, u"ws://127.0.0.1:9/chat"_s, u"--scenario"_s, u"many"_s,
+                                  u"--connections"_s, u"1"_s} + arguments);
+        QVERIFY(loadgen.waitForFinished(10000));
+        QCOMPARE(loadgen.exitCode(), 1);
+        QVERIFY2(QString::fromUtf8(loadgen.readAllStandardError()).contains(message),
+                 qPrintable(message));
     }
 };
 

@@ -10,6 +10,7 @@
 #include "websocket.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -88,6 +89,35 @@ struct ServerProbe
         }
         return -1;
     }
+
+    // Files the server holds open now (one per connection, plus its own few).
+    long openFiles() const
+    {
+        long count = 0;
+        const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+        if (DIR *fds = opendir(dir.c_str())) {
+            while (const dirent *entry = readdir(fds))
+                count += entry->d_name[0] != '.';
+            closedir(fds);
+        }
+        return count;
+    }
+
+    // The server's soft open-file limit (what it raised it to), -1 when unknown or unlimited.
+    long openFileLimit() const
+    {
+        std::ifstream limits("/proc/" + std::to_string(pid) + "/limits");
+        std::string line;
+        while (std::getline(limits, line)) {
+            if (line.rfind("Max open files", 0) == 0) {
+                std::istringstream fields(line.substr(std::strlen("Max open files")));
+                std::string soft;
+                fields >> soft;
+                return soft == "unlimited" ? -1 : std::strtol(soft.c_str(), nullptr, 10);
+            }
+        }
+        return -1;
+    }
 };
 
 double ownCpuSeconds()
@@ -116,6 +146,11 @@ struct Options
     double duration = 5;           // seconds measured
     int concurrency = 128;         // connections being set up at once
     std::string label;             // copied into the result line (server=...)
+    // Where connections go and come from, round robin: one loopback address pair has ~28,000
+    // ephemeral ports (32768-60999), so many connections spread over several 127.0.0.x.
+    std::vector<std::string> addresses; // --addresses: destinations (default: the --url host)
+    std::vector<std::string> sources;   // --source-addresses: bind() before connect (default: the kernel's choice)
+    double hold = 0;                    // seconds to keep the connections open after the result line
 };
 
 struct Connection
@@ -158,11 +193,25 @@ public:
         event.events = EPOLLIN;
         event.data.u64 = ~0ull;
         epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_timer, &event);
-        sockaddr_in &address = m_address;
-        address.sin_family = AF_INET;
-        address.sin_port = htons(std::uint16_t(options.port));
-        if (inet_pton(AF_INET, options.host == "localhost" ? "127.0.0.1" : options.host.c_str(), &address.sin_addr) != 1)
-            fail("--url: the host must be an IPv4 address, not " + options.host);
+        const std::vector<std::string> destinations = options.addresses.empty()
+                ? std::vector<std::string>{options.host == "localhost" ? std::string("127.0.0.1") : options.host}
+                : options.addresses;
+        for (const std::string &host : destinations) {
+            sockaddr_in address{};
+            address.sin_family = AF_INET;
+            address.sin_port = htons(std::uint16_t(options.port));
+            if (inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1)
+                fail((options.addresses.empty() ? "--url: the host" : "--addresses: each address")
+                     + std::string(" must be an IPv4 address, not ") + host);
+            m_destinations.push_back(address);
+        }
+        for (const std::string &host : options.sources) {
+            sockaddr_in address{};
+            address.sin_family = AF_INET;
+            if (inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1)
+                fail("--source-addresses: each address must be an IPv4 address, not " + host);
+            m_sources.push_back(address);
+        }
         m_path = options.path;
         if (options.flavour == Flavour::SocketIo)
             m_path = "/socket.io/?EIO=4&transport=websocket";
@@ -275,9 +324,20 @@ private:
         // Close with a reset: the load generator's many closes leave no TIME_WAIT ports behind.
         const linger reset{1, 0};
         setsockopt(connection->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
-        if (connect(connection->fd, reinterpret_cast<const sockaddr *>(&m_address), sizeof m_address) != 0
+        if (!m_sources.empty()) {
+            // Every destination with one source, then the next source: each pair gets its share.
+            const std::size_t pair = std::size_t(connection->index) / m_destinations.size();
+            const sockaddr_in &source = m_sources[pair % m_sources.size()];
+            // Port 0 and no port yet: connect() picks one unique per destination, not per source alone.
+            setsockopt(connection->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+            if (bind(connection->fd, reinterpret_cast<const sockaddr *>(&source), sizeof source) != 0)
+                fail(std::string("bind to a --source-addresses address: ") + std::strerror(errno));
+        }
+        const sockaddr_in &destination = m_destinations[std::size_t(connection->index) % m_destinations.size()];
+        if (connect(connection->fd, reinterpret_cast<const sockaddr *>(&destination), sizeof destination) != 0
             && errno != EINPROGRESS)
-            fail(std::string("connect: ") + std::strerror(errno));
+            fail(std::string("connect: ") + std::strerror(errno)
+                 + (errno == EADDRNOTAVAIL ? " (out of ephemeral ports: spread over more --addresses)" : ""));
         connection->key = ws::makeKey(std::uint64_t(connection->index) + nowNs());
         connection->out = ws::handshakeRequest(m_options.host, m_options.port, m_path, connection->key);
         epoll_event event{};
@@ -474,7 +534,8 @@ private:
     const Options &m_options;
     int m_epoll = -1;
     int m_timer = -1;
-    sockaddr_in m_address{};
+    std::vector<sockaddr_in> m_destinations;
+    std::vector<sockaddr_in> m_sources;
     std::string m_path;
     std::vector<std::unique_ptr<Connection>> m_connections;
     int m_ready = 0;
@@ -740,11 +801,25 @@ void fixedRate(const Options &options, const ServerProbe &probe)
 }
 
 // idle and storm: open connections into rooms of --room-size; storm reports the set-up cost,
-// idle the memory the server holds per open connection.
-void connections(const Options &options, const ServerProbe &probe, bool idle)
+// idle the memory the server holds per open connection. many: idle at the most connections one node
+// holds here (19,000 under a 20,000-file limit), with what sizing a node needs (docs/benchmarks.md).
+void connections(const Options &options, const ServerProbe &probe, const std::string &scenario)
 {
-    const int count = options.connections > 0 ? options.connections : (idle ? 10000 : 2000);
+    const bool idle = scenario != "storm";
+    const int count = options.connections > 0 ? options.connections
+                                               : (scenario == "many" ? 19000 : idle ? 10000 : 2000);
     const int roomSize = std::max(1, options.roomSize);
+    // One file per connection here too: say so before the run rather than fail in the middle of it.
+    rlimit own{};
+    getrlimit(RLIMIT_NOFILE, &own);
+    if (own.rlim_cur != RLIM_INFINITY && rlim_t(count) + 16 > own.rlim_cur)
+        fail("--connections " + std::to_string(count) + " needs " + std::to_string(count + 16)
+             + " open files but this process may open " + std::to_string(own.rlim_cur)
+             + ": raise the hard limit (ulimit -Hn) or run several load generators with fewer --connections each");
+    const long serverLimit = probe.pid > 0 ? probe.openFileLimit() : -1;
+    if (serverLimit > 0 && count > serverLimit - 64)
+        std::fprintf(stderr, "%s: the server may open %ld files; %d connections will likely not all fit\n",
+                     scenario.c_str(), serverLimit, count);
     Client client(options);
     const long rssBefore = probe.statusKiB();
     Interval setup(probe);
@@ -752,6 +827,11 @@ void connections(const Options &options, const ServerProbe &probe, bool idle)
     const double openSeconds = double(nowNs() - setup.start) / 1e9;
     client.settle(300, 60000); // the server is done when nothing more arrives (presence diffs)
     setup.stop();
+    auto holdOpen = [&] {
+        // --hold: the connections stay open (pings answered) for a look at them from outside.
+        if (options.hold > 0)
+            client.runUntil([] { return false; }, nowNs() + seconds(options.hold));
+    };
     if (!idle) {
         printResult(options, "storm",
                     {{"connections", std::to_string(count)},
@@ -759,10 +839,27 @@ void connections(const Options &options, const ServerProbe &probe, bool idle)
                      {"connections_per_s", fixed(double(count) / openSeconds, 0)},
                      {"cpu_us_per_connection", fixed(setup.serverCpuUs / double(count), 0)},
                      {"loadgen_cores", fixed(setup.ownCpuShare, 2)}});
+        holdOpen();
         return;
     }
     client.settle(1000, 5000);
     const long rssAfter = probe.statusKiB();
+    if (scenario == "many") {
+        printResult(options, "many",
+                    {{"connections", std::to_string(count)},
+                     {"room_size", std::to_string(roomSize)},
+                     {"addresses", std::to_string(std::max<std::size_t>(options.addresses.size(), 1))},
+                     {"rss_base_kib", std::to_string(rssBefore)},
+                     {"rss_kib", std::to_string(rssAfter)},
+                     {"kib_per_connection", fixed(double(rssAfter - rssBefore) / double(count), 1)},
+                     {"connections_per_s", fixed(double(count) / openSeconds, 0)},
+                     {"cpu_us_per_connection", fixed(setup.serverCpuUs / double(count), 0)},
+                     {"server_files", std::to_string(probe.openFiles())},
+                     {"server_file_limit", std::to_string(serverLimit)},
+                     {"loadgen_cores", fixed(setup.ownCpuShare, 2)}});
+        holdOpen();
+        return;
+    }
     printResult(options, "idle",
                 {{"connections", std::to_string(count)},
                  {"room_size", std::to_string(roomSize)},
@@ -771,6 +868,47 @@ void connections(const Options &options, const ServerProbe &probe, bool idle)
                  {"kib_per_connection", fixed(double(rssAfter - rssBefore) / double(count), 1)},
                  {"connections_per_s", fixed(double(count) / openSeconds, 0)},
                  {"cpu_us_per_connection", fixed(setup.serverCpuUs / double(count), 0)}});
+    holdOpen();
+}
+
+// After the table, when a "many" run is in it: what a node needs for 100,000 and 1,000,000
+// connections, from that run's per-connection figures (RSS = base + n x per connection).
+void sizing(const std::map<std::string, std::map<std::string, std::map<std::string, std::string>>> &results,
+            const std::vector<std::pair<std::string, std::string>> &servers)
+{
+    bool header = false;
+    for (const auto &[server, name] : servers) {
+        const auto s = results.find(server);
+        if (s == results.end() || !s->second.count("many"))
+            continue;
+        const auto &many = s->second.at("many");
+        auto get = [&](const char *key) {
+            const auto k = many.find(key);
+            return k == many.end() ? NAN : std::strtod(k->second.c_str(), nullptr);
+        };
+        const double baseMiB = get("rss_base_kib") / 1024, perKiB = get("kib_per_connection"),
+                     cpuUs = get("cpu_us_per_connection"), rate = get("connections_per_s");
+        if (!header) {
+            std::printf("\n| sizing from the many-connections run | connections | server RSS | CPU to set them all up | at the measured rate |\n");
+            std::printf("|---|---|---|---|---|\n");
+            header = true;
+        }
+        for (const double n : {1e5, 1e6}) {
+            const double rssGiB = (baseMiB + n * perKiB / 1024) / 1024;
+            std::printf("| %s (%.0f MiB + n × %.1f KiB) | %s | %.1f GiB | %.0f core-s | %.0f s |\n", name.c_str(),
+                        baseMiB, perKiB, n == 1e5 ? "100,000" : "1,000,000", rssGiB, n * cpuUs / 1e6, n / rate);
+        }
+    }
+    if (header) {
+        // Files and ports do not depend on the server: say what each scale needs of the OS.
+        std::printf("\nOne open file per connection (+ about 64 of the server's own): 100,000 needs `ulimit -n` "
+                    "(LimitNOFILE=) ≥ 100,064; 1,000,000 needs ≥ 1,000,064 (under the kernel's per-process "
+                    "ceiling fs.nr_open, 1,048,576 by default; fs.file-max, system-wide, must allow it too). "
+                    "Each client address → server address:port pair has about 28,000 ephemeral ports "
+                    "(32768–60999): real clients come from many addresses, but a load test from one host needs "
+                    "n / 28,000 address pairs (4 for 100,000, 36 for 1,000,000) or a wider "
+                    "net.ipv4.ip_local_port_range. Idle sockets' kernel buffers are not in the RSS above.\n");
+    }
 }
 
 // --table: "result" lines of several servers as one Markdown table, with ratios to ws.
@@ -869,7 +1007,24 @@ int table(const std::string &file)
     row("idle: KiB of server RSS per connection at " + any("idle", "connections") + " (rooms of " + any("idle", "room_size") + ")", "idle", {"kib_per_connection"}, 1);
     row("connection set-up (connect + join, rooms of " + any("storm", "room_size") + "): server CPU µs per connection", "storm", {"cpu_us_per_connection"}, 0);
     row("the same: connections/s", "storm", {"connections_per_s"}, 0);
+    row("many connections on one node: connections held", "many", {"connections"}, 0);
+    row("the same: connections/s while setting them up", "many", {"connections_per_s"}, 0);
+    row("the same: server RSS KiB at rest / with them", "many", {"rss_base_kib", "rss_kib"}, 0);
+    row("the same: KiB of server RSS per connection", "many", {"kib_per_connection"}, 1);
+    row("the same: server CPU µs per connection (connect + join)", "many", {"cpu_us_per_connection"}, 0);
+    sizing(results, servers);
     return 0;
+}
+
+std::vector<std::string> parseWords(const std::string &text)
+{
+    std::vector<std::string> words;
+    std::istringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ','))
+        if (!item.empty())
+            words.push_back(item);
+    return words;
 }
 
 std::vector<int> parseList(const std::string &text)
@@ -885,19 +1040,23 @@ std::vector<int> parseList(const std::string &text)
 void usage()
 {
     std::fprintf(stderr,
-                 "usage: cortado-loadgen --url ws://HOST:PORT/PATH --scenario fanout|echo|rate|idle|storm [options]\n"
+                 "usage: cortado-loadgen --url ws://HOST:PORT/PATH --scenario fanout|echo|rate|idle|storm|many [options]\n"
                  "       cortado-loadgen --table RESULTS-FILE\n"
                  "  --flavour cortado|socketio   how events are framed (cortado: also the ws peer) [cortado]\n"
                  "  --server-pid PID             the server process whose CPU and memory are read from /proc\n"
                  "  --label NAME                 the server's name in the result line\n"
                  "  --members N                  fanout: room members, the sender among them [1000]\n"
                  "  --windows 8,1                fanout: messages in flight, one measurement each [8,1]\n"
-                 "  --connections N              echo/rate [100], idle [10000], storm [2000]\n"
-                 "  --room-size N                idle/storm: connections per room [100]\n"
+                 "  --connections N              echo/rate [100], idle [10000], storm [2000], many [19000]\n"
+                 "  --room-size N                idle/storm/many: connections per room [100]\n"
                  "  --rate R                     rate: messages/s; default: --rate-fraction of a saturation probe\n"
                  "  --rate-fraction F            [0.5]\n"
                  "  --warmup S --duration S      seconds before and of the measurement [1, 5]\n"
-                 "  --concurrency N              connections being set up at once [128]\n");
+                 "  --concurrency N              connections being set up at once [128]\n"
+                 "  --addresses A,B,...          connect to these IPv4 addresses in turn (same port; the server\n"
+                 "                               listening on 0.0.0.0) instead of the --url host\n"
+                 "  --source-addresses A,B,...   bind each connection to these local addresses in turn\n"
+                 "  --hold S                     idle/storm/many: keep the connections open S s after the result\n");
 }
 
 Options parseOptions(int argc, char **argv)
@@ -930,6 +1089,13 @@ Options parseOptions(int argc, char **argv)
         else if (arg == "--warmup") options.warmup = std::atof(next().c_str());
         else if (arg == "--duration") options.duration = std::atof(next().c_str());
         else if (arg == "--concurrency") options.concurrency = std::max(1, std::atoi(next().c_str()));
+        else if (arg == "--addresses" || arg == "--source-addresses") {
+            std::vector<std::string> words = parseWords(next());
+            if (words.empty())
+                fail(arg + " needs at least one IPv4 address");
+            (arg == "--addresses" ? options.addresses : options.sources) = std::move(words);
+        }
+        else if (arg == "--hold") options.hold = std::atof(next().c_str());
         else if (arg == "--help" || arg == "-h") { usage(); std::exit(0); }
         else { usage(); fail("unknown argument " + arg); }
     }
@@ -969,11 +1135,9 @@ int main(int argc, char **argv)
         echo(options, probe);
     else if (options.scenario == "rate")
         fixedRate(options, probe);
-    else if (options.scenario == "idle")
-        connections(options, probe, true);
-    else if (options.scenario == "storm")
-        connections(options, probe, false);
+    else if (options.scenario == "idle" || options.scenario == "storm" || options.scenario == "many")
+        connections(options, probe, options.scenario);
     else
-        fail("--scenario must be fanout, echo, rate, idle or storm");
+        fail("--scenario must be fanout, echo, rate, idle, storm or many");
     return 0;
 }

@@ -1,6 +1,6 @@
 // The Socket.IO peer: /chat's semantics on Socket.IO 4.8 (WebSocket transport only, no polling).
 //
-//   node socketio-server.js PORT
+//   node socketio-server.js PORT [HOST]  (HOST: the address to listen on, 127.0.0.1; 0.0.0.0 for --scenarios many)
 //   → 420["room:join","r"]                    ← 430[{"room":"r","members":N}]
 //   → 421["chat:send","r",P]
 //   ← 42["chat:message",{"room":"r","payload":P,"from":"<socket id>"}] to every member, sender included,
@@ -10,6 +10,7 @@ const { createServer } = require('http');
 const { Server } = require('socket.io');
 
 const port = Number(process.argv[2] || 9200);
+const host = process.argv[3] || '127.0.0.1';
 const httpServer = createServer();
 const io = new Server(httpServer, { transports: ['websocket'], serveClient: false, perMessageDeflate: false });
 
@@ -37,5 +38,5 @@ io.on('connection', (socket) => {
     });
 });
 
-httpServer.listen({ host: '127.0.0.1', port, backlog: 1024 },
-                  () => console.log('listening on http://127.0.0.1:' + httpServer.address().port));
+httpServer.listen({ host, port, backlog: 1024 },
+                  () => console.log('listening on http://' + host + ':' + httpServer.address().port));

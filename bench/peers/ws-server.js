@@ -2,7 +2,7 @@
 // generator's "cortado" flavour drives both. Written the way a ws user would: JSON.stringify once per
 // broadcast, ws.send() to each member.
 //
-//   node ws-server.js PORT
+//   node ws-server.js PORT [HOST]      (HOST: the address to listen on, 127.0.0.1; 0.0.0.0 for --scenarios many)
 //   → {"event":"room:join","room":"r","id":1}          ← {"event":"ack","id":1,"ok":true,"payload":{"room":"r","members":N}}
 //   → {"event":"chat:send","room":"r","payload":P,"id":2}
 //   ← {"event":"chat:message","room":"r","payload":P,"from":"<socket id>"} to every member, sender included,
@@ -11,10 +11,11 @@
 const { WebSocketServer } = require('ws');
 
 const port = Number(process.argv[2] || 9100);
+const host = process.argv[3] || '127.0.0.1';
 const rooms = new Map(); // room name -> Set of sockets
 let nextId = 1;
 
-const wss = new WebSocketServer({ host: '127.0.0.1', port, path: '/chat', perMessageDeflate: false,
+const wss = new WebSocketServer({ host, port, path: '/chat', perMessageDeflate: false,
                                   backlog: 1024 });
 
 function ack(ws, id, payload) {
@@ -77,4 +78,4 @@ wss.on('connection', (ws) => {
     });
 });
 
-wss.on('listening', () => console.log('listening on http://127.0.0.1:' + wss.address().port));
+wss.on('listening', () => console.log('listening on http://' + host + ':' + wss.address().port));
