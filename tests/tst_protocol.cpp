@@ -3,7 +3,12 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRandomGenerator>
 #include <QTest>
+
+#include <array>
+#include <cmath>
+#include <limits>
 
 using namespace Qt::StringLiterals;
 using namespace cortado::protocol;
@@ -22,6 +27,8 @@ private Q_SLOTS:
     void payloadJsonEncoderMatchesEncodeEvent();
     void reconnectAdvice_data();
     void reconnectAdvice();
+    void compactJsonIsWhatQJsonDocumentWrites();
+    void encodersWriteWhatQJsonObjectWould();
 };
 
 void tst_Protocol::parse_data()
@@ -155,4 +162,62 @@ void tst_Protocol::reconnectAdvice()
 }
 
 QTEST_GUILESS_MAIN(tst_Protocol)
+// The hand-written JSON writer must give the bytes Qt's own writer gives (clients, tests and the
+// history store see them), for every kind of value, and for random strings (escapes, every UTF-16 unit).
+void tst_Protocol::compactJsonIsWhatQJsonDocumentWrites()
+{
+    const auto qtBytes = [](const QJsonValue &value) {
+        const QByteArray wrapped = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
+        return wrapped.mid(1, wrapped.size() - 2);
+    };
+    QString awkward;
+    for (char16_t u = 0; u < 0x30; ++u)
+        awkward.append(QChar(u));
+    awkward += u"\"\\/ é ß € 𝄞 \x7f"_s;
+    awkward.append(QChar(0xd800)); // lone high surrogate
+    awkward.append(u'x');
+    awkward.append(QChar(0xdc00)); // lone low surrogate
+    awkward.append(QChar(0xfffe));
+    const QList<QJsonValue> corpus{
+            QJsonValue(), true, false, 0, -1, 42, 0.1, -0.0, 1.5e-7, 1e21, 123456789.125,
+            double(1LL << 53), qint64(1LL << 53) + 1, std::numeric_limits<qint64>::min(),
+            std::numeric_limits<qint64>::max(), std::numeric_limits<double>::quiet_NaN(),
+            std::numeric_limits<double>::infinity(), u""_s, u"plain"_s, awkward,
+            QJsonArray{}, QJsonObject{}, QJsonArray{1, u"two"_s, QJsonArray{3}, QJsonObject{{u"k"_s, QJsonValue()}}},
+            QJsonObject{{u"zeta"_s, 1}, {u"alpha"_s, QJsonObject{{u"b"_s, true}, {u"a"_s, awkward}}}, {awkward, 2}},
+            QJsonDocument::fromJson(R"({"n":[1,2.5,-3e-5,12345678901234567890,1e400,0],"s":"a\u0000b"})").object()};
+    for (const QJsonValue &value : corpus)
+        QCOMPARE(cortado::protocol::toCompactJson(value), qtBytes(value));
+
+    QRandomGenerator random(20261128);
+    for (int round = 0; round < 2000; ++round) {
+        QString text;
+        const int length = random.bounded(12);
+        for (int i = 0; i < length; ++i) {
+            switch (random.bounded(4)) {
+            case 0: text.append(QChar(char16_t(random.bounded(0x80)))); break;
+            case 1: text.append(QChar(char16_t(random.bounded(0x800)))); break;
+            case 2: text.append(QChar(char16_t(random.bounded(0x10000)))); break;
+            default: text.append(QString::fromUcs4(std::array<char32_t, 1>{char32_t(0x10000 + random.bounded(0xfffff))}.data(), 1));
+            }
+        }
+        const QJsonObject object{{text, text}, {u"n"_s, random.generateDouble() * std::pow(10.0, random.bounded(-20, 20))}};
+        QCOMPARE(cortado::protocol::toCompactJson(object), qtBytes(object));
+    }
+}
+
+void tst_Protocol::encodersWriteWhatQJsonObjectWould()
+{
+    using namespace cortado::protocol;
+    const QJsonObject payload{{u"text"_s, u"hé \"there\""_s}, {u"n"_s, 3}};
+    const auto document = [](const QJsonObject &object) { return QJsonDocument(object).toJson(QJsonDocument::Compact); };
+    QCOMPARE(encodeEvent(u"chat:message"_s, payload, u"lobby"_s, u"sock-1"_s, 7),
+             document(QJsonObject{{u"event"_s, u"chat:message"_s}, {u"payload"_s, payload}, {u"room"_s, u"lobby"_s},
+                                  {u"from"_s, u"sock-1"_s}, {u"offset"_s, 7}}));
+    QCOMPARE(encodeEvent(u"system:welcome"_s, QJsonValue::Undefined, std::nullopt, QString(), std::nullopt),
+             document(QJsonObject{{u"event"_s, u"system:welcome"_s}}));
+    QCOMPARE(encodeAck(12, payload), document(QJsonObject{{u"event"_s, u"ack"_s}, {u"id"_s, 12}, {u"ok"_s, true}, {u"payload"_s, payload}}));
+    QCOMPARE(encodeAck(u"req-1"_s), document(QJsonObject{{u"event"_s, u"ack"_s}, {u"id"_s, u"req-1"_s}, {u"ok"_s, true}}));
+}
+
 #include "tst_protocol.moc"

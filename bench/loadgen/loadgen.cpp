@@ -78,6 +78,44 @@ struct ServerProbe
         return ticks / double(sysconf(_SC_CLK_TCK));
     }
 
+    // CPU seconds per thread name (/proc/PID/task/*/stat; threads of one name added up), so a run
+    // shows which of the server's threads did the work (its hub thread, I/O loops, storage writer).
+    std::map<std::string, double> threadCpuSeconds() const
+    {
+        std::map<std::string, double> perName;
+        if (pid <= 0)
+            return perName;
+        const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+        DIR *directory = opendir(tasks.c_str());
+        if (!directory)
+            return perName;
+        while (const dirent *entry = readdir(directory)) {
+            if (entry->d_name[0] == '.')
+                continue;
+            std::ifstream stat(tasks + "/" + entry->d_name + "/stat");
+            std::string line;
+            std::getline(stat, line);
+            const std::size_t open = line.find('('), close = line.rfind(')');
+            if (open == std::string::npos || close == std::string::npos)
+                continue;
+            std::istringstream fields(line.substr(close + 2));
+            std::string field;
+            double ticks = 0;
+            for (int index = 3; index <= 15 && fields >> field; ++index) {
+                if (index >= 14)
+                    ticks += std::strtod(field.c_str(), nullptr);
+            }
+            std::string name = line.substr(open + 1, close - open - 1);
+            for (char &c : name) {
+                if (c == ' ' || c == ',' || c == ':' || c == '=')
+                    c = '_';
+            }
+            perName[name] += ticks / double(sysconf(_SC_CLK_TCK));
+        }
+        closedir(directory);
+        return perName;
+    }
+
     // KiB of "VmRSS:" (or another field) in /proc/PID/status.
     long statusKiB(const char *name = "VmRSS:") const
     {
@@ -563,8 +601,10 @@ struct Interval
     const ServerProbe &probe;
     std::uint64_t start = nowNs();
     double serverCpu = probe.cpuSeconds();
+    std::map<std::string, double> threadCpu = probe.threadCpuSeconds();
     double ownCpu = ownCpuSeconds();
     double seconds = 0, serverCpuUs = 0, ownCpuShare = 0;
+    std::string threadCores; // "name:cores,..." for the server's busy threads
 
     explicit Interval(const ServerProbe &p)
         : probe(p)
@@ -575,6 +615,17 @@ struct Interval
         seconds = double(nowNs() - start) / 1e9;
         serverCpuUs = (probe.cpuSeconds() - serverCpu) * 1e6;
         ownCpuShare = (ownCpuSeconds() - ownCpu) / seconds;
+        threadCores.clear();
+        for (const auto &[name, cpu] : probe.threadCpuSeconds()) {
+            const double cores = (cpu - threadCpu[name]) / seconds;
+            if (cores < 0.01)
+                continue;
+            char text[32];
+            std::snprintf(text, sizeof text, "%.2f", cores);
+            threadCores += (threadCores.empty() ? "" : ",") + name + ":" + text;
+        }
+        if (threadCores.empty())
+            threadCores = "-";
     }
 };
 
@@ -659,7 +710,8 @@ void fanout(const Options &options, const ServerProbe &probe)
                      {"server_cores", fixed(interval.serverCpuUs / 1e6 / interval.seconds, 2)},
                      {"p50_ms", fixed(latencies.ms(0.5), 2)},
                      {"p99_ms", fixed(latencies.ms(0.99), 2)},
-                     {"loadgen_cores", fixed(interval.ownCpuShare, 2)}});
+                     {"loadgen_cores", fixed(interval.ownCpuShare, 2)},
+                     {"thread_cores", interval.threadCores}});
     }
 }
 
@@ -720,7 +772,8 @@ double echo(const Options &options, const ServerProbe &probe, bool print = true,
                      {"server_cores", fixed(interval.serverCpuUs / 1e6 / interval.seconds, 2)},
                      {"p50_ms", fixed(latencies.ms(0.5), 2)},
                      {"p99_ms", fixed(latencies.ms(0.99), 2)},
-                     {"loadgen_cores", fixed(interval.ownCpuShare, 2)}});
+                     {"loadgen_cores", fixed(interval.ownCpuShare, 2)},
+                     {"thread_cores", interval.threadCores}});
     }
     return perSecond;
 }

@@ -78,7 +78,13 @@ void IoLoop::post(LoopCommand command)
         execute(command);
         return;
     }
-    m_commands.stage(std::move(command));
+    // A broadcast hands every recipient the same array: its sockets on this loop share one command.
+    LoopCommand *last = m_commands.lastStaged();
+    if (command.kind == LoopCommand::Text && last && last->kind == LoopCommand::Text
+        && last->bytes.constData() == command.bytes.constData() && last->bytes.size() == command.bytes.size())
+        last->alsoTo.push_back(command.link);
+    else
+        m_commands.stage(std::move(command));
     // One hand-over per pass of the hub's loop, however many commands it staged (a broadcast
     // to 1,000 sockets of this loop is one wake-up).
     if (!std::exchange(m_commandHandOverPosted, true))
@@ -117,6 +123,10 @@ void IoLoop::execute(LoopCommand &command)
     case LoopCommand::Text:
         if (connection)
             connection->sendText(command.bytes);
+        for (SocketLink *other : command.alsoTo) {
+            if (other->m_connection)
+                other->m_connection->sendText(command.bytes);
+        }
         return;
     case LoopCommand::Close:
         if (connection)

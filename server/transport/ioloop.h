@@ -40,6 +40,8 @@ struct LoopCommand
 
     Kind kind;
     SocketLink *link;
+    // Text: more sockets for the same message (a broadcast: one command per loop, not per socket).
+    std::vector<SocketLink *> alsoTo;
     QByteArray bytes; // Text: the message; Adopt: the 101 response
     QByteArray buffered; // Adopt: frames the client sent right behind its handshake
     int code = 0; // Close; Adopt: the descriptor
@@ -68,6 +70,7 @@ class Mailbox
 {
 public:
     void stage(T item) { m_staged.push_back(std::move(item)); }
+    T *lastStaged() { return m_staged.empty() ? nullptr : &m_staged.back(); }
     bool hasStaged() const { return !m_staged.empty(); }
     // Sender: true when the receiver must be woken (it had nothing waiting).
     bool handOver()

@@ -3,6 +3,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
+#include <QCborValue>
+#include <QLocale>
 
 #include <cmath>
 
@@ -139,32 +141,172 @@ ParseResult parseEnvelope(QByteArrayView utf8)
     return result;
 }
 
-static QByteArray toCompactJson(const QJsonObject &object)
+// --- Compact JSON, written straight into bytes ---
+// Every frame the server sends goes through here. QJsonDocument::toJson() converts the value to CBOR
+// and back, and building the envelope as a QJsonObject costs a CBOR container per frame; these write
+// the same bytes directly (tst_protocol compares them with QJsonDocument on a corpus and random input).
+
+static constexpr char HexDigits[] = "0123456789abcdef";
+
+static qsizetype jsonStringSize(QStringView text)
 {
-    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+    qsizetype size = 2;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const char16_t u = text[i].unicode();
+        if (u < 0x80)
+            size += u < 0x20 ? (u == '\b' || u == '\f' || u == '\n' || u == '\r' || u == '\t' ? 2 : 6)
+                             : (u == '"' || u == '\\' ? 2 : 1);
+        else if (u < 0x800)
+            size += 2;
+        else if (!QChar::isSurrogate(u))
+            size += 3;
+        else if (QChar::isHighSurrogate(u) && i + 1 < text.size() && QChar::isLowSurrogate(text[i + 1].unicode()))
+            size += 4, ++i;
+        else
+            size += 6; // a lone surrogate: \uXXXX, as Qt writes it
+    }
+    return size;
+}
+
+static void appendJsonString(QByteArray &out, QStringView text)
+{
+    const qsizetype start = out.size();
+    out.resize(start + jsonStringSize(text));
+    char *cursor = out.data() + start;
+    const auto escape = [&cursor](char16_t u) {
+        *cursor++ = '\\';
+        *cursor++ = 'u';
+        for (int shift = 12; shift >= 0; shift -= 4)
+            *cursor++ = HexDigits[(u >> shift) & 0xf];
+    };
+    *cursor++ = '"';
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const char16_t u = text[i].unicode();
+        if (u < 0x80) {
+            if (u >= 0x20 && u != '"' && u != '\\') {
+                *cursor++ = char(u);
+                continue;
+            }
+            switch (u) {
+            case '"': *cursor++ = '\\'; *cursor++ = '"'; break;
+            case '\\': *cursor++ = '\\'; *cursor++ = '\\'; break;
+            case '\b': *cursor++ = '\\'; *cursor++ = 'b'; break;
+            case '\f': *cursor++ = '\\'; *cursor++ = 'f'; break;
+            case '\n': *cursor++ = '\\'; *cursor++ = 'n'; break;
+            case '\r': *cursor++ = '\\'; *cursor++ = 'r'; break;
+            case '\t': *cursor++ = '\\'; *cursor++ = 't'; break;
+            default: escape(u);
+            }
+        } else if (u < 0x800) {
+            *cursor++ = char(0xc0 | (u >> 6));
+            *cursor++ = char(0x80 | (u & 0x3f));
+        } else if (!QChar::isSurrogate(u)) {
+            *cursor++ = char(0xe0 | (u >> 12));
+            *cursor++ = char(0x80 | ((u >> 6) & 0x3f));
+            *cursor++ = char(0x80 | (u & 0x3f));
+        } else if (QChar::isHighSurrogate(u) && i + 1 < text.size() && QChar::isLowSurrogate(text[i + 1].unicode())) {
+            const char32_t c = QChar::surrogateToUcs4(u, text[++i].unicode());
+            *cursor++ = char(0xf0 | (c >> 18));
+            *cursor++ = char(0x80 | ((c >> 12) & 0x3f));
+            *cursor++ = char(0x80 | ((c >> 6) & 0x3f));
+            *cursor++ = char(0x80 | (c & 0x3f));
+        } else {
+            escape(u);
+        }
+    }
+    *cursor++ = '"';
+}
+
+static void appendJson(QByteArray &out, const QJsonValue &value)
+{
+    switch (value.type()) {
+    case QJsonValue::Null:
+    case QJsonValue::Undefined:
+        out.append("null");
+        return;
+    case QJsonValue::Bool:
+        out.append(value.toBool() ? "true" : "false");
+        return;
+    case QJsonValue::Double: {
+        // Integers (as parsed or inserted) are written whole; doubles the shortest way that reads back.
+        if (const QCborValue number = QCborValue::fromJsonValue(value); number.isInteger()) {
+            out.append(QByteArray::number(number.toInteger()));
+            return;
+        }
+        const double d = value.toDouble();
+        out.append(std::isfinite(d) ? QByteArray::number(d, 'g', QLocale::FloatingPointShortest) : QByteArray("null"));
+        return;
+    }
+    case QJsonValue::String:
+        appendJsonString(out, value.toString());
+        return;
+    case QJsonValue::Array: {
+        const QJsonArray array = value.toArray();
+        out.append('[');
+        for (qsizetype i = 0; i < array.size(); ++i) {
+            if (i)
+                out.append(',');
+            appendJson(out, array.at(i));
+        }
+        out.append(']');
+        return;
+    }
+    case QJsonValue::Object: {
+        const QJsonObject object = value.toObject();
+        out.append('{');
+        for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+            if (it != object.constBegin())
+                out.append(',');
+            appendJsonString(out, it.key());
+            out.append(':');
+            appendJson(out, it.value());
+        }
+        out.append('}');
+        return;
+    }
+    }
+}
+
+QByteArray toCompactJson(const QJsonValue &value)
+{
+    QByteArray out;
+    appendJson(out, value);
+    return out;
 }
 
 QByteArray encodeEvent(const QString &event, const QJsonValue &payload,
                        const std::optional<QString> &room, const QString &from,
                        std::optional<qint64> offset)
 {
-    QJsonObject object{{u"event"_s, event}};
-    if (!payload.isUndefined())
-        object.insert(u"payload"_s, payload);
-    if (room)
-        object.insert(u"room"_s, *room);
-    if (!from.isEmpty())
-        object.insert(u"from"_s, from);
+    // Keys sorted, as QJsonObject writes them: event, from, offset, payload, room.
+    QByteArray frame;
+    frame.reserve(64 + event.size() + from.size() + (room ? room->size() : 0));
+    frame.append("{\"event\":");
+    appendJsonString(frame, event);
+    if (!from.isEmpty()) {
+        frame.append(",\"from\":");
+        appendJsonString(frame, from);
+    }
     if (offset)
-        object.insert(u"offset"_s, *offset);
-    return toCompactJson(object);
+        frame.append(",\"offset\":").append(QByteArray::number(*offset));
+    if (!payload.isUndefined()) {
+        frame.append(",\"payload\":");
+        appendJson(frame, payload);
+    }
+    if (room) {
+        frame.append(",\"room\":");
+        appendJsonString(frame, *room);
+    }
+    frame.append('}');
+    return frame;
 }
 
 // `text` as a JSON string literal, quotes included.
 static QByteArray jsonString(const QString &text)
 {
-    const QByteArray array = QJsonDocument(QJsonArray{text}).toJson(QJsonDocument::Compact);
-    return array.mid(1, array.size() - 2); // ["..."] → "..."
+    QByteArray out;
+    appendJsonString(out, text);
+    return out;
 }
 
 QByteArray encodeEventWithPayloadJson(const QString &event, QByteArrayView payloadJson,
@@ -182,10 +324,18 @@ QByteArray encodeEventWithPayloadJson(const QString &event, QByteArrayView paylo
 
 QByteArray encodeAck(const QJsonValue &id, const QJsonValue &payload)
 {
-    QJsonObject object{{u"event"_s, events::Ack}, {u"id"_s, id}, {u"ok"_s, true}};
-    if (!payload.isUndefined())
-        object.insert(u"payload"_s, payload);
-    return toCompactJson(object);
+    // Keys sorted, as QJsonObject writes them: event, id, ok, payload.
+    QByteArray frame;
+    frame.reserve(48);
+    frame.append("{\"event\":\"").append(events::Ack.data(), events::Ack.size()).append("\",\"id\":");
+    appendJson(frame, id);
+    frame.append(",\"ok\":true");
+    if (!payload.isUndefined()) {
+        frame.append(",\"payload\":");
+        appendJson(frame, payload);
+    }
+    frame.append('}');
+    return frame;
 }
 
 QByteArray encodeErrorAck(const QJsonValue &id, const ErrorInfo &error)

@@ -122,6 +122,9 @@ QByteArray encodeEvent(const QString &event, const QJsonValue &payload,
 QByteArray encodeEventWithPayloadJson(const QString &event, QByteArrayView payloadJson,
                                       const std::optional<QString> &room = {});
 QByteArray encodeAck(const QJsonValue &id, const QJsonValue &payload = QJsonValue::Undefined);
+// `value` as compact JSON: the same bytes as QJsonDocument::toJson(Compact) (keys sorted), written
+// directly (what every encode* here uses).
+QByteArray toCompactJson(const QJsonValue &value);
 QByteArray encodeErrorAck(const QJsonValue &id, const ErrorInfo &error);
 QByteArray encodeSystemError(const ErrorInfo &error);
 
