@@ -64,6 +64,12 @@ struct ServerProbe
         std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
         std::string line;
         std::getline(stat, line);
+        return cpuSecondsOfStat(line);
+    }
+
+    // utime + stime of a /proc/.../stat line, in seconds.
+    static double cpuSecondsOfStat(const std::string &line)
+    {
         const std::size_t close = line.rfind(')');
         if (close == std::string::npos)
             return 0;
@@ -98,19 +104,12 @@ struct ServerProbe
             const std::size_t open = line.find('('), close = line.rfind(')');
             if (open == std::string::npos || close == std::string::npos)
                 continue;
-            std::istringstream fields(line.substr(close + 2));
-            std::string field;
-            double ticks = 0;
-            for (int index = 3; index <= 15 && fields >> field; ++index) {
-                if (index >= 14)
-                    ticks += std::strtod(field.c_str(), nullptr);
-            }
             std::string name = line.substr(open + 1, close - open - 1);
             for (char &c : name) {
                 if (c == ' ' || c == ',' || c == ':' || c == '=')
                     c = '_';
             }
-            perName[name] += ticks / double(sysconf(_SC_CLK_TCK));
+            perName[name] += cpuSecondsOfStat(line);
         }
         closedir(directory);
         return perName;

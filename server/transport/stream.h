@@ -58,6 +58,8 @@ public:
     virtual void closeAfterWriting() = 0;
     // Closes now, dropping what is queued.
     virtual void abort() = 0;
+    // Starts reporting to the listener (after setListener()).
+    virtual void start() { }
 
 protected:
     void notifyClosedLater();
@@ -155,9 +157,7 @@ public:
     bool isConnected() const override;
     void closeAfterWriting() override;
     void abort() override;
-
-    // Connects the socket's signals to the listener (after setListener()).
-    void start();
+    void start() override; // connects the socket's signals to the listener
 
 private:
     QTcpSocket *m_socket;

@@ -32,8 +32,7 @@ WebSocketConnection::WebSocketConnection(IoLoop &loop, std::unique_ptr<Stream> s
 {
     m_link->m_connection = this;
     m_stream->setListener(this, this);
-    if (auto *qtStream = dynamic_cast<QtSocketStream *>(m_stream.get()))
-        qtStream->start();
+    m_stream->start();
     m_loop.add(this);
     m_decoder.append(buffered); // frames the client sent right behind its handshake
     if (!buffered.isEmpty())
