@@ -199,6 +199,7 @@ void tst_Broadcast::hubSignalsDescribeTheTraffic()
     QSignalSpy sent(&hub, &cortado::Hub::messageSent);
     QSignalSpy left(&hub, &cortado::Hub::left);
     QSignalSpy disconnected(&hub, &cortado::Hub::disconnected);
+    const qint64 inBefore = hub.messagesIn(), outBefore = hub.messagesOut();
 
     auto alice = m_server->client(u"/chat"_s);
     QVERIFY(alice);
@@ -214,6 +215,9 @@ void tst_Broadcast::hubSignalsDescribeTheTraffic()
     QCOMPARE(sentEvents(sent), (QStringList{u"system:welcome"_s, u"presence:state"_s, u"ack"_s,
                                             u"chat:message"_s, u"ack"_s}));
     QCOMPARE(sent.at(3).at(2).value<qsizetype>(), 1);
+    // The hub's own totals say the same (the signals are only for watchers such as the tap).
+    QCOMPARE(hub.messagesIn() - inBefore, 2);
+    QCOMPARE(hub.messagesOut() - outBefore, 5);
     alice->close();
     QTRY_COMPARE(disconnected.size(), 1);
     QCOMPARE(left.size(), 1);

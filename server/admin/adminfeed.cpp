@@ -7,6 +7,9 @@
 #include <QJsonArray>
 #include <QLoggingCategory>
 
+#include <algorithm>
+#include <utility>
+
 Q_LOGGING_CATEGORY(lcAdmin, "cortado.audit.admin", QtInfoMsg)
 
 using namespace Qt::StringLiterals;
@@ -79,6 +82,7 @@ AdminFeed *AdminFeed::install(Server &server, AdminLimits limits)
             const QString direction = request.value("direction"_L1).toString(u"both"_s);
             tap.in = direction != "out"_L1;
             tap.out = direction != "in"_L1;
+            feed->updateTapConnections();
             return Ack::ok(QJsonObject{{u"enabled"_s, tap.enabled}, {u"perSecond"_s, feed->m_limits.tapPerSecond}});
         });
         route.on(u"admin:disconnect"_s, [feed](EventContext &ctx) -> Ack {
@@ -168,28 +172,6 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
             users.append(entry.toJson());
         broadcast(u"admin:presence"_s, QJsonObject{{u"route"_s, route}, {u"room"_s, room}, {u"users"_s, users}});
     });
-    connect(&m_hub, &Hub::eventReceived, this,
-            [this](const Session &session, const QString &event, const std::optional<QString> &room,
-                   qsizetype bytes, const QJsonValue &payload) {
-                if (Hub::isInternalRoute(session.route()))
-                    return;
-                ++m_messagesIn;
-                tap(session.route(), event, room.value_or(QString()), session.id(), true, bytes, payload, 1);
-            });
-    connect(&m_hub, &Hub::messageSent, this,
-            [this](const Target &target, const QString &event, qsizetype recipients, qsizetype bytes,
-                   const QJsonValue &payload) {
-                QString route = target.routePath();
-                if (target.scope() == Target::Scope::Socket) {
-                    const Session *session = m_hub.session(target.socketId());
-                    route = session ? session->route() : QString();
-                }
-                if (Hub::isInternalRoute(route))
-                    return; // the consoles' own traffic
-                m_messagesOut += recipients;
-                tap(route, event, target.roomName(), target.scope() == Target::Scope::Socket ? target.socketId() : QString(),
-                    false, bytes, payload, recipients);
-            });
     m_ticker.setInterval(1000);
     connect(&m_ticker, &QTimer::timeout, this, &AdminFeed::tick);
 }
@@ -206,9 +188,45 @@ void AdminFeed::attach(Session &session)
     send(session.id(), u"admin:snapshot"_s, snapshot(session.id()));
 }
 
+// The per-message signals cost a call per message: they are connected only while a console taps.
+void AdminFeed::updateTapConnections()
+{
+    const bool wanted = std::any_of(m_consoles.cbegin(), m_consoles.cend(),
+                                    [](const Console &console) { return console.tap.enabled; });
+    if (wanted == bool(m_tapIn))
+        return;
+    if (!wanted) {
+        disconnect(std::exchange(m_tapIn, {}));
+        disconnect(std::exchange(m_tapOut, {}));
+        return;
+    }
+    m_tapIn = connect(&m_hub, &Hub::eventReceived, this,
+                      [this](const Session &session, const QString &event, const std::optional<QString> &room,
+                             qsizetype bytes, const QJsonValue &payload) {
+                          if (!Hub::isInternalRoute(session.route()))
+                              tap(session.route(), event, room.value_or(QString()), session.id(), true, bytes,
+                                  payload, 1);
+                      });
+    m_tapOut = connect(&m_hub, &Hub::messageSent, this,
+                       [this](const Target &target, const QString &event, qsizetype recipients, qsizetype bytes,
+                              const QJsonValue &payload) {
+                           QString route = target.routePath();
+                           if (target.scope() == Target::Scope::Socket) {
+                               const Session *session = m_hub.session(target.socketId());
+                               route = session ? session->route() : QString();
+                           }
+                           if (Hub::isInternalRoute(route))
+                               return; // the consoles' own traffic
+                           tap(route, event, target.roomName(),
+                               target.scope() == Target::Scope::Socket ? target.socketId() : QString(), false,
+                               bytes, payload, recipients);
+                       });
+}
+
 void AdminFeed::detach(const Session &session)
 {
     m_consoles.remove(session.id());
+    updateTapConnections();
     if (m_consoles.isEmpty())
         m_ticker.stop();
 }
@@ -286,7 +304,7 @@ QJsonObject AdminFeed::snapshot(const SocketId &consoleId) const
                        {u"sockets"_s, sockets},
                        {u"rooms"_s, rooms},
                        {u"presence"_s, presence},
-                       {u"counters"_s, QJsonObject{{u"messagesIn"_s, m_messagesIn}, {u"messagesOut"_s, m_messagesOut}}}};
+                       {u"counters"_s, QJsonObject{{u"messagesIn"_s, m_hub.messagesIn()}, {u"messagesOut"_s, m_hub.messagesOut()}}}};
 }
 
 void AdminFeed::send(const SocketId &console, const QString &event, const QJsonValue &payload)
@@ -344,6 +362,8 @@ void AdminFeed::tap(const QString &route, const QString &event, const QString &r
         m_consoles.remove(id); // nothing more is queued for it
         m_hub.disconnect(id, protocol::close::SlowConsumer, u"slow consumer"_s);
     }
+    if (!tooSlow.isEmpty())
+        updateTapConnections();
 }
 
 void AdminFeed::tick()
@@ -361,10 +381,10 @@ void AdminFeed::tick()
     QJsonObject counters{{u"t"_s, QDateTime::currentMSecsSinceEpoch()},
                          {u"connections"_s, sockets},
                          {u"rooms"_s, rooms},
-                         {u"messagesIn"_s, m_messagesIn},
-                         {u"messagesOut"_s, m_messagesOut},
-                         {u"inPerSecond"_s, m_messagesIn - m_lastIn},
-                         {u"outPerSecond"_s, m_messagesOut - m_lastOut}};
+                         {u"messagesIn"_s, m_hub.messagesIn()},
+                         {u"messagesOut"_s, m_hub.messagesOut()},
+                         {u"inPerSecond"_s, m_hub.messagesIn() - m_lastIn},
+                         {u"outPerSecond"_s, m_hub.messagesOut() - m_lastOut}};
     if (Storage *storage = m_server.storage())
         counters.insert(u"storage"_s, storage->status().toJson());
     if (rooms <= 1000) { // small servers get live room figures every second; large ones use deltas only
@@ -375,8 +395,8 @@ void AdminFeed::tick()
         }
         counters.insert(u"roomSummaries"_s, summaries);
     }
-    m_lastIn = m_messagesIn;
-    m_lastOut = m_messagesOut;
+    m_lastIn = m_hub.messagesIn();
+    m_lastOut = m_hub.messagesOut();
     for (auto it = m_consoles.begin(); it != m_consoles.end(); ++it) {
         QJsonObject mine = counters;
         mine.insert(u"tapDropped"_s, std::exchange(it->dropped, 0));

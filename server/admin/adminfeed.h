@@ -62,6 +62,7 @@ private:
     void send(const SocketId &console, const QString &event, const QJsonValue &payload);
     void tap(const QString &route, const QString &event, const QString &room, const QString &socket,
              bool incoming, qsizetype bytes, const QJsonValue &payload, qsizetype recipients);
+    void updateTapConnections();
     void tick();
     bool isConsole(const SocketId &id) const { return m_consoles.contains(id); }
 
@@ -70,7 +71,8 @@ private:
     AdminLimits m_limits;
     QHash<SocketId, Console> m_consoles;
     QTimer m_ticker;
-    qint64 m_messagesIn = 0, m_messagesOut = 0, m_lastIn = 0, m_lastOut = 0;
+    QMetaObject::Connection m_tapIn, m_tapOut; // while a console taps
+    qint64 m_lastIn = 0, m_lastOut = 0;
     qint64 m_startedAt;
 };
 

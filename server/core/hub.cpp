@@ -172,6 +172,7 @@ Delivery Hub::send(const Target &target, const Message &message)
     }
     const SocketId &excluded = target.excluded();
     qsizetype recipients = 0;
+    bool internal = target.scope() != Target::Scope::Socket && isInternalRoute(target.routePath());
     auto deliverAll = [&](const QSet<Session *> &sessions) {
         for (Session *session : sessions) {
             if (!excluded.isEmpty() && session->id() == excluded)
@@ -186,6 +187,7 @@ Delivery Hub::send(const Target &target, const Message &message)
         if (Session *recipient = session(target.socketId()); recipient && recipient->id() != excluded) {
             deliver(recipient, utf8);
             recipients = 1;
+            internal = isInternalRoute(recipient->route());
         }
         break;
     case Target::Scope::Room: {
@@ -210,7 +212,10 @@ Delivery Hub::send(const Target &target, const Message &message)
         }
         break;
     }
-    Q_EMIT messageSent(target, message.event, recipients, utf8.size(), message.payload);
+    if (!internal) // the consoles' own traffic is not the application's
+        m_messagesOut += recipients;
+    if (isSignalConnected(QMetaMethod::fromSignal(&Hub::messageSent)))
+        Q_EMIT messageSent(target, message.event, recipients, utf8.size(), message.payload);
     delivery.recipients = recipients;
     return delivery;
 }
@@ -218,6 +223,8 @@ Delivery Hub::send(const Target &target, const Message &message)
 void Hub::sendFrame(Session &session, const QString &event, const QByteArray &utf8Frame)
 {
     deliver(&session, utf8Frame);
+    if (!isInternalRoute(session.route()))
+        ++m_messagesOut;
     if (isSignalConnected(QMetaMethod::fromSignal(&Hub::messageSent)))
         Q_EMIT messageSent(Target::socket(session.id()), event, 1, utf8Frame.size(), QJsonValue::Undefined);
 }
@@ -307,7 +314,10 @@ void Hub::recordIncoming(Session &session, const QString &event,
                          const std::optional<QString> &room, qsizetype bytes, const QJsonValue &payload)
 {
     ++session.m_messagesIn;
-    Q_EMIT eventReceived(session, event, room, bytes, payload);
+    if (!isInternalRoute(session.route()))
+        ++m_messagesIn;
+    if (isSignalConnected(QMetaMethod::fromSignal(&Hub::eventReceived)))
+        Q_EMIT eventReceived(session, event, room, bytes, payload);
 }
 
 qint64 Hub::queuedBytes(const SocketId &id) const

@@ -127,6 +127,12 @@ public:
     // them, and watchers should not report their traffic as the application's.
     static bool isInternalRoute(const QString &route) { return route.startsWith(QLatin1String("/_")); }
 
+    // The application's traffic since start (internal routes not counted): events received, and
+    // messages delivered (one per recipient). Counted here, so that nobody needs the per-message
+    // signals below for totals: they are emitted only while something is connected to them.
+    qint64 messagesIn() const { return m_messagesIn; }
+    qint64 messagesOut() const { return m_messagesOut; }
+
 Q_SIGNALS:
     void connected(const cortado::Session &session);
     void disconnected(const cortado::Session &session, int closeCode);
@@ -154,6 +160,7 @@ private:
     History m_history;
     HistorySink m_historySink;
     HistoryAdmission m_historyAdmission;
+    qint64 m_messagesIn = 0, m_messagesOut = 0;
 };
 
 } // namespace cortado

@@ -45,8 +45,8 @@ SocketPoller::~SocketPoller()
 bool SocketPoller::add(TcpStream *stream)
 {
     epoll_event event{};
-    // Edge-triggered both ways: told once per arrival (the reader reads until EAGAIN, or leaves
-    // the rest in the kernel while paused) and once per "room to write again" after EAGAIN.
+    // Edge-triggered both ways: told once per arrival (the reader reads until EAGAIN or a short read,
+    // or leaves the rest in the kernel while paused) and once per "room to write again" after EAGAIN.
     event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     event.data.ptr = stream;
     return epoll_ctl(m_epoll, EPOLL_CTL_ADD, stream->m_descriptor, &event) == 0;
@@ -142,12 +142,14 @@ void TcpStream::closeDescriptor()
 
 QByteArrayView TcpStream::read()
 {
-    if (m_descriptor < 0)
+    if (m_descriptor < 0 || m_readDrained)
         return {};
     for (;;) {
         const ssize_t n = ::recv(m_descriptor, m_poller.readBuffer(), SocketPoller::ReadBufferSize, 0);
-        if (n > 0)
+        if (n > 0) {
+            m_readDrained = n < SocketPoller::ReadBufferSize && !m_peerClosing;
             return QByteArrayView(m_poller.readBuffer(), n);
+        }
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -235,6 +237,8 @@ void TcpStream::handleEvents(quint32 events)
     if (m_descriptor < 0)
         return;
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+        m_readDrained = false;
+        m_peerClosing = events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR);
         if (m_listener)
             m_listener->streamReadable();
         // A listener that does not read (paused) leaves a half-closed socket alone; a dead one

@@ -138,6 +138,10 @@ private:
     bool m_dirty = false; // listed in the poller's m_dirty
     bool m_closing = false; // closeAfterWriting(): close once the queue is empty
     bool m_blocked = false; // the kernel took less than offered: wait for EPOLLOUT
+    // A read returned less than asked: the kernel had no more, and (edge-triggered) new data comes
+    // with a new event. Saves the recv() that would only say EAGAIN, one per message in echo.
+    bool m_readDrained = false;
+    bool m_peerClosing = false; // the last event said the peer shut down: read on until 0
     QVarLengthArray<QByteArray, 2> m_out; // frames from m_outHead on; the first from m_outOffset on
     qsizetype m_outHead = 0;
     qsizetype m_outOffset = 0;
