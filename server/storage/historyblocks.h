@@ -6,7 +6,7 @@
 // block, first_seq == last_seq, and never split). created_at is the newest message's: an entry is
 // restored with its block's time. One row per ~20 messages instead of one per message is what takes
 // the writer from four B-tree operations per message (row, key index, and both again when pruned)
-// to a fraction of one (docs/architecture.md, "Storage").
+// to a fraction of one (docs/architecture.md, "Presence, history, storage, workers").
 #pragma once
 
 #include "core/history.h"

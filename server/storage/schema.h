@@ -15,7 +15,7 @@ namespace cortado::storage {
 // (Measured and not taken: version 1's history as a WITHOUT ROWID table clustered on
 // (route, room, seq) — one B-tree insert per message instead of two, but rows inserted into the
 // middle of the tree split pages, and the writer cost as much or more per message:
-// docs/architecture.md, "Storage".)
+// docs/architecture.md, "Presence, history, storage, workers".)
 inline constexpr int SchemaVersion = 2;
 
 // Which version the database holds: 0 for an empty database, -1 with `error` set when it cannot
