@@ -1,9 +1,13 @@
 // Persistence in the background: board state across restarts, nothing acknowledged lost on
-// SIGTERM mid-load, traffic that keeps flowing while the database is away, and databases written
-// before the schema version was recorded (or by a later version).
+// SIGTERM mid-load, traffic that keeps flowing while the database is away, history stored in blocks
+// (exact round trips, pruning), and databases written by schema 1 (migrated) or a later version.
 #include "postgres.h"
 #include "serverprocess.h"
 #include "testserver.h"
+
+#include "core/hub.h"
+#include "storage/historyblocks.h" // BlockMaxMessages: what a straddling block may keep beyond the count
+#include "storage/storage.h"
 
 #include <QJsonArray>
 #include <QSqlDatabase>
@@ -47,15 +51,28 @@ QList<qint64> storedOffsets(const TestServer *server, const QUrl &base, const QS
     }
 }
 
-// Runs `statements` on the SQLite file at `path` (created when missing); false on the first failure.
-// `result`: the first column of the last statement's first row.
-bool runSql(const QString &path, const QStringList &statements, QVariant *result = nullptr)
+// Runs `statements` on the database at `url` (sqlite:PATH, created when missing, or postgres://);
+// false on the first failure. `result`: the first column of the last statement's first row.
+bool runSql(const QString &url, const QStringList &statements, QVariant *result = nullptr)
 {
     bool ok = true;
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"fixture"_s);
-        db.setDatabaseName(path);
+        QSqlDatabase db;
+        if (url.startsWith("sqlite:"_L1)) {
+            db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"fixture"_s);
+            db.setDatabaseName(url.mid(7));
+        } else {
+            const QUrl parsed(url);
+            db = QSqlDatabase::addDatabase(u"QPSQL"_s, u"fixture"_s);
+            db.setHostName(parsed.host());
+            db.setPort(parsed.port());
+            db.setUserName(parsed.userName());
+            db.setPassword(parsed.password());
+            db.setDatabaseName(parsed.path().mid(1));
+        }
         ok = db.open();
+        if (!ok)
+            qWarning("%s: %s", qPrintable(url), qPrintable(db.lastError().text()));
         QSqlQuery query(db);
         for (const QString &statement : statements) {
             if (!ok)
@@ -71,8 +88,9 @@ bool runSql(const QString &path, const QStringList &statements, QVariant *result
     return ok;
 }
 
-// A database as Cortado wrote it before the schema version was recorded: /chat's room "old"
-// with offsets 1..5 stored, after a clean stop (the reserved mark back at the last offset).
+// A database as Cortado wrote it before the schema version was recorded: /chat's rooms "old"
+// with offsets 1..5 and "other" with 1..3 stored, after a clean stop (the reserved marks back at
+// the last offsets).
 QStringList version1Database()
 {
     QStringList sql{
@@ -86,6 +104,8 @@ QStringList version1Database()
         u"updated_at BIGINT NOT NULL, PRIMARY KEY (collection, doc_key))"_s,
         u"INSERT INTO cortado_rooms VALUES ('/chat', 'old', 5)"_s,
         u"INSERT INTO cortado_offsets VALUES ('/chat', 'old', 5)"_s,
+        u"INSERT INTO cortado_rooms VALUES ('/chat', 'other', 3)"_s,
+        u"INSERT INTO cortado_offsets VALUES ('/chat', 'other', 3)"_s,
     };
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (int offset = 1; offset <= 5; ++offset)
@@ -93,7 +113,70 @@ QStringList version1Database()
                    u"'{\"event\":\"chat:message\",\"room\":\"old\",\"payload\":\"before %1\",\"offset\":%1}')"_s
                            .arg(offset)
                            .arg(now - 1000 + offset));
+    for (int offset = 1; offset <= 3; ++offset)
+        sql.append(u"INSERT INTO cortado_history VALUES ('/chat', 'other', %1, %2, "
+                   u"'{\"event\":\"chat:message\",\"room\":\"other\",\"payload\":\"other %1\",\"offset\":%1}')"_s
+                           .arg(offset)
+                           .arg(now - 1000 + offset));
     return sql;
+}
+
+// A frame as the hub would store it for `offset` of `room`, `text` as its payload (may hold a raw
+// newline: only a frame built by hand can, compact JSON never does).
+QByteArray frameFor(const QString &room, qint64 offset, const QByteArray &text = "hello")
+{
+    return "{\"event\":\"chat:message\",\"room\":\"" + room.toUtf8() + "\",\"payload\":\"" + text
+            + "\",\"offset\":" + QByteArray::number(offset) + "}";
+}
+
+// What a room's history looks like after a restart: a fresh Storage on `config`, attached to a hub
+// (no policy: everything restored is kept).
+QList<cortado::HistoryEntry> restoredHistory(const cortado::StorageConfig &config, const QString &room)
+{
+    cortado::Storage storage(config);
+    QString error;
+    if (!storage.open(&error)) {
+        qWarning("%s", qPrintable(error));
+        return {};
+    }
+    cortado::Hub hub;
+    storage.attach(hub);
+    return hub.history().entries(u"/chat"_s, room);
+}
+
+QList<qint64> offsetsOf(const QList<cortado::HistoryEntry> &entries)
+{
+    QList<qint64> offsets;
+    for (const cortado::HistoryEntry &entry : entries)
+        offsets.append(entry.offset);
+    return offsets;
+}
+
+QList<qint64> range(qint64 first, qint64 last)
+{
+    QList<qint64> all;
+    for (qint64 offset = first; offset <= last; ++offset)
+        all.append(offset);
+    return all;
+}
+
+// Messages stored for /chat `room`, counted in the blocks (pruned ones left in a straddling block included).
+qint64 storedMessages(const QString &url, const QString &room)
+{
+    QVariant count;
+    if (!runSql(url, {u"SELECT SUM(last_seq - first_seq + 1) FROM cortado_history_blocks WHERE route = '/chat' "
+                      u"AND room = '%1'"_s.arg(room)}, &count))
+        return -1;
+    return count.toLongLong();
+}
+
+qint64 storedBlocks(const QString &url, const QString &room)
+{
+    QVariant count;
+    if (!runSql(url, {u"SELECT COUNT(*) FROM cortado_history_blocks WHERE route = '/chat' AND room = '%1'"_s.arg(room)},
+                &count))
+        return -1;
+    return count.toLongLong();
 }
 
 } // namespace
@@ -108,7 +191,12 @@ private Q_SLOTS:
     void boardStateSurvivesRestart();
     void sigtermMidLoadLosesNothingAcknowledged();
     void trafficFlowsWhileTheDatabaseIsAway();
-    void unversionedDatabaseKeepsItsHistory();
+    void blocksComeBackExactly_data();
+    void blocksComeBackExactly();
+    void pruningKeepsThePolicysCountAndBoundsTheFile_data();
+    void pruningKeepsThePolicysCountAndBoundsTheFile();
+    void version1DatabaseIsMigrated_data();
+    void version1DatabaseIsMigrated();
     void newerSchemaRefusesToStart();
 
 private:
@@ -241,13 +329,134 @@ void tst_Storage::trafficFlowsWhileTheDatabaseIsAway()
     QCOMPARE(stored.last(), 50);
 }
 
-void tst_Storage::unversionedDatabaseKeepsItsHistory()
+void tst_Storage::blocksComeBackExactly_data()
 {
+    boardStateSurvivesRestart_data();
+}
+
+// Many messages of one room in one batch are stored as blocks, and come back exactly — at start-up
+// and through readHistory() from the middle of a block to the middle of another.
+void tst_Storage::blocksComeBackExactly()
+{
+    QFETCH(QString, database);
+    if (database == "postgresql"_L1)
+        QVERIFY2(m_postgresError.isEmpty(), qPrintable(m_postgresError));
     QTemporaryDir dir;
-    const QString path = dir.filePath(u"cortado.db"_s);
-    QVERIFY(runSql(path, version1Database()));
-    const cortado::ServerConfig config = TestServer::withStorage(u"sqlite:"_s + path);
-    for (int start = 1; start <= 2; ++start) { // the version is recorded, then a start on the recorded file
+    cortado::StorageConfig config;
+    config.url = databaseUrl(database, dir);
+    config.batchDelayMs = 60'000; // one batch, committed by flush()
+    const QString suffix = QString::number(QDateTime::currentMSecsSinceEpoch());
+    const QString a = u"a-"_s + suffix, b = u"b-"_s + suffix;
+    QList<cortado::HistoryEntry> sentA, sentB;
+    {
+        cortado::Storage storage(config);
+        QString error;
+        QVERIFY2(storage.open(&error), qPrintable(error));
+        const qint64 start = QDateTime::currentMSecsSinceEpoch();
+        // Room a: 300 messages, one of them a frame with a raw newline; room b, interleaved: 1..5,
+        // then a gap, 8..10.
+        for (qint64 offset = 1; offset <= 300; ++offset) {
+            sentA.append({offset, start + offset, frameFor(a, offset, offset == 150 ? "line one\nline two" : "hello")});
+            QVERIFY(storage.appendHistory(u"/chat"_s, a, sentA.last()));
+            if (offset <= 10 && (offset <= 5 || offset >= 8)) {
+                sentB.append({offset, start + offset, frameFor(b, offset)});
+                QVERIFY(storage.appendHistory(u"/chat"_s, b, sentB.last()));
+            }
+        }
+        QVERIFY(storage.flush(10'000));
+        // Stored as blocks, not a row per message.
+        QCOMPARE(storedMessages(config.url, a), 300);
+        QVERIFY2(storedBlocks(config.url, a) <= 5, qPrintable(QString::number(storedBlocks(config.url, a))));
+        QCOMPARE(storedMessages(config.url, b), 8);
+        QCOMPARE(storedBlocks(config.url, b), 2); // the gap starts a new block
+
+        auto read = [&](const QString &room, qint64 since, int limit) {
+            return storage.readHistory(u"/chat"_s, room, since, limit).result();
+        };
+        const QList<cortado::HistoryEntry> middle = read(a, 140, 20);
+        QCOMPARE(offsetsOf(middle), range(141, 160));
+        for (const cortado::HistoryEntry &entry : middle)
+            QCOMPARE(entry.frame, sentA[entry.offset - 1].frame);
+        QCOMPARE(middle[9].frame, frameFor(a, 150, "line one\nline two"));
+        QCOMPARE(offsetsOf(read(a, 200, 500)), range(201, 300));
+        QCOMPARE(offsetsOf(read(a, 0, 3)), range(1, 3));
+        QCOMPARE(offsetsOf(read(a, 300, 10)), QList<qint64>{});
+        QCOMPARE(offsetsOf(read(b, 3, 4)), (QList<qint64>{4, 5, 8, 9}));
+    }
+    for (const auto &[room, sent] : {std::pair(a, sentA), std::pair(b, sentB)}) {
+        const QList<cortado::HistoryEntry> restored = restoredHistory(config, room);
+        QCOMPARE(offsetsOf(restored), offsetsOf(sent));
+        for (qsizetype i = 0; i < restored.size(); ++i) {
+            QCOMPARE(restored[i].frame, sent[i].frame);
+            // An entry has its block's time: its newest message's, never older than its own.
+            QVERIFY(restored[i].createdAtMs >= sent[i].createdAtMs);
+            QVERIFY(restored[i].createdAtMs <= sent.last().createdAtMs);
+        }
+    }
+}
+
+void tst_Storage::pruningKeepsThePolicysCountAndBoundsTheFile_data()
+{
+    boardStateSurvivesRestart_data();
+}
+
+// A room that keeps 50: after each batch at least the newest 50 are there, readers see exactly
+// those, and what the blocks hold stays bounded however many batches come.
+void tst_Storage::pruningKeepsThePolicysCountAndBoundsTheFile()
+{
+    QFETCH(QString, database);
+    if (database == "postgresql"_L1)
+        QVERIFY2(m_postgresError.isEmpty(), qPrintable(m_postgresError));
+    QTemporaryDir dir;
+    cortado::StorageConfig config;
+    config.url = databaseUrl(database, dir);
+    config.batchDelayMs = 60'000; // a batch per round, committed by flush()
+    const QString room = u"pruned-"_s + QString::number(QDateTime::currentMSecsSinceEpoch());
+    const int keep = 50;
+    {
+        cortado::Storage storage(config);
+        QString error;
+        QVERIFY2(storage.open(&error), qPrintable(error));
+        qint64 offset = 0;
+        for (int round = 1; round <= 20; ++round) {
+            for (int i = 0; i < 70; ++i) {
+                ++offset;
+                QVERIFY(storage.appendHistory(u"/chat"_s, room, {offset, QDateTime::currentMSecsSinceEpoch(),
+                                                                  frameFor(room, offset)}, keep));
+            }
+            QVERIFY(storage.flush(10'000));
+            const qint64 stored = storedMessages(config.url, room);
+            QVERIFY2(stored >= keep && stored < keep + cortado::storage::BlockMaxMessages,
+                     qPrintable(u"round %1: %2 messages stored"_s.arg(round).arg(stored)));
+            QCOMPARE(offsetsOf(storage.readHistory(u"/chat"_s, room, 0, 500).result()), range(offset - keep + 1, offset));
+        }
+    }
+    QCOMPARE(offsetsOf(restoredHistory(config, room)), range(1400 - keep + 1, 1400));
+}
+
+void tst_Storage::version1DatabaseIsMigrated_data()
+{
+    boardStateSurvivesRestart_data();
+}
+
+// A database of schema 1 (or unversioned, as Cortado wrote it before the version was recorded):
+// each row becomes a block of one, the old table goes, and history and offsets go on.
+void tst_Storage::version1DatabaseIsMigrated()
+{
+    QFETCH(QString, database);
+    QTemporaryDir dir;
+    QString url = u"sqlite:"_s + dir.filePath(u"cortado.db"_s);
+    if (database == "postgresql"_L1) {
+        QVERIFY2(m_postgresError.isEmpty(), qPrintable(m_postgresError));
+        const QString name = u"v1_"_s + QString::number(QDateTime::currentMSecsSinceEpoch());
+        QVERIFY(runSql(m_postgres.url(), {u"CREATE DATABASE "_s + name}));
+        QUrl parsed(m_postgres.url());
+        parsed.setPath(u"/"_s + name);
+        url = parsed.toString();
+    }
+    QVERIFY(runSql(url, version1Database()));
+    const cortado::ServerConfig config = TestServer::withStorage(url);
+    for (int start = 1; start <= 2; ++start) { // the migration, then a start on the migrated database
         ExampleServer server(config);
         QVERIFY(server.isListening());
         auto bob = server.client(u"/chat"_s);
@@ -270,14 +479,28 @@ void tst_Storage::unversionedDatabaseKeepsItsHistory()
         QCOMPARE(stored.size(), offset);
         QCOMPARE(stored.first().toObject().value("payload"_L1).toString(), u"before 1"_s);
         QCOMPARE(stored.last().toObject().value("offset"_L1).toInt(), offset);
+        // The other room, as it was.
+        const QJsonArray other =
+                server.http("GET", u"/api/rooms/other/history?since=1"_s).json().value("messages"_L1).toArray();
+        QCOMPARE(other.size(), 2 + start - 1);
+        QCOMPARE(other[0].toObject().value("payload"_L1).toString(), u"other 2"_s);
+        QCOMPARE(other[1].toObject().value("offset"_L1).toInt(), 3);
+        QVERIFY(bob->join(u"other"_s).ok());
+        QCOMPARE(bob->request(u"chat:send"_s, u"next"_s, u"other"_s).payload()[u"offset"].toInt(), 3 + start);
+        QVERIFY(server.server().storage()->flush(5000));
     }
+    QVariant value;
+    QVERIFY(runSql(url, {u"SELECT MAX(version) FROM cortado_schema"_s}, &value));
+    QCOMPARE(value.toInt(), 2);
+    QVERIFY(!runSql(url, {u"SELECT COUNT(*) FROM cortado_history"_s})); // gone
+    QCOMPARE(storedMessages(url, u"old"_s), 7);
 }
 
 void tst_Storage::newerSchemaRefusesToStart()
 {
     QTemporaryDir dir;
     const QString path = dir.filePath(u"cortado.db"_s);
-    QVERIFY(runSql(path, version1Database() + QStringList{u"CREATE TABLE cortado_schema (version INTEGER NOT NULL)"_s,
+    QVERIFY(runSql(u"sqlite:"_s + path, version1Database() + QStringList{u"CREATE TABLE cortado_schema (version INTEGER NOT NULL)"_s,
                                                            u"INSERT INTO cortado_schema VALUES (999)"_s}));
     ServerProcess server;
     QProcessEnvironment environment = ServerProcess::environment(dir.path());
@@ -291,8 +514,8 @@ void tst_Storage::newerSchemaRefusesToStart()
     QVERIFY2(log.contains("schema version 999, written by a newer Cortado"), log.constData());
     // Nothing was changed: the old table and its rows are still there.
     QVariant rows;
-    QVERIFY(runSql(path, {u"SELECT COUNT(*) FROM cortado_history"_s}, &rows));
-    QCOMPARE(rows.toInt(), 5);
+    QVERIFY(runSql(u"sqlite:"_s + path, {u"SELECT COUNT(*) FROM cortado_history"_s}, &rows));
+    QCOMPARE(rows.toInt(), 8);
 }
 
 QTEST_GUILESS_MAIN(tst_Storage)

@@ -2,6 +2,7 @@
 #include "storage.h"
 
 #include "database.h"
+#include "historyblocks.h"
 
 #include <QSqlError>
 #include <QSqlQuery>
@@ -9,6 +10,7 @@
 #include <QThreadPool>
 #include <QtConcurrent>
 
+#include <algorithm>
 #include <stdexcept>
 
 using namespace Qt::StringLiterals;
@@ -36,16 +38,33 @@ QFuture<QList<HistoryEntry>> Storage::readHistory(const QString &route, const QS
                 throw std::runtime_error(error.toStdString());
             }
             QSqlQuery query(db);
-            query.prepare(u"SELECT seq, created_at, frame FROM cortado_history WHERE route = ? AND room = ? "
-                          u"AND seq > ? ORDER BY seq LIMIT ?"_s);
+            // Messages below the room's prune cut may be left in a block that straddles it: not history.
+            query.prepare(u"SELECT pruned_seq FROM cortado_rooms WHERE route = ? AND room = ?"_s);
             query.addBindValue(route);
             query.addBindValue(room);
-            query.addBindValue(since);
-            query.addBindValue(limit);
-            const bool ok = query.exec();
-            while (ok && query.next())
-                entries.append(HistoryEntry{query.value(0).toLongLong(), query.value(1).toLongLong(),
-                                            query.value(2).toString().toUtf8()});
+            bool ok = query.exec();
+            const qint64 after = std::max(since, ok && query.next() ? query.value(0).toLongLong() : 0);
+            // The blocks holding offsets after `after`: a block spans fewer than BlockMaxMessages
+            // offsets, so first_seq > after - BlockMaxMessages lets the key serve the range, and each
+            // block gives at least one entry, so `limit` blocks are enough.
+            if (ok) {
+                query.prepare(u"SELECT first_seq, last_seq, created_at, frames FROM cortado_history_blocks "
+                              u"WHERE route = ? AND room = ? AND first_seq > ? AND last_seq > ? "
+                              u"ORDER BY first_seq LIMIT ?"_s);
+                query.addBindValue(route);
+                query.addBindValue(room);
+                query.addBindValue(after - BlockMaxMessages);
+                query.addBindValue(after);
+                query.addBindValue(limit);
+                ok = query.exec();
+            }
+            while (ok && query.next() && entries.size() < limit) {
+                const qint64 first = query.value(0).toLongLong(), last = query.value(1).toLongLong();
+                if (!splitBlock(first, last, query.value(2).toLongLong(), query.value(3).toString().toUtf8(), after,
+                                &entries, limit))
+                    qCWarning(lcStorage, "history of %s %s: a malformed block (offsets %lld..%lld) is skipped",
+                              qUtf8Printable(route), qUtf8Printable(room), first, last);
+            }
             if (!ok)
                 error = query.lastError().text();
         }

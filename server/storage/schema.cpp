@@ -11,22 +11,37 @@ namespace cortado::storage {
 
 namespace {
 
-// cortado_history: every stored message (the frame as sent, offset included);
-// cortado_rooms: each room's last stored offset; cortado_offsets: offsets reserved ahead of use
-// (a start continues above them); cortado_documents: the latest body of each document.
+// cortado_history_blocks: every stored message (the frame as sent, offset included), in blocks of
+// consecutive messages of a room (historyblocks.h); cortado_rooms: each room's last stored offset,
+// and the offset up to which its history was pruned (a block partly below it stays, readers skip
+// those messages); cortado_offsets: offsets reserved ahead of use (a start continues above them);
+// cortado_documents: the latest body of each document.
 bool createTables(QSqlQuery &query, QString *error)
 {
-    return exec(query, u"CREATE TABLE IF NOT EXISTS cortado_history (route TEXT NOT NULL, room TEXT NOT NULL, "
-                    u"seq BIGINT NOT NULL, created_at BIGINT NOT NULL, frame TEXT NOT NULL, "
-                    u"PRIMARY KEY (route, room, seq))"_s, error)
+    return exec(query, u"CREATE TABLE IF NOT EXISTS cortado_history_blocks (route TEXT NOT NULL, "
+                       u"room TEXT NOT NULL, first_seq BIGINT NOT NULL, last_seq BIGINT NOT NULL, "
+                       u"created_at BIGINT NOT NULL, frames TEXT NOT NULL, PRIMARY KEY (route, room, first_seq))"_s,
+                error)
         && exec(query, u"CREATE TABLE IF NOT EXISTS cortado_rooms (route TEXT NOT NULL, room TEXT NOT NULL, "
-                       u"last_seq BIGINT NOT NULL, PRIMARY KEY (route, room))"_s, error)
+                       u"last_seq BIGINT NOT NULL, pruned_seq BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (route, room))"_s,
+                error)
         // Offsets reserved ahead of use: the next start continues above them (never reused).
         && exec(query, u"CREATE TABLE IF NOT EXISTS cortado_offsets (route TEXT NOT NULL, room TEXT NOT NULL, "
                        u"reserved_seq BIGINT NOT NULL, PRIMARY KEY (route, room))"_s, error)
         && exec(query, u"CREATE TABLE IF NOT EXISTS cortado_documents (collection TEXT NOT NULL, "
                        u"doc_key TEXT NOT NULL, body TEXT NOT NULL, updated_at BIGINT NOT NULL, "
                        u"PRIMARY KEY (collection, doc_key))"_s, error);
+}
+
+// 1 → 2, inside createSchema()'s transaction (SQLite and PostgreSQL alike): each row of
+// cortado_history becomes a block of one message, and cortado_rooms gets pruned_seq (0: version 1
+// pruned whole rows, nothing is left below its cut). createTables() has made the new table.
+bool migrateFrom1(QSqlQuery &query, QString *error)
+{
+    return exec(query, u"ALTER TABLE cortado_rooms ADD COLUMN pruned_seq BIGINT NOT NULL DEFAULT 0"_s, error)
+        && exec(query, u"INSERT INTO cortado_history_blocks (route, room, first_seq, last_seq, created_at, frames) "
+                       u"SELECT route, room, seq, seq, created_at, frame FROM cortado_history"_s, error)
+        && exec(query, u"DROP TABLE cortado_history"_s, error);
 }
 
 } // namespace
@@ -62,7 +77,7 @@ bool createSchema(QSqlDatabase &db, QString *error)
         return false;
     }
     QSqlQuery query(db);
-    bool ok = createTables(query, error)
+    bool ok = createTables(query, error) && (version != 1 || migrateFrom1(query, error))
             && exec(query, u"CREATE TABLE IF NOT EXISTS cortado_schema (version INTEGER NOT NULL)"_s, error);
     if (ok) {
         query.prepare(u"INSERT INTO cortado_schema (version) VALUES (?)"_s);
@@ -81,7 +96,7 @@ bool createSchema(QSqlDatabase &db, QString *error)
         return false;
     }
     if (version > 0)
-        qCInfo(lcStorage, "database schema: version %d recorded", SchemaVersion);
+        qCInfo(lcStorage, "database schema: version %d migrated to %d", version, SchemaVersion);
     return true;
 }
 

@@ -1,5 +1,7 @@
 #include "sqlitebatch.h"
 
+#include "historyblocks.h"
+
 #include <QSqlDriver>
 
 #include <sqlite3.h>
@@ -37,13 +39,17 @@ std::unique_ptr<SqliteBatch> SqliteBatch::create(const QSqlDatabase &db, QString
             && batch->prepare(&batch->m_commit, "COMMIT", error)
             && batch->prepare(&batch->m_rollback, "ROLLBACK", error)
             && batch->prepare(&batch->m_insert,
-                              "INSERT INTO cortado_history (route, room, seq, created_at, frame) "
-                              "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", error)
+                              "INSERT INTO cortado_history_blocks (route, room, first_seq, last_seq, created_at, frames) "
+                              "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", error)
             && batch->prepare(&batch->m_room,
-                              "INSERT INTO cortado_rooms (route, room, last_seq) VALUES (?, ?, ?) "
-                              "ON CONFLICT (route, room) DO UPDATE SET last_seq = excluded.last_seq "
+                              "INSERT INTO cortado_rooms (route, room, last_seq, pruned_seq) VALUES (?, ?, ?, ?) "
+                              "ON CONFLICT (route, room) DO UPDATE SET last_seq = excluded.last_seq, "
+                              "pruned_seq = MAX(excluded.pruned_seq, cortado_rooms.pruned_seq) "
                               "WHERE excluded.last_seq > cortado_rooms.last_seq", error)
-            && batch->prepare(&batch->m_prune, "DELETE FROM cortado_history WHERE route = ? AND room = ? AND seq <= ?",
+            // The blocks wholly at or below the cut; first_seq <= ? lets the key serve it.
+            && batch->prepare(&batch->m_prune,
+                              "DELETE FROM cortado_history_blocks WHERE route = ? AND room = ? AND first_seq <= ?3 "
+                              "AND last_seq <= ?3",
                               error)
             && batch->prepare(&batch->m_document,
                               "INSERT INTO cortado_documents (collection, doc_key, body, updated_at) "
@@ -90,56 +96,29 @@ bool SqliteBatch::fail()
 
 bool SqliteBatch::write(const std::vector<WriteItem> &batch, const QList<Reservation> &reservations, QString *error)
 {
-    // Each room of the batch once: its names as UTF-8 (bound to every row of it), its last offset.
-    struct Room
-    {
-        const WriteItem *first; // its route and room
-        QByteArray route, room;
-        qint64 last = 0;
-        int keep = 0;
-    };
-    std::vector<Room> rooms;
-    QHash<std::pair<QString, QString>, std::size_t> roomIndex;
-    std::vector<std::size_t> rowRoom(batch.size());
-    std::size_t previous = 0;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        const WriteItem &item = batch[i];
-        if (item.kind != WriteItem::Kind::History)
-            continue;
-        // Consecutive rows of one room are the common case: no lookup for them.
-        std::size_t index = previous;
-        if (rooms.empty() || rooms[index].first->first != item.first || rooms[index].first->second != item.second) {
-            const std::pair<QString, QString> key(item.first, item.second);
-            const auto known = roomIndex.constFind(key);
-            if (known == roomIndex.cend()) {
-                index = rooms.size();
-                roomIndex.insert(key, index);
-                rooms.push_back(Room{&item, item.first.toUtf8(), item.second.toUtf8()});
-            } else {
-                index = *known;
-            }
-        }
-        Room &room = rooms[index];
-        room.last = std::max(room.last, item.offset);
-        room.keep = item.keep;
-        rowRoom[i] = previous = index;
-    }
+    const HistoryBatch history = groupHistory(batch);
+    // Each room's names as UTF-8 once, bound to every block of it.
+    std::vector<std::pair<QByteArray, QByteArray>> names;
+    names.reserve(history.rooms.size());
+    for (const HistoryRoom &room : history.rooms)
+        names.emplace_back(room.first->first.toUtf8(), room.first->second.toUtf8());
 
     if (!step(m_begin, error))
         return false;
+    for (const HistoryBlock &block : history.blocks) {
+        bindText(m_insert, 1, names[block.room].first);
+        bindText(m_insert, 2, names[block.room].second);
+        sqlite3_bind_int64(m_insert, 3, block.firstSeq);
+        sqlite3_bind_int64(m_insert, 4, block.lastSeq);
+        sqlite3_bind_int64(m_insert, 5, block.createdAt);
+        bindText(m_insert, 6, block.frames);
+        if (!step(m_insert, error))
+            return fail();
+    }
     for (std::size_t i = 0; i < batch.size(); ++i) {
         const WriteItem &item = batch[i];
-        if (item.kind == WriteItem::Kind::History) {
-            const Room &room = rooms[rowRoom[i]];
-            bindText(m_insert, 1, room.route);
-            bindText(m_insert, 2, room.room);
-            sqlite3_bind_int64(m_insert, 3, item.offset);
-            sqlite3_bind_int64(m_insert, 4, item.at);
-            bindText(m_insert, 5, item.body);
-            if (!step(m_insert, error))
-                return fail();
+        if (item.kind != WriteItem::Kind::Document)
             continue;
-        }
         bool later = false; // only the newest state of a document matters
         for (std::size_t j = i + 1; j < batch.size() && !later; ++j)
             later = batch[j].kind == WriteItem::Kind::Document && batch[j].first == item.first
@@ -154,18 +133,21 @@ bool SqliteBatch::write(const std::vector<WriteItem> &batch, const QList<Reserva
         if (!step(m_document, error))
             return fail();
     }
-    for (const Room &room : rooms) {
-        bindText(m_room, 1, room.route);
-        bindText(m_room, 2, room.room);
+    for (std::size_t i = 0; i < history.rooms.size(); ++i) {
+        const HistoryRoom &room = history.rooms[i];
+        // The file stays proportional to the policy: the blocks wholly beyond the room's count go
+        // with the batch; readers skip what is left below the cut in a block that straddles it.
+        const qint64 cut = room.keep > 0 && room.last > room.keep ? room.last - room.keep : 0;
+        bindText(m_room, 1, names[i].first);
+        bindText(m_room, 2, names[i].second);
         sqlite3_bind_int64(m_room, 3, room.last);
+        sqlite3_bind_int64(m_room, 4, cut);
         if (!step(m_room, error))
             return fail();
-        // The file stays proportional to the policy: the rows beyond the room's count go with
-        // the batch (an index range delete on the primary key).
-        if (room.keep > 0 && room.last > room.keep) {
-            bindText(m_prune, 1, room.route);
-            bindText(m_prune, 2, room.room);
-            sqlite3_bind_int64(m_prune, 3, room.last - room.keep);
+        if (cut > 0) {
+            bindText(m_prune, 1, names[i].first);
+            bindText(m_prune, 2, names[i].second);
+            sqlite3_bind_int64(m_prune, 3, cut);
             if (!step(m_prune, error))
                 return fail();
         }

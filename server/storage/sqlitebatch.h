@@ -29,7 +29,7 @@ public:
     SqliteBatch(const SqliteBatch &) = delete;
     SqliteBatch &operator=(const SqliteBatch &) = delete;
 
-    // One transaction: the history rows, each room's last offset and count pruning, the newest
+    // One transaction: the history blocks, each room's last offset and count pruning, the newest
     // state of each document, and the reservations. On failure it is rolled back.
     bool write(const std::vector<WriteItem> &batch, const QList<Reservation> &reservations, QString *error);
 

@@ -1,6 +1,7 @@
 #include "storage.h"
 
 #include "database.h"
+#include "historyblocks.h"
 #include "schema.h"
 #include "writequeue.h"
 #include "writer.h"
@@ -92,14 +93,17 @@ bool Storage::open(QString *error)
         auto it = roomIndex.constFind(key);
         if (it == roomIndex.cend()) {
             it = roomIndex.insert(key, m_startupHistory.size());
-            m_startupHistory.append(RestoredRoom{route, room, {}, 0});
+            m_startupHistory.append(RestoredRoom{route, room, {}, 0, 0});
         }
         return m_startupHistory[*it];
     };
-    if (!exec(query, u"SELECT route, room, last_seq FROM cortado_rooms"_s, error))
+    if (!exec(query, u"SELECT route, room, last_seq, pruned_seq FROM cortado_rooms"_s, error))
         return false;
-    while (query.next())
-        roomFor(query.value(0).toString(), query.value(1).toString()).latest = query.value(2).toLongLong();
+    while (query.next()) {
+        RestoredRoom &room = roomFor(query.value(0).toString(), query.value(1).toString());
+        room.latest = query.value(2).toLongLong();
+        room.pruned = query.value(3).toLongLong();
+    }
     // Offsets up to a reserved mark may have been handed out before a crash: continue above it.
     if (!exec(query, u"SELECT route, room, reserved_seq FROM cortado_offsets"_s, error))
         return false;
@@ -107,8 +111,10 @@ bool Storage::open(QString *error)
         RestoredRoom &room = roomFor(query.value(0).toString(), query.value(1).toString());
         room.latest = std::max(room.latest, query.value(2).toLongLong());
     }
-    query.prepare(u"SELECT route, room, seq, created_at, frame FROM cortado_history WHERE created_at >= ? "
-                  u"ORDER BY route, room, seq"_s);
+    // Blocks whose newest message is recent enough; each entry gets its block's time, and
+    // History::restore() trims by the policy.
+    query.prepare(u"SELECT route, room, first_seq, last_seq, created_at, frames FROM cortado_history_blocks "
+                  u"WHERE created_at >= ? ORDER BY route, room, first_seq"_s);
     query.addBindValue(QDateTime::currentMSecsSinceEpoch() - qint64(m_config.historyMaxAgeSeconds) * 1000);
     if (!query.exec()) {
         *error = query.lastError().text();
@@ -116,9 +122,20 @@ bool Storage::open(QString *error)
     }
     while (query.next()) {
         RestoredRoom &room = roomFor(query.value(0).toString(), query.value(1).toString());
-        room.entries.append(HistoryEntry{query.value(2).toLongLong(), query.value(3).toLongLong(),
-                                         query.value(4).toString().toUtf8()});
-        room.latest = std::max(room.latest, room.entries.last().offset);
+        const qint64 first = query.value(2).toLongLong(), last = query.value(3).toLongLong();
+        // Messages below the prune cut, left in a block that straddles it, are not history any more.
+        if (!splitBlock(first, last, query.value(4).toLongLong(), query.value(5).toString().toUtf8(),
+                        room.pruned, &room.entries)) {
+            // Only what follows it can be replayed without a hole.
+            qCWarning(lcStorage, "history of %s %s: a malformed block (offsets %lld..%lld) is skipped, and "
+                      "what came before it is not restored", qUtf8Printable(room.route), qUtf8Printable(room.room),
+                      first, last);
+            room.entries.clear();
+            room.pruned = last;
+            continue;
+        }
+        if (!room.entries.isEmpty())
+            room.latest = std::max(room.latest, room.entries.last().offset);
     }
     if (!exec(query, u"SELECT collection, doc_key, body FROM cortado_documents"_s, error))
         return false;

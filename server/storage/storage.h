@@ -110,6 +110,7 @@ private:
         QString route, room;
         QList<HistoryEntry> entries;
         qint64 latest = 0;
+        qint64 pruned = 0; // offsets up to here were pruned by count
     };
     QList<RestoredRoom> m_startupHistory;
 };

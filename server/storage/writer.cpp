@@ -1,5 +1,7 @@
 #include "writer.h"
 
+#include "historyblocks.h"
+
 #include <QDateTime>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -181,13 +183,16 @@ bool StorageWriter::writeQtSql(QSqlDatabase &db, const std::vector<WriteItem> &b
         return false;
     }
     QSqlQuery rooms(db), document(db), prune(db), reserve(db);
-    rooms.prepare(u"INSERT INTO cortado_rooms (route, room, last_seq) VALUES (?, ?, ?) "
-                  u"ON CONFLICT (route, room) DO UPDATE SET last_seq = excluded.last_seq "
+    rooms.prepare(u"INSERT INTO cortado_rooms (route, room, last_seq, pruned_seq) VALUES (?, ?, ?, ?) "
+                  u"ON CONFLICT (route, room) DO UPDATE SET last_seq = excluded.last_seq, "
+                  u"pruned_seq = GREATEST(excluded.pruned_seq, cortado_rooms.pruned_seq) "
                   u"WHERE excluded.last_seq > cortado_rooms.last_seq"_s);
     document.prepare(u"INSERT INTO cortado_documents (collection, doc_key, body, updated_at) "
                      u"VALUES (?, ?, ?, ?) ON CONFLICT (collection, doc_key) DO UPDATE "
                      u"SET body = excluded.body, updated_at = excluded.updated_at"_s);
-    prune.prepare(u"DELETE FROM cortado_history WHERE route = ? AND room = ? AND seq <= ?"_s);
+    // The blocks wholly at or below the cut; first_seq <= cut lets the key serve it.
+    prune.prepare(u"DELETE FROM cortado_history_blocks WHERE route = ? AND room = ? AND first_seq <= ? "
+                  u"AND last_seq <= ?"_s);
     // Binds `values`, runs `query`; on failure the transaction is rolled back and `error` says why.
     auto run = [&](QSqlQuery &query, std::initializer_list<QVariant> values) {
         for (const QVariant &value : values)
@@ -198,40 +203,26 @@ bool StorageWriter::writeQtSql(QSqlDatabase &db, const std::vector<WriteItem> &b
         db.rollback();
         return false;
     };
-    struct RoomWrite
-    {
-        QString route, room;
-        qint64 last = 0;
-        int keep = 0;
-    };
-    QHash<QString, RoomWrite> roomWrites; // route\nroom → highest offset in this batch
-    std::vector<const WriteItem *> historyRows;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        const WriteItem &item = batch[i];
-        if (item.kind == WriteItem::Kind::History) {
-            historyRows.push_back(&item);
-            RoomWrite &room = roomWrites[roomKey(item.first, item.second)];
-            room.route = item.first;
-            room.room = item.second;
-            room.last = std::max(room.last, item.offset);
-            room.keep = item.keep;
-            continue;
-        }
-        if (laterDocumentInBatch(batch, i))
+        if (batch[i].kind != WriteItem::Kind::Document || laterDocumentInBatch(batch, i))
             continue; // only the newest state of a document matters
+        const WriteItem &item = batch[i];
         if (!run(document, {item.first, item.second, QString::fromUtf8(item.body), item.at}))
             return false;
     }
-    if (!insertHistory(db, historyRows, error)) {
+    const HistoryBatch history = groupHistory(batch);
+    if (!insertHistory(db, history.blocks, error)) {
         db.rollback();
         return false;
     }
-    for (const RoomWrite &room : std::as_const(roomWrites)) {
-        if (!run(rooms, {room.route, room.room, room.last}))
+    for (const HistoryRoom &room : history.rooms) {
+        // The file stays proportional to the policy: the blocks wholly beyond the room's count go
+        // with the batch; readers skip what is left below the cut in a block that straddles it.
+        const qint64 cut = room.keep > 0 && room.last > room.keep ? room.last - room.keep : 0;
+        const QString &route = room.first->first, &name = room.first->second;
+        if (!run(rooms, {route, name, room.last, cut}))
             return false;
-        // The file stays proportional to the policy: the rows beyond the room's count go with
-        // the batch (an index range delete on the primary key).
-        if (room.keep > 0 && room.last > room.keep && !run(prune, {room.route, room.room, room.last - room.keep}))
+        if (cut > 0 && !run(prune, {route, name, cut, cut}))
             return false;
     }
     if (!reservations.isEmpty()) {
@@ -252,23 +243,24 @@ bool StorageWriter::writeQtSql(QSqlDatabase &db, const std::vector<WriteItem> &b
 }
 
 // One multi-row INSERT: ~6x faster on PostgreSQL than a statement per row.
-bool StorageWriter::insertHistory(QSqlDatabase &db, const std::vector<const WriteItem *> &rows, QString *error)
+bool StorageWriter::insertHistory(QSqlDatabase &db, const std::vector<storage::HistoryBlock> &blocks, QString *error)
 {
-    if (rows.empty())
+    if (blocks.empty())
         return true;
-    const QString insert = u"INSERT INTO cortado_history (route, room, seq, created_at, frame) VALUES "_s;
-    QString sql = insert + u"(?,?,?,?,?)"_s;
-    for (std::size_t i = 1; i < rows.size(); ++i)
-        sql += u",(?,?,?,?,?)"_s;
+    QString sql = u"INSERT INTO cortado_history_blocks (route, room, first_seq, last_seq, created_at, frames) "
+                  u"VALUES (?,?,?,?,?,?)"_s;
+    for (std::size_t i = 1; i < blocks.size(); ++i)
+        sql += u",(?,?,?,?,?,?)"_s;
     sql += u" ON CONFLICT DO NOTHING"_s;
     QSqlQuery query(db);
     query.prepare(sql);
-    for (const WriteItem *row : rows) {
-        query.addBindValue(row->first);
-        query.addBindValue(row->second);
-        query.addBindValue(row->offset);
-        query.addBindValue(row->at);
-        query.addBindValue(QString::fromUtf8(row->body));
+    for (const HistoryBlock &block : blocks) {
+        query.addBindValue(block.first->first);
+        query.addBindValue(block.first->second);
+        query.addBindValue(block.firstSeq);
+        query.addBindValue(block.lastSeq);
+        query.addBindValue(block.createdAt);
+        query.addBindValue(QString::fromUtf8(block.frames));
     }
     if (!query.exec()) {
         *error = query.lastError().text();
@@ -290,7 +282,8 @@ bool StorageWriter::laterDocumentInBatch(const std::vector<WriteItem> &batch, st
 void StorageWriter::deleteOldHistory(const QString &name)
 {
     QSqlQuery query(QSqlDatabase::database(name, false));
-    query.prepare(u"DELETE FROM cortado_history WHERE created_at < ?"_s);
+    // created_at is a block's newest message: a block goes when all of it is too old.
+    query.prepare(u"DELETE FROM cortado_history_blocks WHERE created_at < ?"_s);
     query.addBindValue(QDateTime::currentMSecsSinceEpoch() - qint64(m_config.historyMaxAgeSeconds) * 1000);
     query.exec();
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "database.h"
+#include "historyblocks.h"
 #include "sqlitebatch.h"
 #include "writequeue.h"
 
@@ -39,7 +40,7 @@ private:
                QString *error);
     bool writeQtSql(QSqlDatabase &db, const std::vector<WriteItem> &batch, const QList<Reservation> &reservations,
                     QString *error);
-    static bool insertHistory(QSqlDatabase &db, const std::vector<const WriteItem *> &rows, QString *error);
+    static bool insertHistory(QSqlDatabase &db, const std::vector<storage::HistoryBlock> &blocks, QString *error);
     static bool laterDocumentInBatch(const std::vector<WriteItem> &batch, std::size_t index);
     void deleteOldHistory(const QString &name);
     void releaseReservations(const QString &name);
