@@ -5,6 +5,7 @@
 #include <QJsonArray>
 #include <QSignalSpy>
 #include <QTest>
+#include <QWebSocket>
 
 #include <map>
 
@@ -61,6 +62,7 @@ private Q_SLOTS:
     void routesAreIsolated();
     void hubSignalsDescribeTheTraffic();
     void broadcastIsEncodedOnce();
+    void relayPassesThePayloadOnAsSent();
 
 private:
     std::unique_ptr<TestServer> m_server;
@@ -240,6 +242,33 @@ void tst_Broadcast::broadcastIsEncodedOnce()
         QVERIFY(member->waitFor(u"chat:message"_s));
     for (const auto &member : members)
         QCOMPARE(member->received(u"chat:message"_s).first(), members.front()->received(u"chat:message"_s).first());
+}
+
+// /chat relays (EventContext::relay): members get the payload as the sender wrote it, compact, its
+// keys in the sender's order; the same bytes go to every member and to the room's history.
+void tst_Broadcast::relayPassesThePayloadOnAsSent()
+{
+    auto alice = m_server->client(u"/chat"_s);
+    auto bob = m_server->client(u"/chat"_s);
+    QVERIFY(alice && bob && alice->join(u"relay"_s).ok() && bob->join(u"relay"_s).ok());
+    QStringList bobFrames;
+    connect(&bob->socket(), &QWebSocket::textMessageReceived, this, [&](const QString &frame) { bobFrames << frame; });
+    alice->sendText(u"{\"event\":\"chat:send\",\"room\":\"relay\",\"id\":1,\"payload\":{ \"z\" : 1, \"a\" : [true, null, \"é \\\"q\\\"\"] }}"_s);
+    QVERIFY(alice->waitForAck(1).ok());
+    QVERIFY(bob->waitFor(u"chat:message"_s));
+    const QJsonObject expected{{u"z"_s, 1}, {u"a"_s, QJsonArray{true, QJsonValue::Null, u"é \"q\""_s}}};
+    QCOMPARE(bob->received(u"chat:message"_s).first().value("payload"_L1).toObject(), expected);
+    const QStringList relayed = bobFrames.filter(u"chat:message"_s);
+    QCOMPARE(relayed.size(), 1);
+    QVERIFY2(relayed.first().contains(u"\"payload\":{\"z\":1,\"a\":[true,null,\"é \\\"q\\\"\"]}"_s), qPrintable(relayed.first()));
+
+    auto carol = m_server->client(u"/chat"_s); // joins later and recovers it from history
+    QVERIFY(carol);
+    QStringList carolFrames;
+    connect(&carol->socket(), &QWebSocket::textMessageReceived, this, [&](const QString &frame) { carolFrames << frame; });
+    QVERIFY(carol->request(u"room:join"_s, QJsonObject{{u"since"_s, 0}}, u"relay"_s).ok());
+    QVERIFY(carol->waitFor(u"chat:message"_s));
+    QCOMPARE(carolFrames.filter(u"chat:message"_s), relayed);
 }
 
 QTEST_GUILESS_MAIN(tst_Broadcast)

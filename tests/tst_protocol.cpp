@@ -29,6 +29,7 @@ private Q_SLOTS:
     void reconnectAdvice();
     void compactJsonIsWhatQJsonDocumentWrites();
     void encodersWriteWhatQJsonObjectWould();
+    void fastPathReadsWhatQtReads();
 };
 
 void tst_Protocol::parse_data()
@@ -50,6 +51,7 @@ void tst_Protocol::parse_data()
     QTest::newRow("room not string") << R"({"event":"a:b","room":5,"id":3})"_ba << u"bad_room"_s << true;
     QTest::newRow("empty room") << R"({"event":"a:b","room":"","id":3})"_ba << u"bad_room"_s << true;
     QTest::newRow("control char room") << "{\"event\":\"a:b\",\"room\":\"a\\u0001\"}"_ba << u"bad_room"_s << false;
+    QTest::newRow("number beyond double") << R"({"event":"a:b","payload":1e400})"_ba << u"bad_json"_s << false;
     QTest::newRow("object id") << R"({"event":"a:b","id":{}})"_ba << u"bad_id"_s << false;
     QTest::newRow("fractional id") << R"({"event":"a:b","id":1.5})"_ba << u"bad_id"_s << false;
     QTest::newRow("empty string id") << R"({"event":"a:b","id":""})"_ba << u"bad_id"_s << false;
@@ -218,6 +220,65 @@ void tst_Protocol::encodersWriteWhatQJsonObjectWould()
              document(QJsonObject{{u"event"_s, u"system:welcome"_s}}));
     QCOMPARE(encodeAck(12, payload), document(QJsonObject{{u"event"_s, u"ack"_s}, {u"id"_s, 12}, {u"ok"_s, true}, {u"payload"_s, payload}}));
     QCOMPARE(encodeAck(u"req-1"_s), document(QJsonObject{{u"event"_s, u"ack"_s}, {u"id"_s, u"req-1"_s}, {u"ok"_s, true}}));
+}
+
+// Well-formed frames take simdjson's path (no JSON tree; the payload kept as compact bytes), the rest
+// Qt's. A handler must not be able to tell which one read its frame: the same event, room, id and
+// payload as QJsonDocument gives, and payloadJson is that payload as JSON.
+void tst_Protocol::fastPathReadsWhatQtReads()
+{
+    const auto check = [](const QByteArray &frame) {
+        const QJsonObject qt = QJsonDocument::fromJson(frame).object();
+        const ParseResult result = parseEnvelope(frame);
+        QVERIFY2(result.envelope, frame.constData());
+        const Envelope &envelope = *result.envelope;
+        QCOMPARE(envelope.event, qt.value("event"_L1).toString());
+        const QJsonValue room = qt.value("room"_L1);
+        QCOMPARE(envelope.room, room.isString() ? std::optional<QString>(room.toString()) : std::nullopt);
+        QCOMPARE(envelope.id, qt.value("id"_L1));
+        QCOMPARE(result.id, qt.value("id"_L1));
+        QCOMPARE(envelope.payload(), qt.value("payload"_L1));
+        if (qt.contains("payload"_L1)) {
+            const QJsonValue reparsed = QJsonDocument::fromJson('[' + envelope.payloadJson + ']').array().at(0);
+            QCOMPARE(reparsed, qt.value("payload"_L1));
+            QVERIFY2(!envelope.payloadJson.contains('\n') && !envelope.payloadJson.contains(": "),
+                     envelope.payloadJson.constData()); // compact
+        } else {
+            QVERIFY(envelope.payloadJson.isEmpty());
+        }
+    };
+    const QList<QByteArray> corpus{
+            R"({"event":"chat:send","room":"r1","payload":{"seq":1,"text":"hello"},"id":4711})",
+            R"({"event":"a:b"})",
+            R"({"id":"req-1","payload":null,"room":null,"event":"a:b"})",
+            R"({ "event" : "a:b" ,"payload" : { "z" : [ 1 , 2.5 , -3e-5 , true , null ] , "a" : { } } })",
+            R"({"event":"a:b","payload":{"b":1,"a":2,"b":3}})", // a repeated key: Qt's reading of it
+            R"({"event":"a:b","payload":[12345678901234567890,9007199254740993,-9223372036854775808,1e21,0.1]})",
+            R"({"event":"a:b","payload":"\u00e9\ud83d\ude00\"\\\/\b\f\n\r\t\u0001"})",
+            R"({"event":"a:b","payload":"\ud800 lone"})", // a lone surrogate escape: Qt's path
+            "{\"event\":\"a:b\",\"payload\":\"h\xc3\xa9 \xf0\x9f\x98\x80\"}",
+            R"({"event":"a:b","id":9007199254740991,"payload":"x"})",
+            R"({"event":"a:b","id":1.0})", // an integral double: Qt's path, still an id
+            R"({"event":"a:b","event":"c:d"})", // a repeated envelope key: Qt's path
+            R"({"event":"a:b","payload":{"deep":[[[[[[[[[[{"x":[]}]]]]]]]]]]}})",
+    };
+    for (const QByteArray &frame : corpus)
+        check(frame);
+
+    QRandomGenerator random(20261129);
+    for (int round = 0; round < 500; ++round) {
+        QString text;
+        for (int i = random.bounded(10); i > 0; --i)
+            text.append(QChar(char16_t(random.bounded(1, 0xd800))));
+        const QJsonObject payload{{text, text},
+                                  {u"n"_s, random.generateDouble() * std::pow(10.0, random.bounded(-20, 20))},
+                                  {u"i"_s, qint64(random.generate64() >> random.bounded(1, 63))},
+                                  {u"list"_s, QJsonArray{text, round, QJsonObject{{u"k"_s, text}}}}};
+        const QJsonObject envelope{{u"event"_s, u"chat:send"_s}, {u"room"_s, u"r"_s}, {u"id"_s, round},
+                                   {u"payload"_s, payload}};
+        for (const QJsonDocument::JsonFormat format : {QJsonDocument::Compact, QJsonDocument::Indented})
+            check(QJsonDocument(envelope).toJson(format));
+    }
 }
 
 #include "tst_protocol.moc"

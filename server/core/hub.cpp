@@ -156,8 +156,10 @@ Delivery Hub::send(const Target &target, const Message &message)
             return delivery;
         }
     }
-    const QByteArray utf8 = protocol::encodeEvent(message.event, message.payload, message.room,
-                                                  message.from, delivery.offset);
+    const QByteArray utf8 = message.payloadJson.isEmpty()
+            ? protocol::encodeEvent(message.event, message.payload, message.room, message.from, delivery.offset)
+            : protocol::encodeEventWithPayloadJson(message.event, message.payloadJson, message.room, message.from,
+                                                   delivery.offset);
     // One encoding, shared by every recipient (the transport frames it once too).
     if (recorded) {
         // The log, the database and the wire share these bytes (no copy, no UTF-16).
@@ -214,8 +216,12 @@ Delivery Hub::send(const Target &target, const Message &message)
     }
     if (!internal) // the consoles' own traffic is not the application's
         m_messagesOut += recipients;
-    if (isSignalConnected(QMetaMethod::fromSignal(&Hub::messageSent)))
-        Q_EMIT messageSent(target, message.event, recipients, utf8.size(), message.payload);
+    if (isSignalConnected(QMetaMethod::fromSignal(&Hub::messageSent))) {
+        protocol::Envelope relayed; // a relayed payload becomes a value only for a watcher
+        relayed.payloadJson = message.payloadJson;
+        Q_EMIT messageSent(target, message.event, recipients, utf8.size(),
+                           message.payloadJson.isEmpty() ? message.payload : relayed.payload());
+    }
     delivery.recipients = recipients;
     return delivery;
 }
@@ -310,14 +316,17 @@ QList<const Session *> Hub::members(const QString &route, const QString &room) c
     return result;
 }
 
-void Hub::recordIncoming(Session &session, const QString &event,
-                         const std::optional<QString> &room, qsizetype bytes, const QJsonValue &payload)
+void Hub::recordIncoming(Session &session, qsizetype bytes, const protocol::Envelope *envelope)
 {
     ++session.m_messagesIn;
     if (!isInternalRoute(session.route()))
         ++m_messagesIn;
-    if (isSignalConnected(QMetaMethod::fromSignal(&Hub::eventReceived)))
-        Q_EMIT eventReceived(session, event, room, bytes, payload);
+    if (!isSignalConnected(QMetaMethod::fromSignal(&Hub::eventReceived)))
+        return;
+    if (envelope)
+        Q_EMIT eventReceived(session, envelope->event, envelope->room, bytes, envelope->payload());
+    else
+        Q_EMIT eventReceived(session, QString(), std::nullopt, bytes, QJsonValue::Undefined);
 }
 
 qint64 Hub::queuedBytes(const SocketId &id) const

@@ -5,6 +5,8 @@
 #include "session.h"
 #include "target.h"
 
+#include <cortado/protocol.h>
+
 #include <QJsonValue>
 #include <QObject>
 
@@ -22,6 +24,9 @@ struct Message
     std::optional<QString> room;
     QString from; // sender's socket id; empty for server-originated messages
     bool ephemeral = false; // never recorded in room history (presence diffs, typing signals)
+    // When set, the payload as compact JSON, sent as is (`payload` is then not used): a client's
+    // payload passed on without a JSON tree (EventContext::relay).
+    QByteArray payloadJson = {};
 };
 
 // What send() did.
@@ -117,8 +122,8 @@ public:
     void setHistoryAdmission(HistoryAdmission admission) { m_historyAdmission = std::move(admission); }
 
     // Called by the event dispatcher for every parsed client frame (for counters and watchers).
-    void recordIncoming(Session &session, const QString &event, const std::optional<QString> &room,
-                        qsizetype bytes, const QJsonValue &payload = QJsonValue::Undefined);
+    // `envelope` is null for a frame that did not parse.
+    void recordIncoming(Session &session, qsizetype bytes, const protocol::Envelope *envelope = nullptr);
 
     // Bytes waiting to be written to this socket (0 when unknown).
     qint64 queuedBytes(const SocketId &id) const;

@@ -80,11 +80,7 @@ void EventDispatcher::refuseForRate(Session &session, const QJsonValue &id, cons
 void EventDispatcher::dispatchText(Session &session, const WsRoute &route, QByteArrayView utf8)
 {
     protocol::ParseResult parsed = protocol::parseEnvelope(utf8);
-    if (parsed.envelope)
-        m_hub.recordIncoming(session, parsed.envelope->event, parsed.envelope->room, utf8.size(),
-                             parsed.envelope->payload);
-    else
-        m_hub.recordIncoming(session, {}, std::nullopt, utf8.size());
+    m_hub.recordIncoming(session, utf8.size(), parsed.envelope ? &*parsed.envelope : nullptr);
     // Every frame counts, garbage too.
     if (std::optional<Error> refusal = admit(session, route)) {
         refuseForRate(session, parsed.envelope ? parsed.envelope->id : parsed.id, *refusal);
@@ -101,7 +97,7 @@ void EventDispatcher::dispatchText(Session &session, const WsRoute &route, QByte
 
 void EventDispatcher::dispatchBinary(Session &session)
 {
-    m_hub.recordIncoming(session, {}, std::nullopt, 0);
+    m_hub.recordIncoming(session, 0);
     sendError(session, QJsonValue::Undefined,
               {errors::BinaryNotSupported,
                u"binary frames are not supported; send JSON text frames"_s});

@@ -103,6 +103,15 @@ Delivery SocketContext::broadcast(const QString &event, const QJsonValue &payloa
     return m_realtime.m_hub.send(toRoom(*m_room), Message{event, payload, m_room, m_session.id()});
 }
 
+Delivery EventContext::relay(const QString &event) const
+{
+    if (!room())
+        return noRoom(event);
+    Message message{event, QJsonValue::Undefined, room(), socketId()};
+    message.payloadJson = envelope().payloadJson;
+    return realtime().m_hub.send(toRoom(*room()), message);
+}
+
 Delivery SocketContext::broadcastFrom(const QString &event, const QJsonValue &payload) const
 {
     if (!m_room)

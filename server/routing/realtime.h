@@ -56,6 +56,7 @@ public:
 
 private:
     friend class SocketContext;
+    friend class EventContext;
 
     Hub &m_hub;
     const Router &m_router;

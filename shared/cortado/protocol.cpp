@@ -6,7 +6,10 @@
 #include <QCborValue>
 #include <QLocale>
 
+#include <simdjson.h>
+
 #include <cmath>
+#include <string_view>
 
 using namespace Qt::StringLiterals;
 
@@ -95,8 +98,89 @@ static ParseResult failure(QLatin1String code, const QString &message,
     return result;
 }
 
+const QJsonValue &Envelope::payload() const
+{
+    if (!m_payload) {
+        // Wrapped in an array: Qt's documents are objects or arrays, a payload may be any value.
+        m_payload = payloadJson.isEmpty()
+                ? QJsonValue(QJsonValue::Undefined)
+                : QJsonDocument::fromJson('[' + payloadJson + ']').array().at(0);
+    }
+    return *m_payload;
+}
+
+void Envelope::setPayload(const QJsonValue &payload)
+{
+    m_payload = payload;
+    payloadJson = payload.isUndefined() ? QByteArray() : toCompactJson(payload);
+}
+
+// The fast path for a well-formed envelope: simdjson validates the whole frame (UTF-8 included) and
+// finds its fields without building Qt's JSON tree, and the payload stays compact bytes. Anything
+// else — invalid JSON, a bad or repeated field, integers beyond 64 bits, a large frame — returns
+// nullopt, and Qt's parser below decides, with its error messages.
+static std::optional<Envelope> parseWellFormed(QByteArrayView utf8)
+{
+    // Large frames go to Qt's parser: the parser keeps its buffers at the largest frame it saw.
+    static constexpr qsizetype MaxFastFrame = 64 * 1024;
+    if (utf8.size() > MaxFastFrame)
+        return std::nullopt;
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::object object;
+    if (parser.parse(utf8.data(), size_t(utf8.size())).get(object) != simdjson::SUCCESS)
+        return std::nullopt;
+    auto text = [](std::string_view view) { return QString::fromUtf8(view.data(), qsizetype(view.size())); };
+    Envelope envelope;
+    bool seenEvent = false, seenRoom = false, seenId = false, seenPayload = false;
+    for (const simdjson::dom::key_value_pair field : object) {
+        std::string_view value;
+        if (field.key == "event") {
+            if (seenEvent || field.value.get(value) != simdjson::SUCCESS)
+                return std::nullopt;
+            seenEvent = true;
+            envelope.event = text(value);
+        } else if (field.key == "room") {
+            if (seenRoom)
+                return std::nullopt;
+            seenRoom = true;
+            if (field.value.is_null())
+                continue;
+            if (field.value.get(value) != simdjson::SUCCESS)
+                return std::nullopt;
+            envelope.room = text(value);
+        } else if (field.key == "id") {
+            int64_t number = 0;
+            if (seenId)
+                return std::nullopt;
+            seenId = true;
+            if (field.value.get(value) == simdjson::SUCCESS)
+                envelope.id = text(value);
+            else if (field.value.is_int64() && field.value.get(number) == simdjson::SUCCESS)
+                envelope.id = qint64(number);
+            else
+                return std::nullopt;
+        } else if (field.key == "payload") {
+            if (seenPayload)
+                return std::nullopt;
+            seenPayload = true;
+            const std::string compact = simdjson::to_string(field.value);
+            envelope.payloadJson = QByteArray(compact.data(), qsizetype(compact.size()));
+        }
+    }
+    if (!seenEvent || !isValidEventName(envelope.event) || (!envelope.id.isUndefined() && !isValidId(envelope.id))
+        || (envelope.room && !isValidRoomName(*envelope.room)))
+        return std::nullopt;
+    return envelope;
+}
+
 ParseResult parseEnvelope(QByteArrayView utf8)
 {
+    if (std::optional<Envelope> envelope = parseWellFormed(utf8)) {
+        ParseResult result;
+        result.id = envelope->id;
+        result.envelope = std::move(envelope);
+        return result;
+    }
     QJsonParseError parseError;
     const QJsonDocument document =
             QJsonDocument::fromJson(QByteArray::fromRawData(utf8.data(), utf8.size()), &parseError);
@@ -123,7 +207,7 @@ ParseResult parseEnvelope(QByteArrayView utf8)
 
     Envelope envelope;
     envelope.event = event.toString();
-    envelope.payload = object.value("payload"_L1);
+    envelope.setPayload(object.value("payload"_L1));
     envelope.id = id;
     const QJsonValue room = object.value("room"_L1);
     if (!room.isUndefined() && !room.isNull()) {
@@ -274,13 +358,14 @@ QByteArray toCompactJson(const QJsonValue &value)
     return out;
 }
 
-QByteArray encodeEvent(const QString &event, const QJsonValue &payload,
-                       const std::optional<QString> &room, const QString &from,
-                       std::optional<qint64> offset)
+// The event envelope around a payload that `writePayload` appends (nothing for Undefined). Keys
+// sorted, as QJsonObject writes them: event, from, offset, payload, room.
+template<typename WritePayload>
+static QByteArray encodeEnvelope(const QString &event, qsizetype payloadHint, WritePayload writePayload,
+                                 const std::optional<QString> &room, const QString &from, std::optional<qint64> offset)
 {
-    // Keys sorted, as QJsonObject writes them: event, from, offset, payload, room.
     QByteArray frame;
-    frame.reserve(64 + event.size() + from.size() + (room ? room->size() : 0));
+    frame.reserve(64 + payloadHint + event.size() + from.size() + (room ? room->size() : 0));
     frame.append("{\"event\":");
     appendJsonString(frame, event);
     if (!from.isEmpty()) {
@@ -289,10 +374,7 @@ QByteArray encodeEvent(const QString &event, const QJsonValue &payload,
     }
     if (offset)
         frame.append(",\"offset\":").append(QByteArray::number(*offset));
-    if (!payload.isUndefined()) {
-        frame.append(",\"payload\":");
-        appendJson(frame, payload);
-    }
+    writePayload(frame);
     if (room) {
         frame.append(",\"room\":");
         appendJsonString(frame, *room);
@@ -301,25 +383,26 @@ QByteArray encodeEvent(const QString &event, const QJsonValue &payload,
     return frame;
 }
 
-// `text` as a JSON string literal, quotes included.
-static QByteArray jsonString(const QString &text)
+QByteArray encodeEvent(const QString &event, const QJsonValue &payload,
+                       const std::optional<QString> &room, const QString &from,
+                       std::optional<qint64> offset)
 {
-    QByteArray out;
-    appendJsonString(out, text);
-    return out;
+    return encodeEnvelope(event, 0, [&payload](QByteArray &frame) {
+        if (!payload.isUndefined()) {
+            frame.append(",\"payload\":");
+            appendJson(frame, payload);
+        }
+    }, room, from, offset);
 }
 
 QByteArray encodeEventWithPayloadJson(const QString &event, QByteArrayView payloadJson,
-                                      const std::optional<QString> &room)
+                                      const std::optional<QString> &room, const QString &from,
+                                      std::optional<qint64> offset)
 {
-    // Keys in the order QJsonObject writes them (sorted), so both encoders give the same bytes.
-    QByteArray frame;
-    frame.reserve(payloadJson.size() + event.size() + (room ? room->size() : 0) + 40);
-    frame.append("{\"event\":").append(jsonString(event)).append(",\"payload\":").append(payloadJson);
-    if (room)
-        frame.append(",\"room\":").append(jsonString(*room));
-    frame.append('}');
-    return frame;
+    return encodeEnvelope(event, payloadJson.size(), [payloadJson](QByteArray &frame) {
+        if (!payloadJson.isEmpty())
+            frame.append(",\"payload\":").append(payloadJson);
+    }, room, from, offset);
 }
 
 QByteArray encodeAck(const QJsonValue &id, const QJsonValue &payload)

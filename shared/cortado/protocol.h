@@ -4,6 +4,7 @@
 // depends on QtCore only.
 #pragma once
 
+#include <QByteArray>
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QLatin1String>
@@ -90,11 +91,20 @@ struct ErrorInfo
 struct Envelope
 {
     QString event;
-    QJsonValue payload = QJsonValue::Undefined;
     std::optional<QString> room;
     QJsonValue id = QJsonValue::Undefined; // integer or string; Undefined when the client sent none
+    // The payload as compact JSON (empty when the client sent none). Keys keep the client's order;
+    // a handler that passes the payload on unchanged sends these bytes (EventContext::relay).
+    QByteArray payloadJson;
 
     bool wantsAck() const { return !id.isUndefined(); }
+    // The payload as a JSON value: built from payloadJson on first use (most relayed messages
+    // never need it). Undefined when the client sent none.
+    const QJsonValue &payload() const;
+    void setPayload(const QJsonValue &payload);
+
+private:
+    mutable std::optional<QJsonValue> m_payload;
 };
 
 // The outcome of parsing a frame: an envelope, or an error to send back. When the frame was an
@@ -120,7 +130,8 @@ QByteArray encodeEvent(const QString &event, const QJsonValue &payload,
 // The same frame as encodeEvent(event, payload, room) for a payload that is compact JSON already
 // (assembled from cached encodings, e.g. a room's presence list): no JSON tree is built.
 QByteArray encodeEventWithPayloadJson(const QString &event, QByteArrayView payloadJson,
-                                      const std::optional<QString> &room = {});
+                                      const std::optional<QString> &room = {}, const QString &from = {},
+                                      std::optional<qint64> offset = {});
 QByteArray encodeAck(const QJsonValue &id, const QJsonValue &payload = QJsonValue::Undefined);
 // `value` as compact JSON: the same bytes as QJsonDocument::toJson(Compact) (keys sorted), written
 // directly (what every encode* here uses).

@@ -25,10 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CORTADO_FUZZ_CHECK(isValidEventName(envelope.event));
     CORTADO_FUZZ_CHECK(!envelope.room || isValidRoomName(*envelope.room));
     if (envelope.wantsAck())
-        CORTADO_FUZZ_CHECK(!encodeAck(envelope.id, envelope.payload).isEmpty());
+        CORTADO_FUZZ_CHECK(!encodeAck(envelope.id, envelope.payload()).isEmpty());
 
     // What the server relays parses back to the same event and room.
-    const ParseResult again = parseEnvelope(encodeEvent(envelope.event, envelope.payload, envelope.room));
+    const ParseResult again = parseEnvelope(encodeEvent(envelope.event, envelope.payload(), envelope.room));
     CORTADO_FUZZ_CHECK(again.envelope);
     CORTADO_FUZZ_CHECK(again.envelope->event == envelope.event);
     CORTADO_FUZZ_CHECK(again.envelope->room == envelope.room);

@@ -26,7 +26,7 @@ CORTADO_WS_ROUTE(route)
                      }));
 
     route.on(u"chat:send"_s, [](cortado::EventContext &ctx) -> cortado::Ack {
-        const cortado::Delivery delivery = ctx.broadcast(u"chat:message"_s, ctx.payload());
+        const cortado::Delivery delivery = ctx.relay(u"chat:message"_s); // the payload as it came
         if (auto error = delivery.error()) // a guest opening too many rooms, or storage busy
             return *error;
         QJsonObject ack{{u"delivered"_s, delivery.recipients}};
