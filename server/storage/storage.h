@@ -36,9 +36,11 @@ struct StorageConfig
     // waited batchDelayMs, whichever comes first (sooner for a flush(), a stop or a reservation).
     // One commit (WAL pages, syscalls) then carries many messages. Acks never wait for it: what a
     // crash (not a clean stop) can lose is what is queued, in steady state the last batchDelayMs
-    // (docs/security.md, "Not covered"). 0 ms: commit at once.
+    // (docs/security.md, "Not covered"). 0 ms: commit at once. A commit costs about a page per room
+    // it touches, whatever the room's count of messages: 25 ms rather than 10 took the writer from
+    // 3.2 to 2.4 CPU µs per message in the echo benchmark (100 rooms, ~70k messages/s).
     int batchSize = 2000;
-    int batchDelayMs = 10;
+    int batchDelayMs = 25;
     int historyMaxAgeSeconds = 7 * 24 * 3600; // older history rows are deleted and not restored
     // Offsets reserved ahead per room: a crash skips at most this many, and a room asks again
     // when half are used.
