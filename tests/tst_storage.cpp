@@ -201,6 +201,8 @@ private Q_SLOTS:
 
 private:
     QString databaseUrl(const QString &kind, const QTemporaryDir &dir);
+    // A store on `kind` in `dir` that commits a batch only when flush() asks.
+    cortado::StorageConfig flushOnlyConfig(const QString &kind, const QTemporaryDir &dir);
     PostgresInstance m_postgres;
     QString m_postgresError;
 };
@@ -214,6 +216,14 @@ void tst_Storage::initTestCase()
 QString tst_Storage::databaseUrl(const QString &kind, const QTemporaryDir &dir)
 {
     return kind == "sqlite"_L1 ? u"sqlite:"_s + dir.filePath(u"cortado.db"_s) : m_postgres.url();
+}
+
+cortado::StorageConfig tst_Storage::flushOnlyConfig(const QString &kind, const QTemporaryDir &dir)
+{
+    cortado::StorageConfig config;
+    config.url = databaseUrl(kind, dir);
+    config.batchDelayMs = 60'000;
+    return config;
 }
 
 void tst_Storage::boardStateSurvivesRestart_data()
@@ -342,9 +352,7 @@ void tst_Storage::blocksComeBackExactly()
     if (database == "postgresql"_L1)
         QVERIFY2(m_postgresError.isEmpty(), qPrintable(m_postgresError));
     QTemporaryDir dir;
-    cortado::StorageConfig config;
-    config.url = databaseUrl(database, dir);
-    config.batchDelayMs = 60'000; // one batch, committed by flush()
+    const cortado::StorageConfig config = flushOnlyConfig(database, dir); // one batch, committed by flush()
     const QString suffix = QString::number(QDateTime::currentMSecsSinceEpoch());
     const QString a = u"a-"_s + suffix, b = u"b-"_s + suffix;
     QList<cortado::HistoryEntry> sentA, sentB;
@@ -408,9 +416,7 @@ void tst_Storage::pruningKeepsThePolicysCountAndBoundsTheFile()
     if (database == "postgresql"_L1)
         QVERIFY2(m_postgresError.isEmpty(), qPrintable(m_postgresError));
     QTemporaryDir dir;
-    cortado::StorageConfig config;
-    config.url = databaseUrl(database, dir);
-    config.batchDelayMs = 60'000; // a batch per round, committed by flush()
+    const cortado::StorageConfig config = flushOnlyConfig(database, dir); // a batch per round, committed by flush()
     const QString room = u"pruned-"_s + QString::number(QDateTime::currentMSecsSinceEpoch());
     const int keep = 50;
     {
