@@ -55,6 +55,13 @@ std::optional<qint64> History::nextOffset(const QString &route, const QString &r
 void History::append(const QString &route, const QString &room, HistoryEntry entry)
 {
     Log &log = findOrCreate(route, room);
+    if (entry.offset != log.latest + 1 && log.latest > 0) {
+        // A gap (a cluster node that missed messages while its broker was away): what came before
+        // cannot be replayed without it, so "since" below the new entry is no longer recoverable.
+        log.entries.clear();
+        log.bytes = 0;
+        log.trimmedThrough = entry.offset - 1;
+    }
     log.latest = entry.offset;
     log.bytes += frameBytes(entry);
     log.entries.push_back(std::move(entry));

@@ -48,7 +48,8 @@ public:
     // The next offset of the room; nullopt when the room has no log yet and maxRooms() rooms
     // already keep history (the message must be refused).
     std::optional<qint64> nextOffset(const QString &route, const QString &room);
-    // Records the frame that carries the offset nextOffset() gave.
+    // Records the frame that carries the offset nextOffset() gave (or, in a cluster, the next
+    // offset the cluster gave: a gap after it makes "since" before the gap unrecoverable).
     void append(const QString &route, const QString &room, HistoryEntry entry);
 
     struct Replay

@@ -139,7 +139,7 @@ Delivery Hub::send(const Target &target, const Message &message)
     const std::optional<HistoryPolicy> policy = target.scope() == Target::Scope::Room && !message.ephemeral
             ? m_history.policy(target.routePath(), target.roomName())
             : std::nullopt;
-    const bool recorded = policy.has_value();
+    bool recorded = policy.has_value();
     if (recorded && m_historyAdmission && m_history.latestOffset(target.routePath(), target.roomName()) == 0
         && !m_historyAdmission(target, message)) {
         delivery.refused = true;
@@ -154,6 +154,13 @@ Delivery Hub::send(const Target &target, const Message &message)
             delivery.refusedCode = protocol::errors::Overloaded;
             delivery.refusedMessage = u"too many rooms keep history on this server; retry later"_s;
             return delivery;
+        }
+        if (m_broker) {
+            if (m_broker->isUp())
+                return sendSequenced(target, message, *delivery.offset - 1);
+            // No cluster to number it: this node's members get it, without an offset (docs/cluster.md).
+            delivery.offset.reset();
+            recorded = false;
         }
     }
     const QByteArray utf8 = message.payloadJson.isEmpty()
@@ -172,6 +179,99 @@ Delivery Hub::send(const Target &target, const Message &message)
         }
         m_history.append(target.routePath(), target.roomName(), std::move(entry));
     }
+    delivery.recipients = deliverLocal(target, message.event, utf8, message.payload, message.payloadJson);
+    if (m_broker && !message.localOnly && m_broker->isUp()) {
+        // Other nodes may hold recipients; a socket found here is not elsewhere (ids are unique).
+        const bool elsewhere = target.scope() == Target::Scope::Socket
+                ? !session(target.socketId())
+                : target.scope() == Target::Scope::Everyone || !isInternalRoute(target.routePath());
+        if (elsewhere)
+            m_broker->publish(target, message.event, utf8);
+    }
+    return delivery;
+}
+
+Delivery Hub::sendSequenced(const Target &target, const Message &message, qint64 floor)
+{
+    Delivery delivery;
+    const protocol::FrameParts parts = protocol::encodeEventParts(message.event, message.payload, message.payloadJson,
+                                                                  message.room, message.from);
+    if (m_historyCapacity && !m_historyCapacity(parts.head.size() + parts.tail.size() + 32)) {
+        delivery.refused = true;
+        delivery.refusedCode = protocol::errors::Overloaded;
+        delivery.refusedMessage = u"the message cannot be stored right now; retry later"_s;
+        return delivery;
+    }
+    if (!m_broker->publishSequenced(target, message.event, message.from, parts, floor)) {
+        delivery.refused = true;
+        delivery.refusedCode = protocol::errors::Overloaded;
+        delivery.refusedMessage = u"the cluster cannot take the message right now; retry later"_s;
+        return delivery;
+    }
+    if (Session *sender = message.from.isEmpty() ? nullptr : session(message.from))
+        ++sender->m_sequencedInFlight;
+    delivery.pending = true;
+    return delivery;
+}
+
+void Hub::deliverSequenced(const Target &target, const QString &event, qint64 offset, const QByteArray &frame,
+                           const SocketId &sender, bool own)
+{
+    const QString &route = target.routePath();
+    const QString &room = target.roomName();
+    if (offset > m_history.latestOffset(route, room)) {
+        const std::optional<HistoryPolicy> policy = m_history.policy(route, room);
+        // A room this node cannot open a log for (its cap) is still delivered, just not kept here.
+        if (policy && m_history.nextOffset(route, room)) {
+            HistoryEntry entry{offset, QDateTime::currentMSecsSinceEpoch(), frame};
+            if (own && m_historySink && !m_historySink(route, room, entry, *policy))
+                qCWarning(lcCore, "history of %s %s: offset %lld was delivered but could not be stored",
+                          qUtf8Printable(route), qUtf8Printable(room), offset);
+            m_history.append(route, room, std::move(entry));
+        }
+        deliverLocal(target, event, frame, QJsonValue::Undefined, {});
+    }
+    if (own)
+        releaseSender(sender);
+}
+
+void Hub::deliverUnsequenced(const Target &target, const QString &event, const QByteArray &frame,
+                             const SocketId &sender)
+{
+    deliverLocal(target, event, frame, QJsonValue::Undefined, {});
+    releaseSender(sender);
+}
+
+qsizetype Hub::deliverRemote(const Target &target, const QString &event, const QByteArray &frame)
+{
+    return deliverLocal(target, event, frame, QJsonValue::Undefined, {});
+}
+
+void Hub::releaseSender(const SocketId &sender)
+{
+    Session *session = sender.isEmpty() ? nullptr : this->session(sender);
+    if (!session || session->m_sequencedInFlight == 0)
+        return;
+    if (--session->m_sequencedInFlight > 0)
+        return;
+    const QList<QByteArray> held = std::exchange(session->m_heldFrames, {});
+    for (const QByteArray &frame : held)
+        deliver(session, frame);
+}
+
+void Hub::releaseHeldFrames()
+{
+    for (const auto &[id, session] : m_sessions) {
+        session->m_sequencedInFlight = 0;
+        const QList<QByteArray> held = std::exchange(session->m_heldFrames, {});
+        for (const QByteArray &frame : held)
+            deliver(session.get(), frame);
+    }
+}
+
+qsizetype Hub::deliverLocal(const Target &target, const QString &event, const QByteArray &utf8,
+                            const QJsonValue &payload, const QByteArray &payloadJson)
+{
     const SocketId &excluded = target.excluded();
     qsizetype recipients = 0;
     bool internal = target.scope() != Target::Scope::Socket && isInternalRoute(target.routePath());
@@ -218,17 +318,22 @@ Delivery Hub::send(const Target &target, const Message &message)
         m_messagesOut += recipients;
     if (isSignalConnected(QMetaMethod::fromSignal(&Hub::messageSent))) {
         protocol::Envelope relayed; // a relayed payload becomes a value only for a watcher
-        relayed.payloadJson = message.payloadJson;
-        Q_EMIT messageSent(target, message.event, recipients, utf8.size(),
-                           message.payloadJson.isEmpty() ? message.payload : relayed.payload());
+        relayed.payloadJson = payloadJson;
+        Q_EMIT messageSent(target, event, recipients, utf8.size(), payloadJson.isEmpty() ? payload : relayed.payload());
     }
-    delivery.recipients = recipients;
-    return delivery;
+    return recipients;
 }
 
 void Hub::sendFrame(Session &session, const QString &event, const QByteArray &utf8Frame)
 {
-    deliver(&session, utf8Frame);
+    if (session.m_sequencedInFlight > 0 && session.m_heldFrames.size() < MaxHeldFrames) {
+        session.m_heldFrames.append(utf8Frame); // after the socket's own messages in flight
+    } else {
+        // Over the bound the held frames go first: their order among themselves is kept.
+        for (const QByteArray &held : std::exchange(session.m_heldFrames, {}))
+            deliver(&session, held);
+        deliver(&session, utf8Frame);
+    }
     if (!isInternalRoute(session.route()))
         ++m_messagesOut;
     if (isSignalConnected(QMetaMethod::fromSignal(&Hub::messageSent)))

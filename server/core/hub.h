@@ -1,5 +1,6 @@
 #pragma once
 
+#include "broker.h"
 #include "error.h"
 #include "history.h"
 #include "session.h"
@@ -27,13 +28,20 @@ struct Message
     // When set, the payload as compact JSON, sent as is (`payload` is then not used): a client's
     // payload passed on without a JSON tree (EventContext::relay).
     QByteArray payloadJson = {};
+    // Delivered on this node only, never handed to a cluster broker (each node sends its own
+    // presence diffs, computed from the whole cluster's presence).
+    bool localOnly = false;
 };
 
 // What send() did.
 struct Delivery
 {
     qsizetype recipients = 0;
-    std::optional<qint64> offset; // set for rooms that keep history
+    std::optional<qint64> offset; // set for rooms that keep history (on a single node)
+    // Cluster mode, a room that keeps history: the cluster gives the offset, and the message reaches
+    // its recipients, this node's too, a moment later (recipients is 0, offset unset). The sender
+    // still gets the message before anything else the server sends it afterwards (its ack).
+    bool pending = false;
     bool refused = false; // nothing was sent (history could not be recorded, or no room to send to)
     // Why, as a protocol error code: "overloaded" (storage cannot take it now, or too many rooms keep
     // history; retry later), "forbidden" (the history admission refused it, e.g. a guest opening
@@ -121,6 +129,32 @@ public:
     using HistoryAdmission = std::function<bool(const Target &target, const Message &message)>;
     void setHistoryAdmission(HistoryAdmission admission) { m_historyAdmission = std::move(admission); }
 
+    // Cluster mode (server/cluster): messages for other nodes go to the broker; null: one node.
+    void setBroker(Broker *broker) { m_broker = broker; }
+    Broker *broker() const { return m_broker; }
+    // A message another node sent: delivered to this node's recipients, never handed back to the
+    // broker. Returns the recipients.
+    qsizetype deliverRemote(const Target &target, const QString &event, const QByteArray &frame);
+    // A message into a history room as the broker sequenced it, in offset order, on every node.
+    // `own`: this node published it (from `sender`, maybe empty): it is stored here (once in the
+    // cluster), and the sender's held frames follow it. An offset at or below the room's latest is
+    // a repeat and ignored; a gap above it makes "since" inside the gap unrecoverable.
+    void deliverSequenced(const Target &target, const QString &event, qint64 offset, const QByteArray &frame,
+                          const SocketId &sender, bool own);
+    // A message publishSequenced() took but could not sequence (the broker went away): delivered
+    // to this node's recipients without an offset and not recorded.
+    void deliverUnsequenced(const Target &target, const QString &event, const QByteArray &frame,
+                            const SocketId &sender);
+    // The broker lost its link: nothing in flight will come back; every held frame goes out.
+    void releaseHeldFrames();
+    // Frames held for one socket at most (cluster mode); past it they go out, in their order, ahead
+    // of the socket's history messages still in flight.
+    static constexpr qsizetype MaxHeldFrames = 256;
+    // Asked before a message is sequenced by the cluster (it is stored when it comes back): true
+    // when storage can take `bytes` more now. Storage installs one.
+    using HistoryCapacity = std::function<bool(qint64 bytes)>;
+    void setHistoryCapacity(HistoryCapacity capacity) { m_historyCapacity = std::move(capacity); }
+
     // Called by the event dispatcher for every parsed client frame (for counters and watchers).
     // `envelope` is null for a frame that did not parse.
     void recordIncoming(Session &session, qsizetype bytes, const protocol::Envelope *envelope = nullptr);
@@ -158,6 +192,11 @@ private:
 
     SocketId newSocketId() const;
     void deliver(Session *session, const QByteArray &utf8);
+    // To this node's recipients of `target`; counts and tells watchers. Returns the recipients.
+    qsizetype deliverLocal(const Target &target, const QString &event, const QByteArray &utf8,
+                           const QJsonValue &payload, const QByteArray &payloadJson);
+    Delivery sendSequenced(const Target &target, const Message &message, qint64 floor);
+    void releaseSender(const SocketId &sender);
     void removeFromRoom(RouteState &state, Session &session, const QString &room);
 
     std::unordered_map<SocketId, std::unique_ptr<Session>> m_sessions;
@@ -165,6 +204,8 @@ private:
     History m_history;
     HistorySink m_historySink;
     HistoryAdmission m_historyAdmission;
+    HistoryCapacity m_historyCapacity;
+    Broker *m_broker = nullptr;
     qint64 m_messagesIn = 0, m_messagesOut = 0;
 };
 

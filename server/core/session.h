@@ -48,6 +48,11 @@ private:
     Connection *m_connection;
     quint64 m_messagesIn = 0;
     quint64 m_messagesOut = 0;
+    // Cluster mode: this socket's messages into history rooms on their way through the broker, and
+    // the frames for this socket alone (acks, pushes) held until they are delivered, so that the
+    // sender sees its message before its ack, as on a single node.
+    int m_sequencedInFlight = 0;
+    QList<QByteArray> m_heldFrames;
 
 public:
     // What middleware and handlers attach (the user, later): free-form, owned by the session.

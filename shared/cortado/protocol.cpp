@@ -362,7 +362,8 @@ QByteArray toCompactJson(const QJsonValue &value)
 // sorted, as QJsonObject writes them: event, from, offset, payload, room.
 template<typename WritePayload>
 static QByteArray encodeEnvelope(const QString &event, qsizetype payloadHint, WritePayload writePayload,
-                                 const std::optional<QString> &room, const QString &from, std::optional<qint64> offset)
+                                 const std::optional<QString> &room, const QString &from, std::optional<qint64> offset,
+                                 qsizetype *offsetAt = nullptr)
 {
     QByteArray frame;
     frame.reserve(64 + payloadHint + event.size() + from.size() + (room ? room->size() : 0));
@@ -374,6 +375,8 @@ static QByteArray encodeEnvelope(const QString &event, qsizetype payloadHint, Wr
     }
     if (offset)
         frame.append(",\"offset\":").append(QByteArray::number(*offset));
+    else if (offsetAt)
+        *offsetAt = frame.size();
     writePayload(frame);
     if (room) {
         frame.append(",\"room\":");
@@ -403,6 +406,31 @@ QByteArray encodeEventWithPayloadJson(const QString &event, QByteArrayView paylo
         if (!payloadJson.isEmpty())
             frame.append(",\"payload\":").append(payloadJson);
     }, room, from, offset);
+}
+
+FrameParts encodeEventParts(const QString &event, const QJsonValue &payload, QByteArrayView payloadJson,
+                            const std::optional<QString> &room, const QString &from)
+{
+    qsizetype offsetAt = 0;
+    QByteArray frame = payloadJson.isEmpty()
+            ? encodeEnvelope(event, 0, [&payload](QByteArray &out) {
+                  if (!payload.isUndefined()) {
+                      out.append(",\"payload\":");
+                      appendJson(out, payload);
+                  }
+              }, room, from, std::nullopt, &offsetAt)
+            : encodeEnvelope(event, payloadJson.size(), [payloadJson](QByteArray &out) {
+                  out.append(",\"payload\":").append(payloadJson);
+              }, room, from, std::nullopt, &offsetAt);
+    return FrameParts{frame.left(offsetAt), frame.mid(offsetAt)};
+}
+
+QByteArray FrameParts::withOffset(qint64 offset) const
+{
+    QByteArray frame;
+    frame.reserve(head.size() + tail.size() + 32);
+    frame.append(head).append(",\"offset\":").append(QByteArray::number(offset)).append(tail);
+    return frame;
 }
 
 QByteArray encodeAck(const QJsonValue &id, const QJsonValue &payload)

@@ -132,6 +132,17 @@ QByteArray encodeEvent(const QString &event, const QJsonValue &payload,
 QByteArray encodeEventWithPayloadJson(const QString &event, QByteArrayView payloadJson,
                                       const std::optional<QString> &room = {}, const QString &from = {},
                                       std::optional<qint64> offset = {});
+// A room message whose offset is not known yet (a cluster's Redis hands it out): the frame is
+// head + ",\"offset\":" + N + tail, the same bytes encodeEvent(..., N) gives.
+struct FrameParts
+{
+    QByteArray head;
+    QByteArray tail;
+    QByteArray withOffset(qint64 offset) const;
+};
+// `payloadJson` (compact JSON) when not empty, else `payload`.
+FrameParts encodeEventParts(const QString &event, const QJsonValue &payload, QByteArrayView payloadJson,
+                            const std::optional<QString> &room, const QString &from);
 QByteArray encodeAck(const QJsonValue &id, const QJsonValue &payload = QJsonValue::Undefined);
 // `value` as compact JSON: the same bytes as QJsonDocument::toJson(Compact) (keys sorted), written
 // directly (what every encode* here uses).
