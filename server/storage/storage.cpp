@@ -105,11 +105,14 @@ bool Storage::open(QString *error)
         room.pruned = query.value(3).toLongLong();
     }
     // Offsets up to a reserved mark may have been handed out before a crash: continue above it.
-    if (!exec(query, u"SELECT route, room, reserved_seq FROM cortado_offsets"_s, error))
-        return false;
-    while (query.next()) {
-        RestoredRoom &room = roomFor(query.value(0).toString(), query.value(1).toString());
-        room.latest = std::max(room.latest, query.value(2).toLongLong());
+    // (Not in a cluster: Redis numbers the messages, and the marks are not used.)
+    if (!m_config.externalSequence) {
+        if (!exec(query, u"SELECT route, room, reserved_seq FROM cortado_offsets"_s, error))
+            return false;
+        while (query.next()) {
+            RestoredRoom &room = roomFor(query.value(0).toString(), query.value(1).toString());
+            room.latest = std::max(room.latest, query.value(2).toLongLong());
+        }
     }
     // Blocks whose newest message is recent enough; each entry gets its block's time, and
     // History::restore() trims by the policy.
@@ -144,6 +147,21 @@ bool Storage::open(QString *error)
                 query.value(1).toString(), QJsonDocument::fromJson(query.value(2).toString().toUtf8()).object());
 
     // Every restored room gets its first block now, so that its next message needs no wait.
+    if (!m_config.externalSequence && !reserveRestoredOffsets(db, error))
+        return false;
+
+    const FileIdentity file = isSqlite(m_config.url) ? identityOf(sqlitePath(m_config.url)) : FileIdentity{};
+    m_shared->connected = true;
+    m_writer = std::make_unique<StorageWriter>(m_config, m_shared, file);
+    m_writer->start();
+    qCInfo(lcStorage, "storage: %s (%lld rooms with history restored)",
+           qUtf8Printable(isSqlite(m_config.url) ? m_config.url : QUrl(m_config.url).adjusted(QUrl::RemovePassword).toString()),
+           qint64(m_startupHistory.size()));
+    return true;
+}
+
+bool Storage::reserveRestoredOffsets(QSqlDatabase &db, QString *error)
+{
     if (!db.transaction()) {
         *error = db.lastError().text();
         return false;
@@ -166,14 +184,6 @@ bool Storage::open(QString *error)
         *error = u"cannot reserve offsets: "_s + db.lastError().text();
         return false;
     }
-
-    const FileIdentity file = isSqlite(m_config.url) ? identityOf(sqlitePath(m_config.url)) : FileIdentity{};
-    m_shared->connected = true;
-    m_writer = std::make_unique<StorageWriter>(m_config, m_shared, file);
-    m_writer->start();
-    qCInfo(lcStorage, "storage: %s (%lld rooms with history restored)",
-           qUtf8Printable(isSqlite(m_config.url) ? m_config.url : QUrl(m_config.url).adjusted(QUrl::RemovePassword).toString()),
-           qint64(m_startupHistory.size()));
     return true;
 }
 
@@ -187,6 +197,9 @@ void Storage::attach(Hub &hub)
                               const HistoryPolicy &policy) {
         return appendHistory(route, room, entry, policy.maxMessages);
     });
+    hub.setHistoryCapacity([this](qint64 bytes) { return canAccept(bytes); });
+    if (m_config.externalSequence)
+        return; // no offsets to reserve
     // A join asks for the room's first block in the background, so that its first message usually
     // finds it committed instead of stalling the event loop for a commit (~1 ms on SQLite).
     const std::weak_ptr<Shared> weak = m_shared;
@@ -230,6 +243,10 @@ bool Storage::appendHistory(const QString &route, const QString &room, const His
     QMutexLocker lock(&m_shared->mutex);
     if (!fits(m_shared.get(), m_config, bytes))
         return false;
+    if (m_config.externalSequence) { // a cluster's Redis numbered it: nothing to reserve
+        push(m_shared.get(), m_config, std::move(item), bytes);
+        return true;
+    }
     // Ask for the next block when half of this one is used (or none is committed yet).
     const auto request = m_shared->reserveRequests.find(key);
     if (request == m_shared->reserveRequests.end()) {
@@ -256,6 +273,12 @@ bool Storage::appendHistory(const QString &route, const QString &room, const His
     }
     push(m_shared.get(), m_config, std::move(item), bytes);
     return true;
+}
+
+bool Storage::canAccept(qint64 bytes) const
+{
+    QMutexLocker lock(&m_shared->mutex);
+    return fits(m_shared.get(), m_config, bytes);
 }
 
 bool Storage::putDocument(const QString &collection, const QString &key, const QJsonObject &body)

@@ -20,6 +20,8 @@
 
 #include <memory>
 
+class QSqlDatabase;
+
 namespace cortado {
 
 class Hub;
@@ -48,6 +50,9 @@ struct StorageConfig
     // How long the event loop waits for the first reservation of a room (only when the database
     // is reachable); beyond, the message is refused `overloaded`.
     int reserveWaitMs = 250;
+    // Cluster mode: Redis numbers history messages (one counter per room for every node), so no
+    // offsets are reserved here, and a restart continues from what is stored.
+    bool externalSequence = false;
 
     // The default database: sqlite:<dataDir>/cortado.db.
     static QString defaultUrl(const QString &dataDir);
@@ -84,6 +89,9 @@ public:
     bool appendHistory(const QString &route, const QString &room, const HistoryEntry &entry,
                        int keepMessages = 0);
     bool putDocument(const QString &collection, const QString &key, const QJsonObject &body);
+    // Whether a write of `bytes` would fit the queue now (a cluster asks before Redis numbers a
+    // message it will store when the message comes back).
+    bool canAccept(qint64 bytes) const;
 
     // The documents of `collection` as they were at open().
     QHash<QString, QJsonObject> startupDocuments(const QString &collection) const;
@@ -102,6 +110,7 @@ public:
     struct Shared; // the queue between the event loop and the writer thread
 
 private:
+    bool reserveRestoredOffsets(QSqlDatabase &db, QString *error);
     StorageConfig m_config;
     std::shared_ptr<Shared> m_shared;
     std::unique_ptr<StorageWriter> m_writer;
