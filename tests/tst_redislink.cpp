@@ -27,6 +27,7 @@ private Q_SLOTS:
     void comesUpAndRoundTripsBinaryMessages();
     void commandsGetTheirReplies();
     void scriptRunsAgainAfterScriptFlush();
+    void authenticatesAndSelectsTheDatabase();
     void killedRedisFailsPendingAndReconnects();
     void pausedRedisIsDownWithinThePingTimeout();
     void overPendingBytesRefusesAndGoesDown();
@@ -217,6 +218,38 @@ void tst_RedisLink::scriptRunsAgainAfterScriptFlush()
     QVERIFY(afterFlush);
     QVERIFY2(!afterFlush->isError(), afterFlush->string.constData());
     QCOMPARE(afterFlush->integer, 10);
+}
+
+void tst_RedisLink::authenticatesAndSelectsTheDatabase()
+{
+    RedisInstance redis;
+    CORTADO_START_REDIS(redis);
+    QCOMPARE(redis.cli({u"ACL"_s, u"SETUSER"_s, u"app"_s, u"on"_s, u">s3cret"_s, u"~*"_s, u"&*"_s, u"+@all"_s}),
+             std::optional<QByteArray>("OK"_ba));
+    QCOMPARE(redis.cli({u"ACL"_s, u"SETUSER"_s, u"default"_s, u"off"_s}), std::optional<QByteArray>("OK"_ba));
+
+    QString error;
+    std::optional<RedisUrl> url = RedisUrl::parse(u"redis://app:s3cret@127.0.0.1:%1/2"_s.arg(redis.port()), &error);
+    QVERIFY2(url, qPrintable(error));
+    RedisLink link(*url, quickLimits());
+    link.setSubscriptions({"bus"_ba}); // SUBSCRIBE after AUTH, on the subscription connection too
+    QSignalSpy up(&link, &RedisLink::up);
+    link.start();
+    QTRY_COMPARE_WITH_TIMEOUT(up.size(), 1, 5000);
+    QCOMPARE(call(link, {"SET"_ba, "where"_ba, "db2"_ba})->type, RedisValue::Type::Status);
+    QCOMPARE(redis.cli({u"--user"_s, u"app"_s, u"--pass"_s, u"s3cret"_s, u"--no-auth-warning"_s, u"-n"_s, u"2"_s,
+                        u"GET"_s, u"where"_s}),
+             std::optional<QByteArray>("db2"_ba));
+
+    // A wrong password: never Up, and lastError says why (without the password).
+    url->password = "wrong-pw";
+    RedisLink refused(*url, quickLimits());
+    QSignalSpy refusedUp(&refused, &RedisLink::up);
+    refused.start();
+    QTRY_VERIFY_WITH_TIMEOUT(refused.lastError().startsWith(u"AUTH: WRONGPASS"_s), 5000);
+    QVERIFY(!refused.lastError().contains(u"wrong-pw"_s));
+    QCOMPARE(refused.state() == RedisLink::State::Up, false);
+    QCOMPARE(refusedUp.size(), 0);
 }
 
 void tst_RedisLink::killedRedisFailsPendingAndReconnects()
