@@ -29,6 +29,7 @@ private Q_SLOTS:
     void explicitDatabaseUrlWinsOverTheDataFolder();
     void runningServerTakesTheOptionOverTheVariable();
     void serverRaisesItsFileLimitAndSaysSo();
+    void clusterModeComesWithRedis();
     void documentationListsEverySetting();
 };
 
@@ -114,6 +115,23 @@ void tst_Config::badValueNamesTheOptionOrVariable_data()
     QTest::newRow("leeway") << QStringList{} << u"CORTADO_JWT_LEEWAY"_s << u"soon"_s << u"CORTADO_JWT_LEEWAY"_s;
     QTest::newRow("tls cert alone") << QStringList{u"--tls-cert"_s, u"cert.pem"_s} << QString() << QString()
                                     << u"--tls-key"_s;
+    QTest::newRow("redis url") << QStringList{u"--redis"_s, u"http://h"_s} << QString() << QString()
+                               << u"--redis must be redis://"_s;
+    QTest::newRow("redis over tls, password not echoed")
+            << QStringList{} << u"CORTADO_REDIS_URL"_s << u"rediss://:hunter2@h:6380"_s
+            << u"CORTADO_REDIS_URL TLS to Redis needs hiredis >= 1.0"_s;
+    QTest::newRow("redis bad db, password not echoed")
+            << QStringList{u"--redis"_s, u"redis://:hunter2@h/x"_s} << QString() << QString() << u"--redis"_s;
+    QTest::newRow("node id characters") << QStringList{u"--redis"_s, u"redis://h"_s, u"--node-id"_s, u"a.b"_s}
+                                        << QString() << QString() << u"--node-id"_s;
+    QTest::newRow("node id length") << QStringList{u"--redis"_s, u"redis://h"_s} << u"CORTADO_NODE_ID"_s
+                                    << QString(33, u'n') << u"CORTADO_NODE_ID"_s;
+    QTest::newRow("cluster timeout") << QStringList{u"--redis"_s, u"redis://h"_s, u"--cluster-timeout-ms"_s, u"0"_s}
+                                     << QString() << QString() << u"--cluster-timeout-ms"_s;
+    QTest::newRow("node id without redis") << QStringList{u"--node-id"_s, u"a"_s} << QString() << QString()
+                                           << u"need --redis"_s;
+    QTest::newRow("redis url option is --redis") << QStringList{u"--redis-url"_s, u"redis://h"_s} << QString()
+                                                 << QString() << u"redis-url"_s;
     QTest::newRow("unknown option") << QStringList{u"--prot"_s, u"1"_s} << QString() << QString() << u"prot"_s;
     QTest::newRow("stray argument") << QStringList{u"8080"_s} << QString() << QString() << u"8080"_s;
 }
@@ -225,6 +243,33 @@ void tst_Config::serverRaisesItsFileLimitAndSaysSo()
 
 // docs/configuration.md is the one place users read: every setting is a row there, with the
 // option, variable and default the code has.
+void tst_Config::clusterModeComesWithRedis()
+{
+    // No --redis: a single node, nothing of the cluster configured.
+    const std::optional<cortado::Config> single = parse({}, {});
+    QVERIFY(single);
+    QVERIFY(!single->cluster);
+
+    // The variable, and the option winning over it; a random node id, the default timeout.
+    const QProcessEnvironment environment = environmentOf({{u"CORTADO_REDIS_URL"_s, u"redis://:pw@10.0.0.1:6390/2"_s}});
+    std::optional<cortado::Config> config = parse({}, environment);
+    QVERIFY(config && config->cluster);
+    QCOMPARE(config->cluster->redisUrl, u"redis://:pw@10.0.0.1:6390/2"_s);
+    QCOMPARE(config->cluster->timeoutMs, 500);
+    static const QRegularExpression id(u"^[A-Za-z0-9_-]{1,32}$"_s);
+    QVERIFY2(id.match(config->cluster->nodeId).hasMatch(), qPrintable(config->cluster->nodeId));
+    const std::optional<cortado::Config> again = parse({}, environment);
+    QVERIFY(again->cluster->nodeId != config->cluster->nodeId); // random per start
+
+    config = parse({u"--redis"_s, u"redis://127.0.0.1"_s, u"--node-id"_s, u"node_B-2"_s,
+                    u"--cluster-timeout-ms=250"_s},
+                   environment);
+    QVERIFY(config && config->cluster);
+    QCOMPARE(config->cluster->redisUrl, u"redis://127.0.0.1"_s);
+    QCOMPARE(config->cluster->nodeId, u"node_B-2"_s);
+    QCOMPARE(config->cluster->timeoutMs, 250);
+}
+
 void tst_Config::documentationListsEverySetting()
 {
     QFile file(QStringLiteral(CORTADO_SOURCE_DIR "/docs/configuration.md"));

@@ -1,5 +1,10 @@
 #include "config.h"
 
+#include "cluster/redislink.h"
+
+#include <QRandomGenerator>
+#include <QRegularExpression>
+
 #include <functional>
 #include <limits>
 
@@ -9,7 +14,7 @@ namespace cortado {
 
 namespace {
 
-// One setting: its variable (the option is derived from it), how its value reads and writes.
+// One setting: its variable (the option is derived from it unless named), how its value reads and writes.
 struct Spec
 {
     const char *variable;
@@ -20,12 +25,15 @@ struct Spec
     std::function<QString(Config &, const QString &text)> apply;
     bool secret = false; // environment only, and never echoed in an error
     bool echo = true; // a bad value is quoted in the error (not a URL that may hold a password)
+    const char *optionName = nullptr; // when the derived one is not it (CORTADO_REDIS_URL is --redis)
 
     QString variableName() const { return QString::fromLatin1(variable); }
     // CORTADO_MAX_BODY_SIZE → max-body-size
     QString option() const
     {
-        return secret ? QString() : variableName().mid(8).toLower().replace(u'_', u'-');
+        if (secret)
+            return {};
+        return optionName ? QString::fromLatin1(optionName) : variableName().mid(8).toLower().replace(u'_', u'-');
     }
 };
 
@@ -112,6 +120,13 @@ Spec secret(const char *variable, const char *meaning, Field field)
     spec.secret = true;
     spec.echo = false;
     return spec;
+}
+
+cluster::ClusterConfig &cluster(Config &config)
+{
+    if (!config.cluster)
+        config.cluster = cluster::ClusterConfig{};
+    return *config.cluster;
 }
 
 Spec tlsFile(const char *variable, const char *meaning, QString TlsConfig::*member)
@@ -222,6 +237,29 @@ const QList<Spec> &specs()
                    [](Config &config) -> auto & { return storage(config).queueLimit; }),
             number("CORTADO_STORAGE_QUEUE_BYTES", "bytes", "Bytes of writes that may wait for the database.", qint64(1),
                    [](Config &config) -> auto & { return storage(config).queueBytes; }),
+            // Cluster
+            {"CORTADO_REDIS_URL", "url",
+             "Cluster mode: the Redis all nodes share, redis://[[user]:password@]host[:port][/db]. Unset: one node, no Redis.",
+             [](Config &config) { return config.cluster ? config.cluster->redisUrl : QString(); },
+             [](Config &config, const QString &value) -> QString {
+                 QString problem;
+                 if (!cluster::RedisUrl::parse(value, &problem))
+                     return problem;
+                 cluster(config).redisUrl = value.trimmed();
+                 return {};
+             },
+             false, false, "redis"},
+            {"CORTADO_NODE_ID", "id", "This node's id in the cluster (logs, /health, the console): [A-Za-z0-9_-], 1 to 32.",
+             [](Config &config) { return config.cluster && !config.cluster->nodeId.isEmpty() ? config.cluster->nodeId : u"random"_s; },
+             [](Config &config, const QString &value) -> QString {
+                 static const QRegularExpression valid(u"^[A-Za-z0-9_-]{1,32}$"_s);
+                 if (!valid.match(value).hasMatch())
+                     return u"must be 1 to 32 of A-Z a-z 0-9 _ -"_s;
+                 cluster(config).nodeId = value;
+                 return {};
+             }},
+            number("CORTADO_CLUSTER_TIMEOUT_MS", "ms", "How long a cluster-wide view waits for the other nodes before it answers partial.", 1,
+                   [](Config &config) -> auto & { return cluster(config).timeoutMs; }),
             // Tokens
             secret("CORTADO_JWT_SECRET", "HS256 shared secret. Unset (and no RS256 key): a development secret in the data folder.",
                    [](Config &config) -> auto & { return config.tokens.secret; }),
@@ -289,6 +327,17 @@ std::optional<Config> Config::fromParser(const QCommandLineParser &parser,
     if (config.server.tls && (config.server.tls->certificateFile.isEmpty() || config.server.tls->keyFile.isEmpty())) {
         *error = u"TLS needs both --tls-cert and --tls-key (CORTADO_TLS_CERT and CORTADO_TLS_KEY)"_s;
         return std::nullopt;
+    }
+    if (config.cluster && config.cluster->redisUrl.isEmpty()) {
+        *error = u"--node-id and --cluster-timeout-ms need --redis (CORTADO_NODE_ID, CORTADO_CLUSTER_TIMEOUT_MS: CORTADO_REDIS_URL)"_s;
+        return std::nullopt;
+    }
+    if (config.cluster && config.cluster->nodeId.isEmpty()) {
+        // 8 random bytes, base64url: 11 characters within the id's alphabet.
+        const quint64 random = QRandomGenerator::system()->generate64();
+        config.cluster->nodeId = QString::fromLatin1(
+                QByteArray(reinterpret_cast<const char *>(&random), sizeof random)
+                        .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
     }
     if (config.dataDirectory.isEmpty())
         config.dataDirectory = Config().dataDirectory;

@@ -3,12 +3,13 @@
 //
 // Sources, later ones winning: the defaults here < CORTADO_* environment variables < command-line
 // options. Every setting has both a variable and an option of the same name (CORTADO_MAX_BODY_SIZE
-// is --max-body-size), except secrets, which only come from the environment (a command line is
+// is --max-body-size; CORTADO_REDIS_URL is --redis, as the issue names it), except secrets, which only come from the environment (a command line is
 // visible to every user of the machine in ps). docs/configuration.md lists them all; tst_config
 // keeps that table and settings() in step.
 #pragma once
 
 #include "auth/tokens.h"
+#include "cluster/clusterconfig.h"
 #include "transport/server.h"
 
 #include <QCommandLineParser>
@@ -28,6 +29,9 @@ struct Config
     // The data folder: the development JWT secret and, by default, the SQLite database.
     QString dataDirectory = QStringLiteral("cortado-data");
     auth::TokenSettings tokens; // resolved into keys by tokenConfig()
+    // Cluster mode: set by --redis (CORTADO_REDIS_URL), with the node id (a random one unless
+    // --node-id) and the cluster timeout. std::nullopt: a single node, no Redis.
+    std::optional<cluster::ClusterConfig> cluster;
 
     // defaults < `environment` < `arguments` (options only, no program name; e.g.
     // {"--port", "0"}). std::nullopt with `error` naming the option or variable and what it must
