@@ -241,35 +241,42 @@ void tst_Config::serverRaisesItsFileLimitAndSaysSo()
              qPrintable(u"expected \"%1\" in the log:\n%2"_s.arg(expected, log)));
 }
 
-// docs/configuration.md is the one place users read: every setting is a row there, with the
-// option, variable and default the code has.
 void tst_Config::clusterModeComesWithRedis()
 {
     // No --redis: a single node, nothing of the cluster configured.
     const std::optional<cortado::Config> single = parse({}, {});
     QVERIFY(single);
-    QVERIFY(!single->cluster);
+    QVERIFY(!single->server.cluster);
 
     // The variable, and the option winning over it; a random node id, the default timeout.
-    const QProcessEnvironment environment = environmentOf({{u"CORTADO_REDIS_URL"_s, u"redis://:pw@10.0.0.1:6390/2"_s}});
+    const QProcessEnvironment environment = environmentOf({{u"CORTADO_REDIS_URL"_s, u"redis://:pw@10.0.0.1:6390/2"_s},
+                                                           {u"CORTADO_DATABASE_URL"_s, u"postgres://db/cortado"_s}});
     std::optional<cortado::Config> config = parse({}, environment);
-    QVERIFY(config && config->cluster);
-    QCOMPARE(config->cluster->redisUrl, u"redis://:pw@10.0.0.1:6390/2"_s);
-    QCOMPARE(config->cluster->timeoutMs, 500);
+    QVERIFY(config && config->server.cluster);
+    QVERIFY(config->server.storage->externalSequence); // Redis numbers history messages
+    QCOMPARE(config->server.cluster->redisUrl, u"redis://:pw@10.0.0.1:6390/2"_s);
+    QCOMPARE(config->server.cluster->timeoutMs, 500);
     static const QRegularExpression id(u"^[A-Za-z0-9_-]{1,32}$"_s);
-    QVERIFY2(id.match(config->cluster->nodeId).hasMatch(), qPrintable(config->cluster->nodeId));
+    QVERIFY2(id.match(config->server.cluster->nodeId).hasMatch(), qPrintable(config->server.cluster->nodeId));
     const std::optional<cortado::Config> again = parse({}, environment);
-    QVERIFY(again->cluster->nodeId != config->cluster->nodeId); // random per start
+    QVERIFY(again->server.cluster->nodeId != config->server.cluster->nodeId); // random per start
 
     config = parse({u"--redis"_s, u"redis://127.0.0.1"_s, u"--node-id"_s, u"node_B-2"_s,
                     u"--cluster-timeout-ms=250"_s},
                    environment);
-    QVERIFY(config && config->cluster);
-    QCOMPARE(config->cluster->redisUrl, u"redis://127.0.0.1"_s);
-    QCOMPARE(config->cluster->nodeId, u"node_B-2"_s);
-    QCOMPARE(config->cluster->timeoutMs, 250);
+    QVERIFY(config && config->server.cluster);
+    QCOMPARE(config->server.cluster->redisUrl, u"redis://127.0.0.1"_s);
+    QCOMPARE(config->server.cluster->nodeId, u"node_B-2"_s);
+    QCOMPARE(config->server.cluster->timeoutMs, 250);
+
+    // The default SQLite file would hold only this node's part of the history: refused, clearly.
+    QString error;
+    QVERIFY(!cortado::Config::fromArguments({u"--redis"_s, u"redis://127.0.0.1"_s}, environmentOf({}), &error));
+    QVERIFY2(error.contains(u"--database-url postgres://"_s), qPrintable(error));
 }
 
+// docs/configuration.md is the one place users read: every setting is a row there, with the
+// option, variable and default the code has.
 void tst_Config::documentationListsEverySetting()
 {
     QFile file(QStringLiteral(CORTADO_SOURCE_DIR "/docs/configuration.md"));

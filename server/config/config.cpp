@@ -124,9 +124,9 @@ Spec secret(const char *variable, const char *meaning, Field field)
 
 cluster::ClusterConfig &cluster(Config &config)
 {
-    if (!config.cluster)
-        config.cluster = cluster::ClusterConfig{};
-    return *config.cluster;
+    if (!config.server.cluster)
+        config.server.cluster = cluster::ClusterConfig{};
+    return *config.server.cluster;
 }
 
 Spec tlsFile(const char *variable, const char *meaning, QString TlsConfig::*member)
@@ -240,7 +240,7 @@ const QList<Spec> &specs()
             // Cluster
             {"CORTADO_REDIS_URL", "url",
              "Cluster mode: the Redis all nodes share, redis://[[user]:password@]host[:port][/db]. Unset: one node, no Redis.",
-             [](Config &config) { return config.cluster ? config.cluster->redisUrl : QString(); },
+             [](Config &config) { return config.server.cluster ? config.server.cluster->redisUrl : QString(); },
              [](Config &config, const QString &value) -> QString {
                  QString problem;
                  if (!cluster::RedisUrl::parse(value, &problem))
@@ -250,7 +250,7 @@ const QList<Spec> &specs()
              },
              false, false, "redis"},
             {"CORTADO_NODE_ID", "id", "This node's id in the cluster (logs, /health, the console): [A-Za-z0-9_-], 1 to 32.",
-             [](Config &config) { return config.cluster && !config.cluster->nodeId.isEmpty() ? config.cluster->nodeId : u"random"_s; },
+             [](Config &config) { return config.server.cluster && !config.server.cluster->nodeId.isEmpty() ? config.server.cluster->nodeId : u"random"_s; },
              [](Config &config, const QString &value) -> QString {
                  static const QRegularExpression valid(u"^[A-Za-z0-9_-]{1,32}$"_s);
                  if (!valid.match(value).hasMatch())
@@ -328,14 +328,14 @@ std::optional<Config> Config::fromParser(const QCommandLineParser &parser,
         *error = u"TLS needs both --tls-cert and --tls-key (CORTADO_TLS_CERT and CORTADO_TLS_KEY)"_s;
         return std::nullopt;
     }
-    if (config.cluster && config.cluster->redisUrl.isEmpty()) {
+    if (config.server.cluster && config.server.cluster->redisUrl.isEmpty()) {
         *error = u"--node-id and --cluster-timeout-ms need --redis (CORTADO_NODE_ID, CORTADO_CLUSTER_TIMEOUT_MS: CORTADO_REDIS_URL)"_s;
         return std::nullopt;
     }
-    if (config.cluster && config.cluster->nodeId.isEmpty()) {
+    if (config.server.cluster && config.server.cluster->nodeId.isEmpty()) {
         // 8 random bytes, base64url: 11 characters within the id's alphabet.
         const quint64 random = QRandomGenerator::system()->generate64();
-        config.cluster->nodeId = QString::fromLatin1(
+        config.server.cluster->nodeId = QString::fromLatin1(
                 QByteArray(reinterpret_cast<const char *>(&random), sizeof random)
                         .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
     }
@@ -344,6 +344,14 @@ std::optional<Config> Config::fromParser(const QCommandLineParser &parser,
     // The data folder decides the default database only now: --data-dir may come after the URL.
     if (storage(config).url.isEmpty())
         storage(config).url = StorageConfig::defaultUrl(config.dataDirectory);
+    if (config.server.cluster && storage(config).url.startsWith("sqlite:"_L1)) {
+        // Each node stores the messages its own clients send: only a shared database holds them all.
+        *error = u"a cluster (--redis) shares one database: set --database-url postgres://... "
+                 u"(CORTADO_DATABASE_URL); a SQLite file would hold only one node's part of the history"_s;
+        return std::nullopt;
+    }
+    if (config.server.cluster)
+        storage(config).externalSequence = true; // Redis numbers the messages
     return config;
 }
 

@@ -9,7 +9,6 @@
 #pragma once
 
 #include "auth/tokens.h"
-#include "cluster/clusterconfig.h"
 #include "transport/server.h"
 
 #include <QCommandLineParser>
@@ -29,9 +28,6 @@ struct Config
     // The data folder: the development JWT secret and, by default, the SQLite database.
     QString dataDirectory = QStringLiteral("cortado-data");
     auth::TokenSettings tokens; // resolved into keys by tokenConfig()
-    // Cluster mode: set by --redis (CORTADO_REDIS_URL), with the node id (a random one unless
-    // --node-id) and the cluster timeout. std::nullopt: a single node, no Redis.
-    std::optional<cluster::ClusterConfig> cluster;
 
     // defaults < `environment` < `arguments` (options only, no program name; e.g.
     // {"--port", "0"}). std::nullopt with `error` naming the option or variable and what it must

@@ -1,5 +1,7 @@
 #include "server.h"
 
+#include "cluster/cluster.h"
+
 #include "routing/rooms.h"
 #include "transport/httpfrontend.h"
 
@@ -105,6 +107,11 @@ Server::Server(ServerConfig config, QObject *parent)
     });
     m_hub.history().setMaxRooms(m_config.maxHistoryRooms);
     m_router.services().provide(m_presence);
+    if (m_config.cluster) {
+        m_cluster = std::make_shared<cluster::Cluster>(*m_config.cluster, m_hub);
+        m_cluster->attachPresence(*m_presence);
+        m_router.services().provide(m_cluster);
+    }
     rooms::install(m_router, m_hub); // room:join, room:leave, presence:update
     connect(m_gateway, &Gateway::webSocketUpgrade, m_webSockets.get(),
             &WebSocketFrontend::handleUpgrade);
@@ -113,6 +120,7 @@ Server::Server(ServerConfig config, QObject *parent)
 
 Server::~Server()
 {
+    m_hub.setBroker(nullptr); // the cluster may outlive the hub in the services
     m_webSockets.reset(); // its connections detach from the hub, which must still exist
     m_http.reset();
 }
@@ -152,6 +160,8 @@ bool Server::listen(QString *error)
                          .arg(m_gateway->errorString());
         return false;
     }
+    if (m_cluster)
+        m_cluster->start(httpUrl().toString());
     return true;
 }
 

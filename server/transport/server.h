@@ -3,6 +3,7 @@
 #include "core/hub.h"
 #include "core/presence.h"
 #include "storage/storage.h"
+#include "cluster/clusterconfig.h"
 #include "routing/admission.h"
 #include "routing/router.h"
 #include "transport/gateway.h"
@@ -15,6 +16,10 @@
 #include <memory>
 
 namespace cortado {
+
+namespace cluster {
+class Cluster;
+}
 
 class HttpFrontend;
 
@@ -47,6 +52,9 @@ struct ServerConfig
     qsizetype maxHistoryRooms = History::DefaultMaxRooms;
 
     std::optional<TlsConfig> tls; // none: plain http and ws
+    // Cluster mode: set by --redis (CORTADO_REDIS_URL), with the node id (a random one unless
+    // --node-id) and the cluster timeout. std::nullopt: a single node, no Redis.
+    std::optional<cluster::ClusterConfig> cluster;
 };
 
 // The composition of one Cortado node: router, hub, gateway, REST and WebSocket front ends.
@@ -63,6 +71,7 @@ public:
     Hub &hub() { return m_hub; }
     Presence &presence() { return *m_presence; }
     Storage *storage() { return m_storage.get(); } // null without ServerConfig::storage
+    cluster::Cluster *cluster() { return m_cluster.get(); } // null without ServerConfig::cluster
     WebSocketFrontend &webSockets() { return *m_webSockets; }
 
     // Opens storage (restoring history), then listens; false with `error` set on a bad route
@@ -89,6 +98,7 @@ private:
     Hub m_hub;
     std::shared_ptr<Presence> m_presence;
     std::shared_ptr<Storage> m_storage;
+    std::shared_ptr<cluster::Cluster> m_cluster;
     Gateway *m_gateway; // owned by m_http once bound
     std::unique_ptr<HttpFrontend> m_http;
     std::unique_ptr<WebSocketFrontend> m_webSockets;

@@ -1,8 +1,10 @@
 // GET /health — liveness, a few live numbers, and the storage's state. "status" is "degraded"
 // while the database is unreachable or its file unusable (live traffic still flows; writes wait in
-// the queue), with the "reason".
+// the queue), with the "reason". In a cluster it also names this node and says what it knows of the
+// others from their heartbeats (it never waits for them): "degraded" while Redis is away.
 #include <cortado/route.h>
 
+#include <cortado/cluster.h>
 #include <cortado/storage.h>
 
 #include <QDateTime>
@@ -23,6 +25,17 @@ CORTADO_REST_ROUTE(route)
             if (!status.connected) {
                 health.insert(u"status"_s, u"degraded"_s);
                 health.insert(u"reason"_s, status.lastError); // e.g. the database file was deleted
+            }
+        }
+        if (const auto *cluster = ctx.services().get<cortado::cluster::Cluster>()) {
+            const cortado::cluster::ClusterStatus status = cluster->status();
+            health.insert(u"node"_s, status.nodeId);
+            health.insert(u"cluster"_s, status.toJson());
+            if (!status.redisUp) {
+                health.insert(u"status"_s, u"degraded"_s);
+                const QString storageReason = health.value("reason"_L1).toString();
+                health.insert(u"reason"_s, (storageReason.isEmpty() ? QString() : storageReason + u"; "_s)
+                                                   + u"redis: "_s + status.lastError);
             }
         }
         return cortado::HttpResponse::json(health);
