@@ -89,6 +89,9 @@ Cluster::Cluster(ClusterConfig config, Hub &hub, QObject *parent)
         for (PeerNode &peer : m_peers)
             peer.lastHeardMs = now;
         heartbeat(); // the others learn of this node at once
+        // Whatever changed while the link was away: this node's presence, whole, and the others'.
+        if (m_presence)
+            publishPresence(m_presence->localParts(), true, true);
         Q_EMIT linkChanged(true);
     });
     connect(m_link.get(), &RedisLink::down, this, [this](const QString &reason) {

@@ -168,7 +168,9 @@ void Presence::remerge(const QString &route, const QString &room, const QString 
         return;
     }
     PresenceEntry &entry = (*entries)[key];
-    const bool visible = entry.status != merged->status || entry.name != merged->name || entry.since != merged->since;
+    // `since` is not compared: it moves when the user's oldest connection (on some node) goes, which
+    // changes nobody's list (as a second tab closing on one node does not).
+    const bool visible = entry.status != merged->status || entry.name != merged->name;
     entry = *merged;
     if (visible)
         touch(route, room, key, true).updated = true;

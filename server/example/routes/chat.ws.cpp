@@ -4,7 +4,9 @@
 //
 //   → {"event":"chat:send","room":"lobby","payload":{...},"id":1}
 //   ← {"event":"chat:message","room":"lobby","payload":{...},"from":"<sender socket id>"}
-//     to every member of the room, sender included; then the ack {"delivered": N}.
+//     to every member of the room, sender included; then the ack {"delivered": N, "offset": N}.
+//     In a cluster the ack is {"delivered": 0, "pending": true}: the message (with its offset)
+//     reaches every node's members a moment later, the sender's before its ack.
 #include <cortado/route.h>
 
 #include <cortado/auth.h>
@@ -32,6 +34,8 @@ CORTADO_WS_ROUTE(route)
         QJsonObject ack{{u"delivered"_s, delivery.recipients}};
         if (delivery.offset)
             ack.insert(u"offset"_s, *delivery.offset);
+        if (delivery.pending) // a cluster numbers it: the offset is in the message, which came first
+            ack.insert(u"pending"_s, true);
         return cortado::Ack::ok(ack);
     }).requireMembership();
 }

@@ -36,6 +36,8 @@ CORTADO_REST_ROUTE(route)
                            {u"delivered"_s, delivery.recipients}};
         if (delivery.offset)
             answer.insert(u"offset"_s, *delivery.offset);
+        if (delivery.pending) // a cluster numbers it and delivers it on every node a moment later
+            answer.insert(u"pending"_s, true);
         return cortado::HttpResponse::json(answer);
     });
 }
