@@ -6,6 +6,7 @@
 
 #include <cortado/cluster.h>
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QTest>
 
@@ -283,6 +284,71 @@ private Q_SLOTS:
         QVERIFY(dave && dave->join(u"team"_s).ok());
         QCOMPARE(dave->received(u"presence:state"_s).last().value("payload"_L1).toObject().value("users"_L1).toArray().size(), 2);
         QVERIFY(!carol->expectPush(u"presence:diff"_s).isEmpty());
+    }
+
+    // An operator on one node acts on sockets of another: REST membership and the console's actions.
+    void actionsReachTheNodeThatHoldsTheSocket()
+    {
+        auto carol = node(2).client(u"/chat"_s, u"carol"_s);
+        QVERIFY(carol);
+        const QByteArray admin = TestServer::token(u"ops"_s, {u"admin"_s});
+        HttpReply reply = node(0).http("PUT", u"/api/sockets/%1/rooms/ops-room"_s.arg(carol->socketId()), {},
+                                       {{"Authorization", "Bearer " + admin}});
+        QCOMPARE(reply.status, 200);
+        QVERIFY(reply.json().value("changed"_L1).toBool());
+        QVERIFY(node(2).hub().session(carol->socketId())->isInRoom(u"ops-room"_s));
+        reply = node(1).http("DELETE", u"/api/sockets/%1/rooms/ops-room"_s.arg(carol->socketId()), {},
+                             {{"Authorization", "Bearer " + admin}});
+        QCOMPARE(reply.status, 200);
+        QVERIFY(!node(2).hub().session(carol->socketId())->isInRoom(u"ops-room"_s));
+        // A socket no node holds: 404 once every node said so.
+        reply = node(0).http("PUT", u"/api/sockets/nobody/rooms/ops-room"_s, {}, {{"Authorization", "Bearer " + admin}});
+        QCOMPARE(reply.status, 404);
+
+        auto console = node(0).client(u"/_admin"_s, u"ops"_s, {u"admin"_s});
+        QVERIFY(console);
+        QVERIFY(console->request(u"admin:join"_s, QJsonObject{{u"socket"_s, carol->socketId()}, {u"room"_s, u"x"_s}}).ok());
+        QVERIFY(node(2).hub().session(carol->socketId())->isInRoom(u"x"_s));
+        QVERIFY(console->request(u"admin:disconnect"_s, QJsonObject{{u"socket"_s, carol->socketId()}, {u"reason"_s, u"bye"_s}}).ok());
+        QVERIFY(carol->waitForDisconnected());
+        QCOMPARE(carol->closeCode(), 4009);
+        QCOMPARE(carol->closeReason(), u"bye"_s);
+        QCOMPARE(console->request(u"admin:disconnect"_s, QJsonObject{{u"socket"_s, u"nobody"_s}}).errorCode(),
+                 u"not_found"_s);
+    }
+
+    // The REST views count every node's members; a node that does not answer in time is named,
+    // and the answer comes anyway, marked partial, after the cluster timeout.
+    void viewsAreClusterWideAndPartialWhenANodeIsSilent()
+    {
+        const QByteArray admin = TestServer::token(u"ops"_s, {u"admin"_s});
+        std::vector<std::unique_ptr<TestClient>> clients;
+        for (int i = 0; i < 3; ++i) {
+            clients.push_back(node(i).client(u"/chat"_s, u"user%1"_s.arg(i)));
+            QVERIFY(clients.back() && clients.back()->join(u"hall"_s).ok());
+        }
+        QJsonObject rooms = node(0).get(u"/api/rooms?route=/chat"_s, admin).json();
+        QCOMPARE(rooms.value("rooms"_L1).toArray(),
+                 (QJsonArray{QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"hall"_s}, {u"members"_s, 3}}}));
+        QVERIFY(!rooms.contains("partial"_L1));
+        const QJsonObject hall = node(1).get(u"/api/rooms/hall"_s, admin).json();
+        QCOMPARE(hall.value("members"_L1).toInt(), 3);
+        const QJsonObject nodes = hall.value("routes"_L1).toArray().at(0).toObject().value("nodes"_L1).toObject();
+        QCOMPARE(nodes.value(clients[2]->socketId()).toString(), u"c"_s);
+        QCOMPARE(nodes.value(clients[1]->socketId()).toString(), u"b"_s);
+
+        // Node c goes away without a word (its object ends; the others still count it live until
+        // its heartbeats are overdue): the view waits the cluster timeout, then answers partial.
+        m_nodes[2].reset();
+        clients[2].reset(); // its socket died with its node
+        QElapsedTimer waited;
+        waited.start();
+        rooms = node(0).get(u"/api/rooms?route=/chat"_s, admin).json();
+        QVERIFY2(waited.elapsed() >= 400 && waited.elapsed() < 3000, qPrintable(QString::number(waited.elapsed())));
+        QVERIFY(rooms.value("partial"_L1).toBool());
+        QCOMPARE(rooms.value("missingNodes"_L1).toArray(), QJsonArray{u"c"_s});
+        QCOMPARE(rooms.value("rooms"_L1).toArray().at(0).toObject().value("members"_L1).toInt(), 2);
+        m_nodes.erase(m_nodes.begin() + 2);
     }
 
     // /health names the node and what it knows of the others.

@@ -1,6 +1,7 @@
 #include "adminfeed.h"
 
 #include "auth/auth.h"
+#include "cluster/cluster.h"
 #include "transport/server.h"
 
 #include <QCoreApplication>
@@ -89,8 +90,11 @@ AdminFeed *AdminFeed::install(Server &server, AdminLimits limits)
             const QJsonObject request = ctx.payload().toObject();
             const QString socket = request.value("socket"_L1).toString();
             const QString reason = request.value("reason"_L1).toString(u"disconnected by an operator"_s).left(120);
-            if (!ctx.realtime().hasSocket(socket) || feed->isConsole(socket))
+            if (feed->isConsole(socket))
                 return Error::notFound(u"no socket %1"_s.arg(socket));
+            if (!ctx.realtime().hasSocket(socket)) // on another node of a cluster, maybe
+                return feed->actElsewhere(ctx, u"disconnect"_s, socket,
+                                          QJsonObject{{u"code"_s, protocol::close::Kicked}, {u"reason"_s, reason}});
             qCInfo(lcAdmin, "%s disconnected socket %s: %s", qUtf8Printable(feed->m_consoles.value(ctx.session().id()).actor),
                    qUtf8Printable(socket), qUtf8Printable(reason));
             feed->m_hub.disconnect(socket, protocol::close::Kicked, reason); // the framework's own channel
@@ -103,8 +107,10 @@ AdminFeed *AdminFeed::install(Server &server, AdminLimits limits)
                 const QString room = request.value("room"_L1).toString();
                 if (!protocol::isValidRoomName(room))
                     return Error::badRequest(protocol::errors::BadRoom, u"not a valid room name"_s);
-                if (!ctx.realtime().hasSocket(socket) || feed->isConsole(socket))
+                if (feed->isConsole(socket))
                     return Error::notFound(u"no socket %1"_s.arg(socket));
+                if (!ctx.realtime().hasSocket(socket))
+                    return feed->actElsewhere(ctx, join ? u"join"_s : u"leave"_s, socket, QJsonObject{{u"room"_s, room}});
                 const QString actor = u"console:"_s + feed->m_consoles.value(ctx.session().id()).actor;
                 const bool changed = join ? ctx.realtime().serverJoin(socket, room, actor)
                                           : ctx.realtime().serverLeave(socket, room, actor);
@@ -364,6 +370,22 @@ void AdminFeed::tap(const QString &route, const QString &event, const QString &r
     }
     if (!tooSlow.isEmpty())
         updateTapConnections();
+}
+
+Ack AdminFeed::actElsewhere(EventContext &ctx, const QString &action, const SocketId &socket, const QJsonObject &args)
+{
+    cluster::Cluster *cluster = m_server.cluster();
+    if (!cluster)
+        return Error::notFound(u"no socket %1"_s.arg(socket));
+    const QString actor = u"console:"_s + m_consoles.value(ctx.session().id()).actor;
+    return Ack::later([cluster, action, socket, args, actor](Ack::Reply reply) {
+        const bool asked = cluster->act(action, socket, args, actor, [reply, socket](bool found, bool changed) {
+            reply(found ? Ack::ok(QJsonObject{{u"changed"_s, changed}})
+                        : Ack(Error::notFound(u"no node holds socket %1"_s.arg(socket))));
+        });
+        if (!asked)
+            reply(Error::overloaded(u"too many cluster questions in flight; retry later"_s));
+    });
 }
 
 void AdminFeed::tick()

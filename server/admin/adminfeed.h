@@ -8,6 +8,7 @@
 #pragma once
 
 #include "core/hub.h"
+#include "routing/routes.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -53,6 +54,8 @@ private:
         qint64 dropped = 0;
     };
 
+    // An action on a socket this node does not hold: the cluster's node that holds it does it.
+    Ack actElsewhere(EventContext &ctx, const QString &action, const SocketId &socket, const QJsonObject &args);
     void attach(Session &session);
     void detach(const Session &session);
     QJsonObject snapshot(const SocketId &consoleId) const;

@@ -52,6 +52,15 @@ QByteArray counterKey(const Target &target)
 
 } // namespace
 
+QJsonObject ClusterAnswers::marked(QJsonObject view) const
+{
+    if (partial()) {
+        view.insert(u"partial"_s, true);
+        view.insert(u"missingNodes"_s, QJsonArray::fromStringList(missing));
+    }
+    return view;
+}
+
 QJsonObject ClusterStatus::toJson() const
 {
     QJsonArray nodes;
@@ -99,6 +108,7 @@ Cluster::Cluster(ClusterConfig config, Hub &hub, QObject *parent)
                   qUtf8Printable(reason));
         linkDown();
     });
+    answerBuiltinQuestions();
     m_heartbeat.setInterval(HeartbeatMs);
     connect(&m_heartbeat, &QTimer::timeout, this, [this] {
         heartbeat();
@@ -190,6 +200,12 @@ void Cluster::receive(const QByteArray &channel, const QByteArray &payload)
     case wire::Kind::Presence:
         receivePresence(QString::fromUtf8(header->origin), QByteArrayView(payload).sliced(header->bodyAt));
         return;
+    case wire::Kind::Request:
+        receiveRequest(QString::fromUtf8(header->origin), QByteArrayView(payload).sliced(header->bodyAt));
+        return;
+    case wire::Kind::Reply:
+        receiveReply(QString::fromUtf8(header->origin), QByteArrayView(payload).sliced(header->bodyAt));
+        return;
     case wire::Kind::Heartbeat: {
         const QString id = QString::fromUtf8(header->origin);
         const QJsonObject figures = QJsonDocument::fromJson(payload.sliced(header->bodyAt)).object();
@@ -272,6 +288,139 @@ void Cluster::receivePresence(const QString &node, QByteArrayView body)
     m_presence->applyRemote(node, rooms, message.value("full"_L1).toBool());
     if (message.value("hello"_L1).toBool()) // a node arrived or came back: it needs ours
         publishPresence(m_presence->localParts(), true, false);
+}
+
+bool Cluster::ask(const QString &question, const QJsonObject &args, AnswersHandler done)
+{
+    if (m_questions.size() >= MaxQuestionsInFlight)
+        return false;
+    const quint64 id = ++m_nextQuestion;
+    Question &pending = m_questions[id];
+    pending.done = std::move(done);
+    for (const PeerNode &peer : std::as_const(m_peers))
+        pending.waiting.insert(peer.id);
+    if (!isUp() || pending.waiting.isEmpty()) {
+        // Nobody can answer: done now (queued, so that callers see one behaviour).
+        QMetaObject::invokeMethod(this, [this, id] { finishQuestion(id); }, Qt::QueuedConnection);
+        return true;
+    }
+    const QJsonObject request{{u"id"_s, QString::number(id)}, {u"question"_s, question}, {u"args"_s, args}};
+    m_link->publish(BusChannel, wire::encode(wire::Kind::Request, m_origin, protocol::toCompactJson(request)));
+    pending.timeout = new QTimer(this);
+    pending.timeout->setSingleShot(true);
+    connect(pending.timeout, &QTimer::timeout, this, [this, id] { finishQuestion(id); });
+    pending.timeout->start(m_config.timeoutMs);
+    return true;
+}
+
+void Cluster::finishQuestion(quint64 id)
+{
+    auto it = m_questions.find(id);
+    if (it == m_questions.end())
+        return;
+    Question question = std::move(*it);
+    m_questions.erase(it);
+    if (question.timeout)
+        question.timeout->deleteLater();
+    question.answers.missing = QStringList(question.waiting.cbegin(), question.waiting.cend());
+    question.answers.missing.sort();
+    question.done(question.answers);
+}
+
+void Cluster::answer(const QString &question, Answerer answerer)
+{
+    m_answerers.insert(question, std::move(answerer));
+}
+
+void Cluster::receiveRequest(const QString &node, QByteArrayView body)
+{
+    const QJsonObject request = QJsonDocument::fromJson(body.toByteArray()).object();
+    const auto answerer = m_answerers.constFind(request.value("question"_L1).toString());
+    QJsonObject answer = answerer == m_answerers.cend()
+            ? QJsonObject{{u"error"_s, u"unknown_question"_s}} // a node of another version
+            : (*answerer)(request.value("args"_L1).toObject());
+    QByteArray json = protocol::toCompactJson(QJsonObject{{u"id"_s, request.value("id"_L1)}, {u"answer"_s, answer}});
+    if (json.size() > MaxAnswerBytes)
+        json = protocol::toCompactJson(QJsonObject{{u"id"_s, request.value("id"_L1)},
+                                                   {u"answer"_s, QJsonObject{{u"error"_s, u"too_large"_s}}}});
+    m_link->publish("cortado:node:" + node.toUtf8(), wire::encode(wire::Kind::Reply, m_origin, json));
+}
+
+void Cluster::receiveReply(const QString &node, QByteArrayView body)
+{
+    const QJsonObject reply = QJsonDocument::fromJson(body.toByteArray()).object();
+    const quint64 id = reply.value("id"_L1).toString().toULongLong();
+    const auto it = m_questions.find(id);
+    if (it == m_questions.end() || !it->waiting.remove(node))
+        return; // late (after the timeout), or a repeat
+    const QJsonObject answer = reply.value("answer"_L1).toObject();
+    it->answers.answers.append({node, answer});
+    if (it->waiting.isEmpty() || (it->enough && it->enough(answer)))
+        finishQuestion(id);
+}
+
+bool Cluster::act(const QString &action, const SocketId &socket, const QJsonObject &args, const QString &actor,
+                  ActionHandler done)
+{
+    QJsonObject request = args;
+    request.insert(u"action"_s, action);
+    request.insert(u"socket"_s, socket);
+    request.insert(u"actor"_s, actor);
+    const bool asked = ask(u"act"_s, request, [done = std::move(done)](const ClusterAnswers &answers) {
+        for (const auto &[node, answer] : answers.answers) {
+            if (answer.value("found"_L1).toBool())
+                return done(true, answer.value("changed"_L1).toBool());
+        }
+        done(false, false);
+    });
+    if (asked) // the holder's answer is enough: no need to wait for the others
+        m_questions[m_nextQuestion].enough = [](const QJsonObject &answer) { return answer.value("found"_L1).toBool(); };
+    return asked;
+}
+
+// The questions every node answers: its rooms and their members (cluster-wide REST views and the
+// console) and actions on its sockets.
+void Cluster::answerBuiltinQuestions()
+{
+    answer(u"rooms"_s, [this](const QJsonObject &args) {
+        QJsonArray rooms;
+        for (const RoomInfo &room : m_hub.rooms(args.value("route"_L1).toString())) {
+            if (Hub::isInternalRoute(room.route))
+                continue;
+            rooms.append(QJsonObject{{u"route"_s, room.route}, {u"room"_s, room.name}, {u"members"_s, room.members}});
+        }
+        return QJsonObject{{u"rooms"_s, rooms}};
+    });
+    answer(u"members"_s, [this](const QJsonObject &args) { // one room, on every route that has it here
+        const QString name = args.value("room"_L1).toString();
+        QJsonArray routes;
+        for (const RoomInfo &room : m_hub.rooms(args.value("route"_L1).toString())) {
+            if (room.name != name || Hub::isInternalRoute(room.route))
+                continue;
+            QJsonArray sockets;
+            for (const Session *member : m_hub.members(room.route, name))
+                sockets.append(member->id());
+            routes.append(QJsonObject{{u"route"_s, room.route}, {u"sockets"_s, sockets}});
+        }
+        return QJsonObject{{u"routes"_s, routes}};
+    });
+    answer(u"act"_s, [this](const QJsonObject &args) {
+        const SocketId socket = args.value("socket"_L1).toString();
+        if (!m_hub.session(socket))
+            return QJsonObject{{u"found"_s, false}};
+        const QString action = args.value("action"_L1).toString();
+        const QString actor = args.value("actor"_L1).toString() + u" (from another node)"_s;
+        bool changed = false;
+        if (action == "disconnect"_L1)
+            changed = m_hub.disconnect(socket, args.value("code"_L1).toInt(1000), args.value("reason"_L1).toString());
+        else if (action == "join"_L1)
+            changed = m_hub.serverJoin(socket, args.value("room"_L1).toString(), actor);
+        else if (action == "leave"_L1)
+            changed = m_hub.serverLeave(socket, args.value("room"_L1).toString(), actor);
+        else
+            return QJsonObject{{u"found"_s, true}, {u"error"_s, u"unknown_action"_s}};
+        return QJsonObject{{u"found"_s, true}, {u"changed"_s, changed}};
+    });
 }
 
 void Cluster::linkDown()

@@ -16,6 +16,7 @@
 #include <QHash>
 #include <QJsonObject>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 
 #include <memory>
@@ -30,6 +31,17 @@ struct PeerNode
     QString id;
     QJsonObject heartbeat; // its figures: address, startedAt, connections, rooms, messagesIn/Out
     qint64 lastHeardMs = 0;
+};
+
+// What the other nodes answered to a question (Cluster::ask): each live node's answer, and the
+// nodes that did not answer in time.
+struct ClusterAnswers
+{
+    QList<std::pair<QString, QJsonObject>> answers; // node id → its answer
+    QStringList missing; // live nodes that did not answer within the cluster timeout
+    bool partial() const { return !missing.isEmpty(); }
+    // `view` with "partial": true and "missingNodes" when some node did not answer.
+    QJsonObject marked(QJsonObject view) const;
 };
 
 struct ClusterStatus
@@ -60,6 +72,27 @@ public:
     void start(const QString &address);
     ClusterStatus status() const;
 
+    // Scatter-gather. Asks every other live node `question` and calls `done` once every one has
+    // answered, or after the cluster timeout with the silent ones in `missing` (never waits longer).
+    // At most MaxQuestionsInFlight at once: beyond, false and `done` is not called (answer 503).
+    // While Redis is away `done` runs at once with every known peer missing.
+    static constexpr int MaxQuestionsInFlight = 64;
+    using AnswersHandler = std::function<void(const ClusterAnswers &)>;
+    bool ask(const QString &question, const QJsonObject &args, AnswersHandler done);
+    // What this node answers to `question` from another node (main thread; keep it small: at most
+    // MaxAnswerBytes, else the asker gets {"error": "too_large"}).
+    static constexpr qsizetype MaxAnswerBytes = 1 << 20;
+    using Answerer = std::function<QJsonObject(const QJsonObject &args)>;
+    void answer(const QString &question, Answerer answerer);
+
+    // An operator's action on a socket of another node: "disconnect" ({code, reason}), "join" or
+    // "leave" ({room}). The node that holds the socket does it (audited there with `actor`) and
+    // says whether anything changed. `done(found, changed)`; found false: no live node holds it
+    // (or none answered in time). False when too many questions are in flight.
+    using ActionHandler = std::function<void(bool found, bool changed)>;
+    bool act(const QString &action, const SocketId &socket, const QJsonObject &args, const QString &actor,
+             ActionHandler done);
+
     // Broker
     bool isUp() const override;
     void publish(const Target &target, const QString &event, const QByteArray &frame) override;
@@ -80,6 +113,10 @@ private:
     // node that hears it for its own full parts (a node that arrives or comes back).
     void publishPresence(const QList<Presence::RoomParts> &rooms, bool full, bool hello);
     void receivePresence(const QString &node, QByteArrayView body);
+    void receiveRequest(const QString &node, QByteArrayView body);
+    void receiveReply(const QString &node, QByteArrayView body);
+    void finishQuestion(quint64 id);
+    void answerBuiltinQuestions();
 
     ClusterConfig m_config;
     Hub &m_hub;
@@ -92,6 +129,18 @@ private:
     QHash<QString, PeerNode> m_peers;
     QTimer m_heartbeat;
     qint64 m_dropped = 0;
+
+    struct Question
+    {
+        AnswersHandler done;
+        QSet<QString> waiting; // live peers that have not answered yet
+        ClusterAnswers answers;
+        std::function<bool(const QJsonObject &)> enough; // an answer that ends the wait early
+        QTimer *timeout = nullptr;
+    };
+    QHash<quint64, Question> m_questions;
+    quint64 m_nextQuestion = 0;
+    QHash<QString, Answerer> m_answerers;
 };
 
 } // namespace cortado::cluster

@@ -192,6 +192,15 @@ void EventDispatcher::startHeavy(EventContext &context, const WsRoute::EventBind
 
 void EventDispatcher::answer(const EventContext &context, const Ack &ack)
 {
+    if (ack.isDeferred()) {
+        const SocketId socketId = context.session().id();
+        const protocol::Envelope envelope = context.envelope();
+        ack.deferred()([this, socketId, envelope](const Ack &later) {
+            if (Session *session = m_hub.session(socketId); session && !later.isDeferred())
+                answer(EventContext(*session, m_realtime, envelope), later);
+        });
+        return;
+    }
     const QJsonValue &id = context.envelope().id;
     if (ack.isOk()) {
         if (!id.isUndefined())

@@ -19,15 +19,30 @@ public:
     static Ack ok(QJsonValue payload = QJsonValue::Undefined) { return Ack(std::move(payload)); }
     Ack(Error error) : m_error(std::move(error)) { } // so a handler can `return Error::forbidden(..)`
 
+    // For answers that take time (another node of a cluster must act): `start` is called at once
+    // with a `reply` function; call it on the event loop's thread with the real ack. If the socket
+    // left meanwhile, the reply goes nowhere.
+    //   return cortado::Ack::later([](cortado::Ack::Reply reply) { ...; reply(cortado::Ack::ok()); });
+    using Reply = std::function<void(const Ack &)>;
+    static Ack later(std::function<void(Reply)> start)
+    {
+        Ack ack(QJsonValue::Undefined);
+        ack.m_deferred = std::move(start);
+        return ack;
+    }
+
     bool isOk() const { return !m_error.has_value(); }
+    bool isDeferred() const { return bool(m_deferred); }
     const QJsonValue &payload() const { return m_payload; }
     const Error &error() const { return *m_error; }
+    const std::function<void(Reply)> &deferred() const { return m_deferred; }
 
 private:
     explicit Ack(QJsonValue payload) : m_payload(std::move(payload)) { }
 
     QJsonValue m_payload = QJsonValue::Undefined;
     std::optional<Error> m_error;
+    std::function<void(Reply)> m_deferred;
 };
 
 // One socket as its handlers and hooks see it: who it is, the room the event or hook is about
