@@ -180,7 +180,7 @@ Delivery Hub::send(const Target &target, const Message &message)
         m_history.append(target.routePath(), target.roomName(), std::move(entry));
     }
     delivery.recipients = deliverLocal(target, message.event, utf8, message.payload, message.payloadJson);
-    if (m_broker && !message.localOnly && m_broker->isUp()) {
+    if (m_broker && !message.localOnly) { // while it is down the broker counts what it drops
         // Other nodes may hold recipients; a socket found here is not elsewhere (ids are unique).
         const bool elsewhere = target.scope() == Target::Scope::Socket
                 ? !session(target.socketId())
