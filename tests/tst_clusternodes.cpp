@@ -103,6 +103,34 @@ private Q_SLOTS:
 
     void cleanup() { m_nodes.clear(); }
 
+    // Nodes started together on a new database: one creates the schema, the others wait for it
+    // (PostgreSQL's CREATE TABLE IF NOT EXISTS alone fails when two run at once).
+    void nodesStartingTogetherOnANewDatabase()
+    {
+        PostgresInstance fresh;
+        QString error;
+        QVERIFY2(fresh.start(&error), qPrintable(error));
+        QProcessEnvironment environment = m_environment;
+        environment.insert(u"CORTADO_DATABASE_URL"_s, fresh.url());
+        std::vector<std::unique_ptr<QProcess>> nodes;
+        for (int node = 0; node < 4; ++node) {
+            auto process = std::make_unique<QProcess>();
+            process->setProcessEnvironment(environment);
+            process->start(ServerProcess::binary(), {u"--node-id"_s, u"fresh%1"_s.arg(node)});
+            nodes.push_back(std::move(process));
+        }
+        for (const auto &process : nodes) {
+            QByteArray output;
+            QTRY_VERIFY_WITH_TIMEOUT((output += process->readAllStandardOutput()).contains("listening on ")
+                                             || process->state() == QProcess::NotRunning, 15'000);
+            QVERIFY2(output.contains("listening on "), process->readAllStandardError().constData());
+        }
+        for (const auto &process : nodes) {
+            process->terminate();
+            QVERIFY(process->waitForFinished(10'000));
+        }
+    }
+
     // kill -9 of a node: its users leave the other nodes' lists (presence:leave sent) within the
     // documented bound, and the others drop it from /health.
     void aKilledNodesUsersLeaveWithinTheBound()

@@ -77,6 +77,19 @@ bool createSchema(QSqlDatabase &db, QString *error)
         return false;
     }
     QSqlQuery query(db);
+    if (db.driverName() == "QPSQL"_L1) {
+        // Nodes of a cluster start together on one database: one creates or migrates the schema,
+        // the others wait for it here (CREATE TABLE IF NOT EXISTS alone races in PostgreSQL).
+        if (!exec(query, u"SELECT pg_advisory_xact_lock(7362846)"_s, error)) {
+            db.rollback();
+            return false;
+        }
+        const int now = schemaVersion(db, error);
+        if (now < 0 || (now == SchemaVersion && db.tables().contains("cortado_schema"_L1))) {
+            db.rollback();
+            return now >= 0;
+        }
+    }
     bool ok = createTables(query, error) && (version != 1 || migrateFrom1(query, error))
             && exec(query, u"CREATE TABLE IF NOT EXISTS cortado_schema (version INTEGER NOT NULL)"_s, error);
     if (ok) {
