@@ -10,6 +10,8 @@
 #include <QJsonArray>
 #include <QTest>
 
+#include <numeric>
+
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -29,6 +31,15 @@ void addScopeRoute(cortado::Router &router)
         });
         route.on(u"to:everyone"_s, [](cortado::EventContext &ctx) -> cortado::Ack {
             ctx.emit(cortado::Target::everyone(), u"got:everyone"_s, ctx.payload());
+            return cortado::Ack::ok();
+        });
+        // "kept-*" rooms keep history: their messages go through Redis, the others' do not.
+        route.keepHistory(u"kept-*"_s, cortado::HistoryPolicy{100, 3600});
+        route.on(u"to:room"_s, [](cortado::EventContext &ctx) -> cortado::Ack {
+            cortado::Message message{u"got:room"_s, ctx.payload(), ctx.room(), ctx.socketId()};
+            message.ephemeral = ctx.payload().toObject().value("ephemeral"_L1).toBool();
+            if (auto error = ctx.realtime().send(ctx.toRoom(*ctx.room()), message).error())
+                return *error;
             return cortado::Ack::ok();
         });
         route.on(u"to:others"_s, [](cortado::EventContext &ctx) -> cortado::Ack {
@@ -152,6 +163,30 @@ private Q_SLOTS:
                 QCOMPARE(message.value("from"_L1).toString(), clients[sender]->socketId());
                 ++next;
             }
+        }
+    }
+
+    // One sender mixing messages that go through Redis (history) and messages that do not
+    // (ephemeral): every member, on its node and on the others, gets them in the order sent.
+    void oneSendersOrderHoldsForMixedMessages()
+    {
+        auto sender = node(0).client(u"/scopes"_s);
+        auto here = node(0).client(u"/scopes"_s);
+        auto there = node(1).client(u"/scopes"_s);
+        QVERIFY(sender && here && there);
+        for (TestClient *client : {sender.get(), here.get(), there.get()})
+            QVERIFY(client->join(u"kept-1"_s).ok());
+        constexpr int Count = 60;
+        for (int n = 0; n < Count; ++n)
+            sender->send(u"to:room"_s, QJsonObject{{u"n"_s, n}, {u"ephemeral"_s, n % 3 == 2}}, u"kept-1"_s);
+        for (TestClient *client : {sender.get(), here.get(), there.get()}) {
+            QVERIFY(client->waitFor(u"got:room"_s, Count, 10'000));
+            QList<int> order;
+            for (const QJsonObject &message : client->received(u"got:room"_s))
+                order.append(message.value("payload"_L1).toObject().value("n"_L1).toInt());
+            QList<int> expected(Count);
+            std::iota(expected.begin(), expected.end(), 0);
+            QCOMPARE(order, expected);
         }
     }
 

@@ -11,6 +11,7 @@
 #include <QRandomGenerator>
 
 Q_LOGGING_CATEGORY(lcCluster, "cortado.cluster", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcClusterAudit, "cortado.audit", QtInfoMsg) // actions asked from another node
 
 using namespace Qt::StringLiterals;
 
@@ -97,6 +98,9 @@ Cluster::Cluster(ClusterConfig config, Hub &hub, QObject *parent)
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         for (PeerNode &peer : m_peers)
             peer.lastHeardMs = now;
+        // The script is in Redis before the first message needs it: a NOSCRIPT retry would send
+        // that message after later ones (only an operator's SCRIPT FLUSH can still cause it).
+        m_link->command({"SCRIPT", "LOAD", SequenceScript});
         heartbeat(); // the others learn of this node at once
         // Whatever changed while the link was away: this node's presence, whole, and the others'.
         if (m_presence)
@@ -411,8 +415,11 @@ void Cluster::answerBuiltinQuestions()
         const QString action = args.value("action"_L1).toString();
         const QString actor = args.value("actor"_L1).toString() + u" (from another node)"_s;
         bool changed = false;
-        if (action == "disconnect"_L1)
+        if (action == "disconnect"_L1) {
+            qCInfo(lcClusterAudit, "disconnect by %s: socket %s (%s)", qUtf8Printable(actor), qUtf8Printable(socket),
+                   qUtf8Printable(args.value("reason"_L1).toString()));
             changed = m_hub.disconnect(socket, args.value("code"_L1).toInt(1000), args.value("reason"_L1).toString());
+        }
         else if (action == "join"_L1)
             changed = m_hub.serverJoin(socket, args.value("room"_L1).toString(), actor);
         else if (action == "leave"_L1)

@@ -179,7 +179,15 @@ Delivery Hub::send(const Target &target, const Message &message)
         }
         m_history.append(target.routePath(), target.roomName(), std::move(entry));
     }
-    delivery.recipients = deliverLocal(target, message.event, utf8, message.payload, message.payloadJson);
+    const auto backlog = target.scope() == Target::Scope::Room && !m_roomBacklogs.isEmpty()
+            ? m_roomBacklogs.find(roomKey(target))
+            : m_roomBacklogs.end();
+    if (backlog != m_roomBacklogs.end() && backlog->queue.size() < MaxHeldFrames) {
+        backlog->queue.append(Queued{true, target, message.event, utf8}); // after the room's messages in flight
+        delivery.pending = true;
+    } else {
+        delivery.recipients = deliverLocal(target, message.event, utf8, message.payload, message.payloadJson);
+    }
     if (m_broker && !message.localOnly) { // while it is down the broker counts what it drops
         // Other nodes may hold recipients; a socket found here is not elsewhere (ids are unique).
         const bool elsewhere = target.scope() == Target::Scope::Socket
@@ -210,6 +218,7 @@ Delivery Hub::sendSequenced(const Target &target, const Message &message, qint64
     }
     if (Session *sender = message.from.isEmpty() ? nullptr : session(message.from))
         ++sender->m_sequencedInFlight;
+    m_roomBacklogs[roomKey(target)].queue.append(Queued{}); // its place in the room's order
     delivery.pending = true;
     return delivery;
 }
@@ -219,7 +228,8 @@ void Hub::deliverSequenced(const Target &target, const QString &event, qint64 of
 {
     const QString &route = target.routePath();
     const QString &room = target.roomName();
-    if (offset > m_history.latestOffset(route, room)) {
+    const bool isNew = offset > m_history.latestOffset(route, room);
+    if (isNew) {
         const std::optional<HistoryPolicy> policy = m_history.policy(route, room);
         // A room this node cannot open a log for (its cap) is still delivered, just not kept here.
         if (policy && m_history.nextOffset(route, room)) {
@@ -229,17 +239,45 @@ void Hub::deliverSequenced(const Target &target, const QString &event, qint64 of
                           qUtf8Printable(route), qUtf8Printable(room), offset);
             m_history.append(route, room, std::move(entry));
         }
+    }
+    if (own) {
+        // In its place among what this node sent into the room (an old repeat delivers nothing).
+        deliverInOrder(target, event, isNew ? frame : QByteArray());
+        releaseSender(sender);
+    } else if (isNew) {
         deliverLocal(target, event, frame, QJsonValue::Undefined, {});
     }
-    if (own)
-        releaseSender(sender);
 }
 
 void Hub::deliverUnsequenced(const Target &target, const QString &event, const QByteArray &frame,
                              const SocketId &sender)
 {
-    deliverLocal(target, event, frame, QJsonValue::Undefined, {});
+    deliverInOrder(target, event, frame);
     releaseSender(sender);
+}
+
+void Hub::deliverInOrder(const Target &target, const QString &event, const QByteArray &frame)
+{
+    const auto backlog = m_roomBacklogs.find(roomKey(target));
+    if (backlog == m_roomBacklogs.end()) { // the link went down meanwhile: nothing is waiting
+        if (!frame.isEmpty())
+            deliverLocal(target, event, frame, QJsonValue::Undefined, {});
+        return;
+    }
+    // This node's history messages come back in the order it sent them: fill the first gap.
+    for (Queued &queued : backlog->queue) {
+        if (!queued.ready) {
+            queued = Queued{true, target, event, frame};
+            break;
+        }
+    }
+    while (!backlog->queue.isEmpty() && backlog->queue.first().ready) {
+        const Queued next = backlog->queue.takeFirst();
+        if (!next.frame.isEmpty())
+            deliverLocal(next.target, next.event, next.frame, QJsonValue::Undefined, {});
+    }
+    if (backlog->queue.isEmpty())
+        m_roomBacklogs.erase(backlog);
 }
 
 qsizetype Hub::deliverRemote(const Target &target, const QString &event, const QByteArray &frame)
@@ -261,6 +299,14 @@ void Hub::releaseSender(const SocketId &sender)
 
 void Hub::releaseHeldFrames()
 {
+    // What waited behind messages that will not come back goes out now, in its order.
+    const QHash<QString, RoomBacklog> rooms = std::exchange(m_roomBacklogs, {});
+    for (const RoomBacklog &room : rooms) {
+        for (const Queued &queued : room.queue) {
+            if (queued.ready && !queued.frame.isEmpty())
+                deliverLocal(queued.target, queued.event, queued.frame, QJsonValue::Undefined, {});
+        }
+    }
     for (const auto &[id, session] : m_sessions) {
         session->m_sequencedInFlight = 0;
         const QList<QByteArray> held = std::exchange(session->m_heldFrames, {});

@@ -197,6 +197,10 @@ private:
                            const QJsonValue &payload, const QByteArray &payloadJson);
     Delivery sendSequenced(const Target &target, const Message &message, qint64 floor);
     void releaseSender(const SocketId &sender);
+    // This node's own history message (or, the broker gone, the same unnumbered) in its place
+    // in the room's order: delivered with whatever waited behind it.
+    void deliverInOrder(const Target &target, const QString &event, const QByteArray &frame);
+    static QString roomKey(const Target &target) { return target.routePath() + u'\n' + target.roomName(); }
     void removeFromRoom(RouteState &state, Session &session, const QString &room);
 
     std::unordered_map<SocketId, std::unique_ptr<Session>> m_sessions;
@@ -206,6 +210,21 @@ private:
     HistoryAdmission m_historyAdmission;
     HistoryCapacity m_historyCapacity;
     Broker *m_broker = nullptr;
+    // Cluster mode: rooms with this node's history messages on their way through the broker. Until
+    // they come back, what follows them into the room (messages without history: presence, typing)
+    // waits behind them, so that a sender's order holds for this node's members as on the others.
+    struct Queued
+    {
+        bool ready = false; // false: this node's history message, not back from the broker yet
+        Target target = Target::everyone();
+        QString event;
+        QByteArray frame; // empty when it came back as a repeat: nothing to deliver
+    };
+    struct RoomBacklog
+    {
+        QList<Queued> queue; // oldest first; messages without history wait at most MaxHeldFrames
+    };
+    QHash<QString, RoomBacklog> m_roomBacklogs; // route + '\n' + room
     qint64 m_messagesIn = 0, m_messagesOut = 0;
 };
 
