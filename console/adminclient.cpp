@@ -126,6 +126,31 @@ void AdminClient::leaveRoom(const QString &socket, const QString &room)
     request(u"leave"_s, {{u"socket"_s, socket}, {u"room"_s, room}});
 }
 
+void AdminClient::refreshSockets()
+{
+    if (m_state == Connected)
+        request(u"sockets"_s, {});
+}
+
+void AdminClient::applyCluster(const QJsonObject &payload)
+{
+    m_nodes.update(payload.value("nodes"_L1).toArray());
+    const QJsonObject cluster = payload.value("cluster"_L1).toObject();
+    const bool clusterMode = !cluster.isEmpty();
+    const bool redisUp = cluster.value("redis"_L1).toString() == "up"_L1;
+    const QString redisError = cluster.value("lastError"_L1).toString();
+    QString nodeId = m_nodeId;
+    if (payload.contains("node"_L1) || !clusterMode)
+        nodeId = payload.value("node"_L1).toString();
+    if (clusterMode == m_clusterMode && redisUp == m_redisUp && redisError == m_redisError && nodeId == m_nodeId)
+        return;
+    m_clusterMode = clusterMode;
+    m_redisUp = redisUp;
+    m_redisError = redisError;
+    m_nodeId = nodeId;
+    Q_EMIT clusterChanged();
+}
+
 bool AdminClient::emitEvent(const QString &scope, const QString &route, const QString &room,
                             const QString &socket, const QString &event, const QString &payloadJson)
 {
@@ -180,13 +205,28 @@ void AdminClient::onMessage(const QString &text)
         m_sockets.reset(payload.value("sockets"_L1).toArray());
         m_rooms.reset(payload.value("rooms"_L1).toArray(), payload.value("presence"_L1).toArray());
         m_counters = payload.value("counters"_L1).toObject().toVariantMap();
+        applyCluster(payload);
         Q_EMIT serverChanged();
         Q_EMIT countersChanged();
         Q_EMIT snapshotApplied();
+        if (m_clusterMode) // the snapshot holds this node's sockets only: ask every node
+            refreshSockets();
+    } else if (event == "admin:nodes"_L1) {
+        applyCluster(payload);
     } else if (event == "ack"_L1) {
         const QString action = m_pending.take(frame.value("id"_L1).toInteger());
         const bool ok = frame.value("ok"_L1).toBool();
         const QString message = ok ? u"done"_s : frame.value("error"_L1).toObject().value("message"_L1).toString();
+        if (action == "sockets"_L1 && ok) { // a refresh, not an operator's action: no toast
+            m_sockets.reset(payload.value("sockets"_L1).toArray());
+            m_missingNodes = payload.value("missingNodes"_L1).toVariant().toStringList();
+            m_truncatedNodes = payload.value("truncatedNodes"_L1).toVariant().toStringList();
+            Q_EMIT socketsRefreshed();
+            return;
+        }
         Q_EMIT actionDone(action, ok, message);
+        // Sockets of other nodes get no deltas: show what the action did there.
+        if (ok && m_clusterMode && (action == "disconnect"_L1 || action == "join"_L1 || action == "leave"_L1))
+            refreshSockets();
     }
 }

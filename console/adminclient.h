@@ -1,5 +1,6 @@
 #pragma once
 
+#include "nodesmodel.h"
 #include "roomsmodel.h"
 #include "socketsmodel.h"
 #include "trafficmodel.h"
@@ -28,6 +29,15 @@ class AdminClient : public QObject
     Q_PROPERTY(SocketsModel *sockets READ sockets CONSTANT)
     Q_PROPERTY(RoomsModel *rooms READ rooms CONSTANT)
     Q_PROPERTY(TrafficModel *traffic READ traffic CONSTANT)
+    Q_PROPERTY(NodesModel *nodes READ nodes CONSTANT)
+    // Cluster mode: the server runs with --redis (its snapshot names its node).
+    Q_PROPERTY(bool clusterMode READ clusterMode NOTIFY clusterChanged)
+    Q_PROPERTY(QString nodeId READ nodeId NOTIFY clusterChanged)
+    Q_PROPERTY(bool redisUp READ redisUp NOTIFY clusterChanged)
+    Q_PROPERTY(QString redisError READ redisError NOTIFY clusterChanged)
+    // The last admin:sockets answer: nodes that did not answer in time, nodes cut at 10,000 sockets.
+    Q_PROPERTY(QStringList missingNodes READ missingNodes NOTIFY socketsRefreshed)
+    Q_PROPERTY(QStringList truncatedNodes READ truncatedNodes NOTIFY socketsRefreshed)
 
 public:
     enum State { Disconnected, Connecting, Connected, Reconnecting };
@@ -48,6 +58,13 @@ public:
     SocketsModel *sockets() { return &m_sockets; }
     RoomsModel *rooms() { return &m_rooms; }
     TrafficModel *traffic() { return &m_traffic; }
+    NodesModel *nodes() { return &m_nodes; }
+    bool clusterMode() const { return m_clusterMode; }
+    QString nodeId() const { return m_nodeId; }
+    bool redisUp() const { return m_redisUp; }
+    QString redisError() const { return m_redisError; }
+    QStringList missingNodes() const { return m_missingNodes; }
+    QStringList truncatedNodes() const { return m_truncatedNodes; }
 
     // `serverUrl` is ws://HOST:PORT (the /_admin path is added when missing).
     Q_INVOKABLE void connectTo(const QString &serverUrl, const QString &token);
@@ -58,6 +75,9 @@ public:
     Q_INVOKABLE void kick(const QString &socket, const QString &reason);
     Q_INVOKABLE void joinRoom(const QString &socket, const QString &room);
     Q_INVOKABLE void leaveRoom(const QString &socket, const QString &room);
+    // Every node's sockets (admin:sockets) replace the sockets model: socketsRefreshed() when they
+    // are in, actionDone("sockets", false, why) when not. In cluster mode an action also refreshes.
+    Q_INVOKABLE void refreshSockets();
     // scope: socket | room | route | everyone; `payloadJson` must be valid JSON (or empty).
     Q_INVOKABLE bool emitEvent(const QString &scope, const QString &route, const QString &room,
                                const QString &socket, const QString &event, const QString &payloadJson);
@@ -73,12 +93,15 @@ Q_SIGNALS:
     void countersChanged();
     void actionDone(const QString &action, bool ok, const QString &message);
     void snapshotApplied();
+    void clusterChanged();
+    void socketsRefreshed();
 
 private:
     void setState(State state, const QString &error = {});
     void open();
     void onMessage(const QString &text);
     void request(const QString &action, const QJsonObject &payload);
+    void applyCluster(const QJsonObject &payload); // admin:snapshot or admin:nodes
 
     QWebSocket m_socket;
     QTimer m_retry;
@@ -93,6 +116,10 @@ private:
     SocketsModel m_sockets;
     RoomsModel m_rooms;
     TrafficModel m_traffic;
+    NodesModel m_nodes;
+    bool m_clusterMode = false, m_redisUp = false;
+    QString m_nodeId, m_redisError;
+    QStringList m_missingNodes, m_truncatedNodes;
     qint64 m_nextId = 1;
     QHash<qint64, QString> m_pending; // request id → action
     QJsonObject m_tap;

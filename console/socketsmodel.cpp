@@ -29,6 +29,7 @@ QVariant SocketsModel::data(const QModelIndex &index, int role) const
     case MessagesInRole: return socket.value("messagesIn"_L1).toInteger();
     case MessagesOutRole: return socket.value("messagesOut"_L1).toInteger();
     case JsonRole: return socket;
+    case NodeRole: return socket.value("node"_L1).toString();
     }
     return {};
 }
@@ -37,7 +38,8 @@ QHash<int, QByteArray> SocketsModel::roleNames() const
 {
     return {{IdRole, "socketId"}, {RouteRole, "route"}, {UserRole, "user"}, {RolesRole, "roles"},
             {AddressRole, "address"}, {ConnectedAtRole, "connectedAt"}, {RoomsRole, "rooms"},
-            {MessagesInRole, "messagesIn"}, {MessagesOutRole, "messagesOut"}, {JsonRole, "json"}};
+            {MessagesInRole, "messagesIn"}, {MessagesOutRole, "messagesOut"}, {JsonRole, "json"},
+            {NodeRole, "node"}};
 }
 
 int SocketsModel::indexOf(const QString &id) const
@@ -145,7 +147,7 @@ void SocketsFilter::setSortKey(const QString &key)
             {u"socketId"_s, SocketsModel::IdRole}, {u"user"_s, SocketsModel::UserRole},
             {u"route"_s, SocketsModel::RouteRole}, {u"address"_s, SocketsModel::AddressRole},
             {u"connectedAt"_s, SocketsModel::ConnectedAtMsRole}, {u"messagesIn"_s, SocketsModel::MessagesInRole},
-            {u"messagesOut"_s, SocketsModel::MessagesOutRole}};
+            {u"messagesOut"_s, SocketsModel::MessagesOutRole}, {u"node"_s, SocketsModel::NodeRole}};
     if (!roles.contains(key) || key == m_sortKey)
         return;
     m_sortKey = key;
@@ -166,7 +168,7 @@ bool SocketsFilter::filterAcceptsRow(int row, const QModelIndex &parent) const
         return true;
     const QModelIndex index = sourceModel()->index(row, 0, parent);
     for (int role : {SocketsModel::IdRole, SocketsModel::UserRole, SocketsModel::RouteRole,
-                     SocketsModel::AddressRole, SocketsModel::RoomsRole}) {
+                     SocketsModel::AddressRole, SocketsModel::RoomsRole, SocketsModel::NodeRole}) {
         if (index.data(role).toString().contains(m_filter, Qt::CaseInsensitive))
             return true;
     }

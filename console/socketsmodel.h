@@ -14,7 +14,8 @@ class SocketsModel : public QAbstractListModel
 public:
     enum Role { IdRole = Qt::UserRole + 1, RouteRole, UserRole, RolesRole, AddressRole, ConnectedAtRole,
                 RoomsRole, MessagesInRole, MessagesOutRole, JsonRole,
-                ConnectedAtMsRole }; // a plain number: sorting 10,000 rows by QDateTime took 0.8 s
+                ConnectedAtMsRole, // a plain number: sorting 10,000 rows by QDateTime took 0.8 s
+                NodeRole }; // the cluster node that holds the socket ("" on a single node)
     Q_ENUM(Role)
 
     using QAbstractListModel::QAbstractListModel;
@@ -38,7 +39,7 @@ private:
     QHash<QString, int> m_rows;
 };
 
-// Sorting and filtering for the sockets table: `filter` matches id, user, route, address or a room.
+// Sorting and filtering for the sockets table: `filter` matches id, user, route, address, node or a room.
 class SocketsFilter : public QSortFilterProxyModel
 {
     Q_OBJECT

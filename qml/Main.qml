@@ -31,9 +31,15 @@ ApplicationWindow {
                 id: tabs
                 Layout.fillWidth: true
                 Repeater {
-                    model: ["Connect", "Overview", "Sockets", "Rooms and presence", "Traffic", "Playground"]
+                    model: ["Connect", "Overview", "Nodes", "Sockets", "Rooms and presence", "Traffic", "Playground"]
                     TabButton { text: modelData; width: implicitWidth + 24 }
                 }
+            }
+            Label {
+                visible: admin.clusterMode && !admin.redisUp
+                text: "Redis unreachable"
+                color: "#b33"
+                font.bold: true
             }
             Rectangle {
                 width: 12; height: 12; radius: 6
@@ -52,6 +58,7 @@ ApplicationWindow {
         currentIndex: tabs.currentIndex
         ConnectPage { admin: window.admin; settings: window.settings }
         OverviewPage { admin: window.admin }
+        NodesPage { admin: window.admin }
         SocketsPage { id: socketsPage; admin: window.admin }
         RoomsPage { admin: window.admin }
         TrafficPage { id: trafficPage; admin: window.admin }

@@ -48,6 +48,8 @@ private Q_SLOTS:
     void trafficPauseFilterExport();
     void countersKeepFiveMinutes();
     void tokenIsNotStoredInPlainText();
+    void nodesFromSnapshotThenLiveDeltas();
+    void singleNodeListsItselfWithoutCluster();
 };
 
 void tst_ConsoleModels::snapshotThenSocketDeltas()
@@ -194,6 +196,87 @@ void tst_ConsoleModels::tokenIsNotStoredInPlainText()
     QCOMPARE(key.permissions() & (QFile::ReadGroup | QFile::ReadOther), QFileDevice::Permissions());
     key.remove(); // without the key, nothing can be read back
     QVERIFY(TokenStore(dir.path()).token().isEmpty());
+}
+
+static QJsonObject node(const QString &id, qint64 lastHeartbeatMs, int connections, bool self = false)
+{
+    return {{u"id"_s, id}, {u"address"_s, u"http://127.0.0.1:80%1"_s.arg(id.size())}, {u"startedAt"_s, 1000},
+            {u"uptimeMs"_s, 3'723'000}, {u"connections"_s, connections}, {u"rooms"_s, 2},
+            {u"messagesPerSecond"_s, 12.5}, {u"lastHeartbeatMs"_s, lastHeartbeatMs}, {u"self"_s, self}};
+}
+
+// The Nodes view: this node first, then the others in the feed's order; a node not heard from for
+// over 5 s is "silent"; admin:nodes updates rows in place, adds and removes nodes without a reset.
+void tst_ConsoleModels::nodesFromSnapshotThenLiveDeltas()
+{
+    AdminClient admin;
+    NodesModel &nodes = *admin.nodes();
+    QAbstractItemModelTester tester(&nodes, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy cluster(&admin, &AdminClient::clusterChanged);
+    QJsonObject payload = snapshot();
+    payload.insert(u"node"_s, u"a"_s);
+    payload.insert(u"cluster"_s, QJsonObject{{u"redis"_s, u"up"_s}});
+    payload.insert(u"nodes"_s, QJsonArray{node(u"a"_s, 0, 5, true), node(u"b"_s, 1200, 7), node(u"c"_s, 6100, 3)});
+    admin.handleMessage(frame(u"admin:snapshot"_s, payload));
+    QVERIFY(admin.clusterMode());
+    QVERIFY(admin.redisUp());
+    QCOMPARE(admin.nodeId(), u"a"_s);
+    QCOMPARE(cluster.size(), 1);
+
+    QCOMPARE(nodes.rowCount(), 3);
+    const QModelIndex a = nodes.index(0), b = nodes.index(1), c = nodes.index(2);
+    QCOMPARE(a.data(NodesModel::IdRole).toString(), u"a"_s);
+    QVERIFY(a.data(NodesModel::SelfRole).toBool());
+    QCOMPARE(a.data(NodesModel::StateRole).toString(), u"ok"_s);
+    QCOMPARE(b.data(NodesModel::AddressRole).toString(), u"http://127.0.0.1:801"_s);
+    QCOMPARE(b.data(NodesModel::UptimeRole).toString(), u"1 h 02 min"_s);
+    QCOMPARE(b.data(NodesModel::UptimeMsRole).toLongLong(), 3'723'000);
+    QCOMPARE(b.data(NodesModel::ConnectionsRole).toLongLong(), 7);
+    QCOMPARE(b.data(NodesModel::RoomsRole).toLongLong(), 2);
+    QCOMPARE(b.data(NodesModel::MessagesPerSecondRole).toDouble(), 12.5);
+    QCOMPARE(b.data(NodesModel::LastHeartbeatRole).toLongLong(), 1200);
+    QVERIFY(!b.data(NodesModel::SelfRole).toBool());
+    QCOMPARE(b.data(NodesModel::StateRole).toString(), u"ok"_s);
+    QCOMPARE(c.data(NodesModel::StateRole).toString(), u"silent"_s); // 6.1 s without a heartbeat
+    const QHash<int, QByteArray> names = nodes.roleNames();
+    for (const QByteArray name : {"nodeId", "address", "uptime", "connections", "rooms", "messagesPerSecond",
+                                  "lastHeartbeat", "self", "state"})
+        QVERIFY2(names.values().contains(name), name.constData());
+
+    // Live figures: c is gone, d joined, b's figures moved; Redis went away.
+    QSignalSpy reset(&nodes, &QAbstractItemModel::modelReset);
+    QSignalSpy changed(&nodes, &QAbstractItemModel::dataChanged);
+    QSignalSpy removed(&nodes, &QAbstractItemModel::rowsRemoved);
+    QSignalSpy inserted(&nodes, &QAbstractItemModel::rowsInserted);
+    admin.handleMessage(frame(u"admin:nodes"_s, {{u"nodes"_s, QJsonArray{node(u"a"_s, 0, 5, true), node(u"b"_s, 300, 9), node(u"d"_s, 100, 1)}},
+                                                 {u"cluster"_s, QJsonObject{{u"redis"_s, u"down"_s}, {u"lastError"_s, u"Connection refused"_s}}}}));
+    QCOMPARE(reset.size(), 0);
+    QCOMPARE(removed.size(), 1);
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(changed.size(), 1); // b only: a did not change
+    QStringList ids;
+    for (int row = 0; row < nodes.rowCount(); ++row)
+        ids.append(nodes.index(row).data(NodesModel::IdRole).toString());
+    QCOMPARE(ids, (QStringList{u"a"_s, u"b"_s, u"d"_s}));
+    QCOMPARE(nodes.index(1).data(NodesModel::ConnectionsRole).toLongLong(), 9);
+    QVERIFY(!admin.redisUp());
+    QCOMPARE(admin.redisError(), u"Connection refused"_s);
+    QCOMPARE(cluster.size(), 2);
+}
+
+// A single node (no "node", no "cluster"): not cluster mode, and the list is this node alone.
+void tst_ConsoleModels::singleNodeListsItselfWithoutCluster()
+{
+    AdminClient admin;
+    QJsonObject payload = snapshot();
+    payload.insert(u"nodes"_s, QJsonArray{node(QString(), 0, 2, true)});
+    admin.handleMessage(frame(u"admin:snapshot"_s, payload));
+    QVERIFY(!admin.clusterMode());
+    QCOMPARE(admin.nodes()->rowCount(), 1);
+    QVERIFY(admin.nodes()->index(0).data(NodesModel::SelfRole).toBool());
+    QCOMPARE(NodesModel::formatUptime(59'000), u"59 s"_s);
+    QCOMPARE(NodesModel::formatUptime(125'000), u"2 min 05 s"_s);
+    QCOMPARE(NodesModel::formatUptime(2 * 86'400'000 + 3 * 3'600'000), u"2 d 3 h"_s);
 }
 
 QTEST_MAIN(tst_ConsoleModels)

@@ -6,9 +6,13 @@
 #include "consolesettings.h"
 #include "consoletypes.h"
 #include "playground.h"
+#include "redis.h"
 #include "serverprocess.h"
 #include "testclient.h"
+#include "testserver.h"
 #include "tokenstore.h"
+
+#include <cortado/cluster.h>
 
 #include <QDir>
 #include <QImage>
@@ -26,8 +30,33 @@ class tst_Screenshots : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase() { registerConsoleTypes(); }
     void everyPageShowsLiveData();
+    void nodesAndSocketsOfACluster();
 };
+
+namespace {
+
+// Puts `page` on screen and saves it as <build>/screenshots/<name>.png; false if it looks blank.
+bool shoot(QQuickWindow *window, int page, const QString &name)
+{
+    window->setProperty("currentPage", page);
+    QSignalSpy swapped(window, &QQuickWindow::frameSwapped);
+    window->requestUpdate();
+    if (!swapped.wait(5000))
+        return false;
+    const QImage image = window->grabWindow();
+    const QString shots = QDir(QStringLiteral(CORTADO_BUILD_DIR)).filePath(u"screenshots"_s);
+    if (!QDir().mkpath(shots) || !image.save(QDir(shots).filePath(name + u".png"_s)))
+        return false;
+    QSet<QRgb> colours; // not a blank window: count the distinct colours in a sample
+    for (int y = 0; y < image.height(); y += 7)
+        for (int x = 0; x < image.width(); x += 7)
+            colours.insert(image.pixel(x, y));
+    return colours.size() > 20;
+}
+
+} // namespace
 
 void tst_Screenshots::everyPageShowsLiveData()
 {
@@ -58,7 +87,6 @@ void tst_Screenshots::everyPageShowsLiveData()
     chatter.start(100);
 
     // The console, composed as console/main.cpp composes it, from the QML in the source tree.
-    registerConsoleTypes();
     TokenStore store(data.filePath(u"config"_s));
     AdminClient admin;
     Playground playground(store.settingsPath());
@@ -87,7 +115,7 @@ void tst_Screenshots::everyPageShowsLiveData()
     const QString shots = QDir(QStringLiteral(CORTADO_BUILD_DIR)).filePath(u"screenshots"_s);
     QDir(shots).removeRecursively();
     QVERIFY(QDir().mkpath(shots));
-    const QStringList pages{u"connect"_s, u"overview"_s, u"sockets"_s, u"rooms"_s, u"traffic"_s, u"playground"_s};
+    const QStringList pages{u"connect"_s, u"overview"_s, u"nodes"_s, u"sockets"_s, u"rooms"_s, u"traffic"_s, u"playground"_s};
     for (int i = 0; i < pages.size(); ++i) {
         window->setProperty("currentPage", i);
         QSignalSpy swapped(window, &QQuickWindow::frameSwapped);
@@ -104,6 +132,70 @@ void tst_Screenshots::everyPageShowsLiveData()
         QVERIFY2(colours.size() > 20, qPrintable(pages.at(i)));
     }
     qInfo("screenshots in %s", qPrintable(shots));
+}
+
+// Two nodes in this process on a real Redis, the console on node a: the Nodes page lists both with
+// live figures, and the Sockets page every node's sockets with their node.
+void tst_Screenshots::nodesAndSocketsOfACluster()
+{
+    if (QGuiApplication::platformName() != "xcb"_L1)
+        QFAIL("run under xvfb-run (ctest does): the screenshots are of a real X window");
+    RedisInstance redis;
+    CORTADO_START_REDIS(redis);
+    std::vector<std::unique_ptr<TestServer>> nodes;
+    for (const QString &id : {u"a"_s, u"b"_s}) {
+        cortado::ServerConfig config;
+        config.ioThreads = 1;
+        config.cluster = cortado::cluster::ClusterConfig{redis.url(), id, 500};
+        nodes.push_back(std::make_unique<TestServer>(ExampleServer::exampleApp(), config));
+        QVERIFY(nodes.back()->isListening());
+    }
+    std::vector<std::unique_ptr<TestClient>> clients;
+    const QStringList users{u"alice"_s, u"bob"_s, u"carol"_s, u"dave"_s, u"erin"_s, u"frank"_s, u"grace"_s};
+    for (int i = 0; i < users.size(); ++i) {
+        clients.push_back(nodes.at(i < 3 ? 0 : 1)->client(u"/chat"_s, users.at(i)));
+        QVERIFY(clients.back() && clients.back()->join(u"lobby"_s).ok());
+    }
+    QTimer chatter;
+    int n = 0;
+    connect(&chatter, &QTimer::timeout, this, [&] {
+        clients.at(std::size_t(n % 7))->send(u"chat:send"_s, QJsonObject{{u"text"_s, u"message %1"_s.arg(n)}}, u"lobby"_s);
+        ++n;
+    });
+    chatter.start(100);
+
+    QTemporaryDir data;
+    TokenStore store(data.filePath(u"config"_s));
+    AdminClient admin;
+    Playground playground(store.settingsPath());
+    ConsoleSettings settings(store, nodes.at(0)->wsUrl(u"/"_s).toString(),
+                             QString::fromLatin1(TestServer::token(u"ops"_s, {u"admin"_s})));
+    QQmlApplicationEngine engine;
+    engine.setInitialProperties({{u"admin"_s, QVariant::fromValue(&admin)},
+                                 {u"playground"_s, QVariant::fromValue(&playground)},
+                                 {u"settings"_s, QVariant::fromValue(&settings)}});
+    engine.load(QUrl::fromLocalFile(QStringLiteral(CORTADO_QML_DIR "/Main.qml")));
+    auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().value(0));
+    QVERIFY(window);
+    QVERIFY(QTest::qWaitForWindowExposed(window));
+    QSignalSpy snapshot(&admin, &AdminClient::snapshotApplied);
+    admin.connectTo(settings.url(), settings.token());
+    QVERIFY(snapshot.wait(10000));
+    QVERIFY(admin.clusterMode());
+
+    // Both nodes, with b's chatters and its traffic from its heartbeats (every 2 s).
+    NodesModel &model = *admin.nodes();
+    QTRY_VERIFY_WITH_TIMEOUT(model.rowCount() == 2 && model.index(1).data(NodesModel::ConnectionsRole).toInt() == 4
+                                     && model.index(1).data(NodesModel::MessagesPerSecondRole).toDouble() > 0
+                                     && model.index(0).data(NodesModel::MessagesPerSecondRole).toDouble() > 0,
+                             15000);
+    QVERIFY(shoot(window, 2, u"cluster-nodes"_s));
+    // The Sockets page asks every node when it opens.
+    QSignalSpy refreshed(&admin, &AdminClient::socketsRefreshed);
+    window->setProperty("currentPage", 3);
+    QVERIFY(refreshed.wait(5000) || !refreshed.isEmpty());
+    QCOMPARE(admin.sockets()->rowCount(), 7);
+    QVERIFY(shoot(window, 3, u"cluster-sockets"_s));
 }
 
 QTEST_MAIN(tst_Screenshots)

@@ -14,26 +14,44 @@ RowLayout {
 
     function selectFirst() { if (list.count > 0) selected = sockets.socketIdAt(0) }
 
+    // In a cluster the snapshot and deltas cover this node only: every node's sockets come from
+    // admin:sockets, when the page opens, on Refresh, and every 5 s while it is visible.
+    readonly property bool clusterList: admin.clusterMode && admin.state === 2
+    onVisibleChanged: if (visible && clusterList) admin.refreshSockets()
+    Timer {
+        interval: 5000
+        repeat: true
+        running: page.visible && page.clusterList
+        onTriggered: page.admin.refreshSockets()
+    }
+
     SocketsFilter { id: sockets; sourceModel: page.admin.sockets; filter: filter.text }
 
     ColumnLayout {
         Layout.fillWidth: true
         Layout.fillHeight: true
         RowLayout {
-            TextField { id: filter; placeholderText: "Filter: id, user, route, address, room"; Layout.preferredWidth: 320 }
+            TextField { id: filter; placeholderText: "Filter: id, user, route, address, node, room"; Layout.preferredWidth: 320 }
             Label { text: "Sort by" }
             ComboBox {
                 id: sortKey
-                model: ["connectedAt", "socketId", "user", "route", "address", "messagesIn", "messagesOut"]
+                model: ["connectedAt", "socketId", "user", "route", "address", "node", "messagesIn", "messagesOut"]
                 onCurrentTextChanged: sockets.sortKey = currentText
             }
             CheckBox { text: "descending"; onCheckedChanged: sockets.descending = checked }
             Label { text: list.count + " of " + page.admin.sockets.count + " sockets"; opacity: 0.7 }
+            Button { text: "Refresh"; visible: page.clusterList; onClicked: page.admin.refreshSockets() }
+            Label {
+                visible: page.admin.clusterMode && (page.admin.missingNodes.length > 0 || page.admin.truncatedNodes.length > 0)
+                color: "#b33"
+                text: (page.admin.missingNodes.length ? "partial: no answer from " + page.admin.missingNodes.join(", ") + "  " : "")
+                      + (page.admin.truncatedNodes.length ? "first 10,000 only on " + page.admin.truncatedNodes.join(", ") : "")
+            }
         }
         Row {
             spacing: 0
             Repeater {
-                model: [["Socket", 150], ["User", 90], ["Roles", 120], ["Address", 100], ["Route", 70], ["Connected", 80], ["Rooms", 150], ["In", 50], ["Out", 50]]
+                model: [["Socket", 150], ["Node", 70], ["User", 90], ["Roles", 120], ["Address", 100], ["Route", 70], ["Connected", 80], ["Rooms", 150], ["In", 50], ["Out", 50]]
                 Label { text: modelData[0]; width: modelData[1]; font.bold: true }
             }
         }
@@ -50,6 +68,7 @@ RowLayout {
                 onClicked: page.selected = model.socketId
                 contentItem: Row {
                     Label { text: model.socketId; width: 150; elide: Text.ElideRight }
+                    Label { text: model.node || "–"; width: 70; elide: Text.ElideRight }
                     Label { text: model.user; width: 90; elide: Text.ElideRight }
                     Label { text: model.roles; width: 120; elide: Text.ElideRight }
                     Label { text: model.address; width: 100; elide: Text.ElideRight }

@@ -9,6 +9,7 @@
 #include <QLoggingCategory>
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 Q_LOGGING_CATEGORY(lcAdmin, "cortado.audit.admin", QtInfoMsg)
@@ -71,6 +72,8 @@ AdminFeed *AdminFeed::install(Server &server, AdminLimits limits)
         route.on(u"admin:snapshot"_s, [feed](EventContext &ctx) {
             return Ack::ok(feed->snapshot(ctx.session().id()));
         });
+        // Every node's sockets (a cluster asks the others; a single node answers its own): watching only.
+        route.on(u"admin:sockets"_s, [feed](EventContext &) { return feed->socketsOfEveryNode(); });
         route.on(u"admin:tap"_s, [feed](EventContext &ctx) {
             const QJsonObject request = ctx.payload().toObject();
             TapFilter &tap = feed->m_consoles[ctx.session().id()].tap;
@@ -180,6 +183,29 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
     });
     m_ticker.setInterval(1000);
     connect(&m_ticker, &QTimer::timeout, this, &AdminFeed::tick);
+
+    // The Nodes view: sampled every heartbeat period whether or not a console listens (a few
+    // numbers), so that a console that connects sees rates at once; sent only to consoles.
+    m_cluster = m_server.cluster();
+    m_nodesTicker.setInterval(cluster::Cluster::HeartbeatMs);
+    connect(&m_nodesTicker, &QTimer::timeout, this, [this] {
+        sampleRates();
+        broadcast(u"admin:nodes"_s, nodesDelta());
+    });
+    m_nodesTicker.start();
+    if (m_cluster) {
+        auto changed = [this] {
+            sampleRates();
+            broadcast(u"admin:nodes"_s, nodesDelta());
+        };
+        connect(m_cluster, &cluster::Cluster::peerJoined, this, changed);
+        connect(m_cluster, &cluster::Cluster::peerLost, this, changed);
+        connect(m_cluster, &cluster::Cluster::linkChanged, this, changed);
+        // The cluster may outlive the feed (the server's services hold it): ask through a guard.
+        m_cluster->answer(u"sockets"_s, [feed = QPointer<AdminFeed>(this)](const QJsonObject &) {
+            return feed ? feed->localSockets() : QJsonObject{{u"error"_s, u"no_admin_feed"_s}};
+        });
+    }
 }
 
 void AdminFeed::attach(Session &session)
@@ -241,7 +267,7 @@ QJsonObject AdminFeed::socketJson(const Session &session) const
 {
     const QVariantMap user = session.data.value(u"user"_s).toMap();
     QSet<QString> rooms = session.rooms();
-    return QJsonObject{{u"id"_s, session.id()},
+    QJsonObject json{{u"id"_s, session.id()},
                        {u"route"_s, session.route()},
                        {u"address"_s, session.remoteAddress()},
                        {u"connectedAt"_s, session.connectedAt().toMSecsSinceEpoch()},
@@ -253,6 +279,9 @@ QJsonObject AdminFeed::socketJson(const Session &session) const
                        {u"rooms"_s, sorted(rooms)},
                        {u"messagesIn"_s, qint64(session.messagesIn())},
                        {u"messagesOut"_s, qint64(session.messagesOut())}};
+    if (m_cluster)
+        json.insert(u"node"_s, m_cluster->nodeId());
+    return json;
 }
 
 QJsonObject AdminFeed::roomJson(const RoomInfo &room) const
@@ -304,13 +333,156 @@ QJsonObject AdminFeed::snapshot(const SocketId &consoleId) const
     if (Storage *storage = m_server.storage())
         server.insert(u"storage"_s, storage->status().toJson());
     const Console console = m_consoles.value(consoleId);
-    return QJsonObject{{u"server"_s, server},
+    QJsonObject snapshot{{u"server"_s, server},
                        {u"you"_s, QJsonObject{{u"socketId"_s, consoleId}, {u"user"_s, console.actor},
                                              {u"role"_s, console.canAct ? u"admin"_s : u"observer"_s}}},
                        {u"sockets"_s, sockets},
                        {u"rooms"_s, rooms},
                        {u"presence"_s, presence},
-                       {u"counters"_s, QJsonObject{{u"messagesIn"_s, m_hub.messagesIn()}, {u"messagesOut"_s, m_hub.messagesOut()}}}};
+                       {u"counters"_s, QJsonObject{{u"messagesIn"_s, m_hub.messagesIn()}, {u"messagesOut"_s, m_hub.messagesOut()}}},
+                       {u"nodes"_s, nodesJson()}};
+    if (m_cluster) {
+        snapshot.insert(u"node"_s, m_cluster->nodeId());
+        snapshot.insert(u"cluster"_s, clusterJson());
+    }
+    return snapshot;
+}
+
+QJsonArray AdminFeed::nodesJson() const
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    // The same figures a heartbeat carries (connections and rooms count the consoles' too), so
+    // that every node is measured alike.
+    QJsonArray nodes{QJsonObject{{u"id"_s, m_cluster ? m_cluster->nodeId() : QString()},
+                                 {u"address"_s, m_server.httpUrl().toString()},
+                                 {u"startedAt"_s, m_startedAt},
+                                 {u"uptimeMs"_s, now - m_startedAt},
+                                 {u"connections"_s, m_hub.sessionCount()},
+                                 {u"rooms"_s, m_hub.rooms().size()},
+                                 {u"messagesPerSecond"_s, m_selfRate.perSecond},
+                                 {u"lastHeartbeatMs"_s, 0},
+                                 {u"self"_s, true}}};
+    if (!m_cluster)
+        return nodes;
+    for (const cluster::PeerNode &peer : m_cluster->status().peers) { // sorted by id
+        const qint64 startedAt = peer.heartbeat.value("startedAt"_L1).toInteger();
+        nodes.append(QJsonObject{{u"id"_s, peer.id},
+                                 {u"address"_s, peer.heartbeat.value("address"_L1).toString()},
+                                 {u"startedAt"_s, startedAt},
+                                 {u"uptimeMs"_s, startedAt > 0 ? std::max<qint64>(0, now - startedAt) : 0},
+                                 {u"connections"_s, peer.heartbeat.value("connections"_L1).toInteger()},
+                                 {u"rooms"_s, peer.heartbeat.value("rooms"_L1).toInteger()},
+                                 {u"messagesPerSecond"_s, m_peerRates.value(peer.id).perSecond},
+                                 {u"lastHeartbeatMs"_s, now - peer.lastHeardMs},
+                                 {u"self"_s, false}});
+    }
+    return nodes;
+}
+
+QJsonObject AdminFeed::clusterJson() const
+{
+    if (!m_cluster)
+        return {};
+    const cluster::ClusterStatus status = m_cluster->status();
+    QJsonObject json{{u"redis"_s, status.redisUp ? u"up"_s : u"down"_s}};
+    if (!status.redisUp)
+        json.insert(u"lastError"_s, status.lastError);
+    return json;
+}
+
+QJsonObject AdminFeed::nodesDelta() const
+{
+    QJsonObject delta{{u"nodes"_s, nodesJson()}};
+    if (m_cluster)
+        delta.insert(u"cluster"_s, clusterJson());
+    return delta;
+}
+
+void AdminFeed::sampleRates()
+{
+    // A rate from two cumulative counts and the time between them: a missed sample only widens
+    // the window.
+    auto update = [](RateSample &sample, qint64 total, qint64 atMs) {
+        if (sample.total >= 0 && atMs > sample.atMs && total >= sample.total)
+            sample.perSecond = std::round(double(total - sample.total) * 10'000.0 / double(atMs - sample.atMs)) / 10.0;
+        if (sample.total < 0 || atMs > sample.atMs) {
+            sample.total = total;
+            sample.atMs = atMs;
+        }
+    };
+    update(m_selfRate, m_hub.messagesIn() + m_hub.messagesOut(), QDateTime::currentMSecsSinceEpoch());
+    if (!m_cluster)
+        return;
+    QHash<QString, RateSample> rates;
+    for (const cluster::PeerNode &peer : m_cluster->status().peers) {
+        RateSample sample = m_peerRates.value(peer.id);
+        update(sample, peer.heartbeat.value("messagesIn"_L1).toInteger() + peer.heartbeat.value("messagesOut"_L1).toInteger(),
+               peer.lastHeardMs);
+        rates.insert(peer.id, sample);
+    }
+    m_peerRates = std::move(rates); // the gone are forgotten
+}
+
+QJsonObject AdminFeed::localSockets() const
+{
+    // Under the cluster's answer cap with room to spare for the envelope.
+    constexpr qsizetype MaxBytes = cluster::Cluster::MaxAnswerBytes - 16 * 1024;
+    QJsonArray sockets;
+    qsizetype bytes = 0;
+    bool truncated = false;
+    for (const Session *session : m_hub.sessions()) {
+        if (Hub::isInternalRoute(session->route()))
+            continue;
+        const QJsonObject socket = socketJson(*session);
+        bytes += protocol::toCompactJson(socket).size() + 1;
+        if (sockets.size() >= MaxSocketsPerNode || bytes > MaxBytes) {
+            truncated = true;
+            break;
+        }
+        sockets.append(socket);
+    }
+    QJsonObject answer{{u"sockets"_s, sockets}};
+    if (truncated)
+        answer.insert(u"truncated"_s, true);
+    return answer;
+}
+
+Ack AdminFeed::socketsOfEveryNode()
+{
+    const QString self = m_cluster ? m_cluster->nodeId() : QString();
+    auto merge = [self](QJsonObject local, const cluster::ClusterAnswers &answers) {
+        QJsonArray sockets = local.value("sockets"_L1).toArray();
+        QStringList truncated;
+        if (local.value("truncated"_L1).toBool())
+            truncated.append(self);
+        cluster::ClusterAnswers marked = answers;
+        for (const auto &[node, answer] : answers.answers) {
+            if (answer.contains("error"_L1)) { // too large, or a node without the admin feed
+                marked.missing.append(node);
+                continue;
+            }
+            for (const QJsonValue &socket : answer.value("sockets"_L1).toArray())
+                sockets.append(socket);
+            if (answer.value("truncated"_L1).toBool())
+                truncated.append(node);
+        }
+        marked.missing.sort();
+        QJsonObject view{{u"sockets"_s, sockets}, {u"truncated"_s, !truncated.isEmpty()}};
+        if (!truncated.isEmpty())
+            view.insert(u"truncatedNodes"_s, QJsonArray::fromStringList(truncated));
+        return marked.marked(view);
+    };
+    if (!m_cluster)
+        return Ack::ok(merge(localSockets(), {}));
+    return Ack::later([feed = QPointer<AdminFeed>(this), merge](Ack::Reply reply) {
+        const bool asked = feed->m_cluster->ask(u"sockets"_s, {}, [feed, merge, reply](const cluster::ClusterAnswers &answers) {
+            if (!feed)
+                return reply(Error::notFound(u"the admin feed is gone"_s));
+            reply(Ack::ok(merge(feed->localSockets(), answers)));
+        });
+        if (!asked)
+            reply(Error::overloaded(u"too many cluster questions in flight; retry later"_s));
+    });
 }
 
 void AdminFeed::send(const SocketId &console, const QString &event, const QJsonValue &payload)

@@ -12,12 +12,16 @@
 
 #include <QElapsedTimer>
 #include <QObject>
+#include <QPointer>
 #include <QSet>
 #include <QTimer>
 
 namespace cortado {
 
 class Server;
+namespace cluster {
+class Cluster;
+}
 
 struct AdminLimits
 {
@@ -69,6 +73,17 @@ private:
     void tick();
     bool isConsole(const SocketId &id) const { return m_consoles.contains(id); }
 
+    // Cluster views (docs/admin.md, "Nodes"). On a single node "nodes" lists this node alone.
+    static constexpr qsizetype MaxSocketsPerNode = 10'000; // in an admin:sockets answer, per node
+    QJsonArray nodesJson() const;
+    QJsonObject clusterJson() const; // {redis, lastError?}; empty on a single node
+    QJsonObject nodesDelta() const; // the admin:nodes payload
+    void sampleRates(); // messages per second of every node, from its last two heartbeats
+    // This node's sockets for admin:sockets (here or asked by another node): at most
+    // MaxSocketsPerNode and under the cluster's answer cap, else "truncated": true.
+    QJsonObject localSockets() const;
+    Ack socketsOfEveryNode();
+
     Server &m_server;
     Hub &m_hub;
     AdminLimits m_limits;
@@ -77,6 +92,17 @@ private:
     QMetaObject::Connection m_tapIn, m_tapOut; // while a console taps
     qint64 m_lastIn = 0, m_lastOut = 0;
     qint64 m_startedAt;
+
+    cluster::Cluster *m_cluster = nullptr; // null on a single node
+    struct RateSample
+    {
+        qint64 total = -1; // messages in + out at `atMs`; -1: none yet
+        qint64 atMs = 0;
+        double perSecond = 0;
+    };
+    RateSample m_selfRate;
+    QHash<QString, RateSample> m_peerRates;
+    QTimer m_nodesTicker; // admin:nodes every heartbeat period
 };
 
 } // namespace cortado

@@ -18,6 +18,7 @@ Item {
 
     SocketsPage { id: sockets; admin: adminClient; anchors.fill: parent; visible: false }
     TrafficPage { id: traffic; admin: adminClient; anchors.fill: parent; visible: false }
+    NodesPage { id: nodes; admin: adminClient; anchors.fill: parent; visible: false }
 
     TestCase {
         name: "Pages"
@@ -42,6 +43,25 @@ Item {
             sockets.selectFirst()
             compare(sockets.selected.length > 0, true)
             sockets.visible = false
+        }
+
+        function test_nodesListAndDegradedBanner() {
+            nodes.visible = true
+            const node = (id, self, heard) => ({ id: id, address: "http://127.0.0.1:808" + id.length, startedAt: 1,
+                                                 uptimeMs: 65000, connections: 3, rooms: 1, messagesPerSecond: 2.5,
+                                                 lastHeartbeatMs: heard, self: self })
+            root.feed("admin:nodes", { nodes: [node("a", true, 0), node("b", false, 900)], cluster: { redis: "up" } })
+            tryCompare(nodes, "shown", 2)
+            compare(nodes.degraded, false)
+            const banner = findChild(nodes, "degradedBanner")
+            compare(banner.visible, false)
+            root.feed("admin:nodes", { nodes: [node("a", true, 0)], cluster: { redis: "down", lastError: "Connection refused" } })
+            tryCompare(nodes, "shown", 1)
+            compare(nodes.degraded, true)
+            tryCompare(banner, "visible", true)
+            root.feed("admin:nodes", { nodes: [node("a", true, 0), node("b", false, 300)], cluster: { redis: "up" } })
+            tryCompare(banner, "visible", false)
+            nodes.visible = false
         }
 
         function test_trafficShowsFiltersAndPauses() {

@@ -1,0 +1,81 @@
+// The cluster's nodes (admin:snapshot "nodes", live through admin:nodes every 2 s). On a single
+// node the list holds this node alone.
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+
+ColumnLayout {
+    id: page
+    required property var admin
+    readonly property int shown: list.count
+    readonly property bool degraded: admin.clusterMode && !admin.redisUp
+    spacing: 12
+
+    Rectangle {
+        objectName: "degradedBanner"
+        Layout.fillWidth: true
+        Layout.preferredHeight: 36
+        visible: page.degraded
+        color: "#b33"
+        radius: 4
+        Label {
+            anchors.fill: parent
+            anchors.leftMargin: 12
+            verticalAlignment: Text.AlignVCenter
+            color: "white"
+            font.bold: true
+            elide: Text.ElideRight
+            text: "Redis unreachable: serving local sockets only" + (page.admin.redisError ? " (" + page.admin.redisError + ")" : "")
+        }
+    }
+    Label {
+        text: page.admin.clusterMode
+              ? "Cluster: " + list.count + " node" + (list.count === 1 ? "" : "s") + ", this console on node " + page.admin.nodeId
+                + ", Redis " + (page.admin.redisUp ? "up" : "down")
+              : "Single node (no Redis): this server alone"
+        font.bold: true
+    }
+    Row {
+        spacing: 0
+        Repeater {
+            model: [["", 24], ["Node", 140], ["Address", 240], ["Uptime", 120], ["Connections", 110], ["Rooms", 80], ["Messages / s", 120], ["Last heartbeat", 130], ["State", 80]]
+            Label { text: modelData[0]; width: modelData[1]; font.bold: true }
+        }
+    }
+    ListView {
+        id: list
+        Layout.fillWidth: true
+        Layout.fillHeight: true
+        clip: true
+        model: page.admin.nodes
+        delegate: ItemDelegate {
+            width: list.width
+            height: 30
+            contentItem: Row {
+                Item {
+                    width: 24; height: 20
+                    Rectangle {
+                        anchors.centerIn: parent
+                        width: 12; height: 12; radius: 6
+                        color: model.state === "ok" ? "#2e9d4f" : "#d89a1c"
+                    }
+                }
+                Label { text: (model.nodeId || "–") + (model.self ? "  (this node)" : ""); width: 140; elide: Text.ElideRight; font.bold: model.self }
+                Label { text: model.address; width: 240; elide: Text.ElideRight }
+                Label { text: model.uptime; width: 120 }
+                Label { text: model.connections; width: 110 }
+                Label { text: model.rooms; width: 80 }
+                Label { text: Number(model.messagesPerSecond).toFixed(1); width: 120 }
+                Label { text: model.self ? "–" : (model.lastHeartbeat / 1000).toFixed(1) + " s ago"; width: 130 }
+                Label { text: model.state; width: 80; color: model.state === "ok" ? palette.windowText : "#b33" }
+            }
+        }
+    }
+    Label {
+        Layout.fillWidth: true
+        wrapMode: Text.Wrap
+        opacity: 0.7
+        text: "Connections and rooms count every socket of a node, consoles included. A node not heard from for 5 s is silent; "
+              + "after 8 s the others drop it. Sockets of every node are on the Sockets page."
+    }
+}

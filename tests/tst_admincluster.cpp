@@ -1,0 +1,272 @@
+// The admin channel in a cluster: two (then three) nodes in this process on a real Redis. The
+// console on one node sees every node (admin:snapshot "nodes", admin:nodes), every node's sockets
+// (admin:sockets) and acts on a socket another node holds. Nothing sleeps: waits run the nodes.
+#include "redis.h"
+#include "testserver.h"
+
+#include <cortado/cluster.h>
+
+#include <QJsonArray>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+QStringList ids(const QJsonArray &list)
+{
+    QStringList result;
+    for (const QJsonValue &item : list)
+        result.append(item.toObject().value("id"_L1).toString());
+    return result;
+}
+
+QJsonObject byId(const QJsonArray &list, const QString &id)
+{
+    for (const QJsonValue &item : list) {
+        if (item.toObject().value("id"_L1).toString() == id)
+            return item.toObject();
+    }
+    return {};
+}
+
+} // namespace
+
+class TestAdminCluster : public QObject
+{
+    Q_OBJECT
+
+private:
+    RedisInstance m_redis;
+    std::vector<std::unique_ptr<TestServer>> m_nodes;
+
+    std::unique_ptr<TestServer> makeNode(const QString &id)
+    {
+        cortado::ServerConfig config;
+        config.ioThreads = 1;
+        config.cluster = cortado::cluster::ClusterConfig{m_redis.url(), id, 500};
+        return std::make_unique<TestServer>(ExampleServer::exampleApp(), config);
+    }
+
+    bool clusterFormed()
+    {
+        for (const auto &node : m_nodes) {
+            const cortado::cluster::ClusterStatus status = node->server().cluster()->status();
+            if (!status.redisUp || status.peers.size() != qsizetype(m_nodes.size()) - 1)
+                return false;
+        }
+        return true;
+    }
+
+    TestServer &node(int index) { return *m_nodes.at(index); }
+
+    std::unique_ptr<TestClient> console(int index, const QString &role = u"admin"_s)
+    {
+        return node(index).client(u"/_admin"_s, u"ops"_s, {role});
+    }
+
+private Q_SLOTS:
+    void initTestCase() { CORTADO_START_REDIS(m_redis); }
+
+    void init()
+    {
+        QVERIFY(m_redis.cli({u"FLUSHALL"_s}));
+        for (const QString &id : {u"a"_s, u"b"_s}) {
+            m_nodes.push_back(makeNode(id));
+            QVERIFY(m_nodes.back()->isListening());
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(clusterFormed(), 10'000);
+    }
+
+    void cleanup() { m_nodes.clear(); }
+
+    // The snapshot names this node, Redis's state and every node (this one first) with its figures;
+    // admin:nodes keeps them live (connections and messages per second from the heartbeats); every
+    // socket, in the snapshot and in deltas, says which node holds it.
+    void snapshotListsEveryNodeWithFigures()
+    {
+        auto alice = node(0).client(u"/chat"_s, u"alice"_s);
+        std::vector<std::unique_ptr<TestClient>> onB;
+        for (const QString &user : {u"bob"_s, u"carol"_s, u"dave"_s}) {
+            onB.push_back(node(1).client(u"/chat"_s, user));
+            QVERIFY(onB.back() && onB.back()->join(u"lobby"_s).ok());
+        }
+        QVERIFY(alice && alice->join(u"lobby"_s).ok());
+        auto ops = console(0, u"observer"_s);
+        QVERIFY(ops);
+
+        const cortado::test::Reply reply = ops->request(u"admin:snapshot"_s);
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        const QJsonObject snapshot = reply.payload().toObject();
+        QCOMPARE(snapshot.value("node"_L1).toString(), u"a"_s);
+        QCOMPARE(snapshot.value("cluster"_L1).toObject(), (QJsonObject{{u"redis"_s, u"up"_s}}));
+        const QJsonArray nodes = snapshot.value("nodes"_L1).toArray();
+        QCOMPARE(ids(nodes), (QStringList{u"a"_s, u"b"_s}));
+        const QJsonObject a = nodes.at(0).toObject(), b = nodes.at(1).toObject();
+        QVERIFY(a.value("self"_L1).toBool());
+        QCOMPARE(a.value("lastHeartbeatMs"_L1).toInteger(), 0);
+        QCOMPARE(a.value("address"_L1).toString(), node(0).server().httpUrl().toString());
+        QCOMPARE(a.value("connections"_L1).toInteger(), 2); // alice and the console
+        QVERIFY(!b.value("self"_L1).toBool());
+        QCOMPARE(b.value("address"_L1).toString(), node(1).server().httpUrl().toString());
+        QVERIFY(b.value("startedAt"_L1).toInteger() > 0);
+        QVERIFY(b.value("uptimeMs"_L1).toInteger() >= 0 && b.value("uptimeMs"_L1).toInteger() < 60'000);
+        QVERIFY(b.value("lastHeartbeatMs"_L1).toInteger() >= 0
+                && b.value("lastHeartbeatMs"_L1).toInteger() <= cortado::cluster::Cluster::PeerTimeoutMs);
+        for (const char *field : {"rooms", "messagesPerSecond", "connections"})
+            QVERIFY2(b.contains(QLatin1String(field)), field);
+        const QJsonArray sockets = snapshot.value("sockets"_L1).toArray();
+        QCOMPARE(ids(sockets), QStringList{alice->socketId()}); // this node's sockets only
+        QCOMPARE(sockets.at(0).toObject().value("node"_L1).toString(), u"a"_s);
+
+        // admin:nodes every heartbeat period: b's next heartbeat carries its three chatters, and
+        // messages on b show as b's messages per second.
+        for (int i = 0; i < 10; ++i)
+            QVERIFY(onB.at(0)->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"hi %1"_s.arg(i)}}, u"lobby"_s).ok());
+        auto seen = [&ops](auto predicate) {
+            for (const QJsonObject &frame : ops->received(u"admin:nodes"_s)) {
+                const QJsonObject payload = frame.value("payload"_L1).toObject();
+                if (predicate(byId(payload.value("nodes"_L1).toArray(), u"b"_s), payload))
+                    return true;
+            }
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(seen([](const QJsonObject &b, const QJsonObject &) {
+                                     return b.value("connections"_L1).toInteger() == 3;
+                                 }), 10'000);
+        QTRY_VERIFY_WITH_TIMEOUT(seen([](const QJsonObject &b, const QJsonObject &payload) {
+                                     return b.value("messagesPerSecond"_L1).toDouble() > 0
+                                             && payload.value("cluster"_L1).toObject().value("redis"_L1).toString() == "up"_L1;
+                                 }), 10'000);
+
+        // A socket that connects later: its delta names its node.
+        auto erin = node(0).client(u"/chat"_s, u"erin"_s);
+        QVERIFY(erin);
+        const QJsonObject delta = ops->expectPush(u"admin:socket"_s);
+        QCOMPARE(delta.value("payload"_L1).toObject().value("id"_L1).toString(), erin->socketId());
+        QCOMPARE(delta.value("payload"_L1).toObject().value("node"_L1).toString(), u"a"_s);
+    }
+
+    // A node that joins shows up at once in an admin:nodes delta, without waiting for a period.
+    void adminNodesArrivesWhenANodeJoins()
+    {
+        auto ops = console(0);
+        QVERIFY(ops);
+        QVERIFY(ops->fence());
+        m_nodes.push_back(makeNode(u"c"_s));
+        QVERIFY(m_nodes.back()->isListening());
+        auto listsC = [&ops] {
+            for (const QJsonObject &frame : ops->received(u"admin:nodes"_s)) {
+                if (ids(frame.value("payload"_L1).toObject().value("nodes"_L1).toArray())
+                    == QStringList{u"a"_s, u"b"_s, u"c"_s})
+                    return true;
+            }
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(listsC(), 10'000);
+        // The snapshot agrees, and c's console sees a and b.
+        QCOMPARE(ids(ops->request(u"admin:snapshot"_s).payload().toObject().value("nodes"_L1).toArray()),
+                 (QStringList{u"a"_s, u"b"_s, u"c"_s}));
+        QTRY_VERIFY_WITH_TIMEOUT(clusterFormed(), 10'000);
+        auto onC = console(2, u"observer"_s);
+        QVERIFY(onC);
+        QCOMPARE(ids(onC->request(u"admin:snapshot"_s).payload().toObject().value("nodes"_L1).toArray()),
+                 (QStringList{u"c"_s, u"a"_s, u"b"_s}));
+    }
+
+    // admin:sockets answers every node's sockets, each with its node; an admin on node a
+    // disconnects a socket that node b holds (4009), and it is gone from the next answer.
+    void socketsOfEveryNodeAndActionsOnThem()
+    {
+        auto alice = node(0).client(u"/chat"_s, u"alice"_s);
+        auto bob = node(1).client(u"/chat"_s, u"bob"_s);
+        auto carol = node(1).client(u"/chat"_s, u"carol"_s);
+        QVERIFY(alice && bob && carol);
+        QVERIFY(carol->join(u"lobby"_s).ok());
+        auto ops = console(0);
+        QVERIFY(ops);
+
+        cortado::test::Reply reply = ops->request(u"admin:sockets"_s);
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        QJsonObject answer = reply.payload().toObject();
+        QVERIFY(!answer.contains("partial"_L1));
+        QCOMPARE(answer.value("truncated"_L1).toBool(), false);
+        QJsonArray sockets = answer.value("sockets"_L1).toArray();
+        QStringList all = ids(sockets);
+        all.sort();
+        QStringList expected{alice->socketId(), bob->socketId(), carol->socketId()};
+        expected.sort();
+        QCOMPARE(all, expected); // no consoles: they are internal
+        QCOMPARE(byId(sockets, alice->socketId()).value("node"_L1).toString(), u"a"_s);
+        const QJsonObject carolJson = byId(sockets, carol->socketId());
+        QCOMPARE(carolJson.value("node"_L1).toString(), u"b"_s);
+        QCOMPARE(carolJson.value("rooms"_L1).toArray(), QJsonArray{u"lobby"_s});
+        QCOMPARE(carolJson.value("user"_L1).toObject().value("id"_L1).toString(), u"carol"_s);
+
+        // An observer may list them too.
+        auto watcher = console(1, u"observer"_s);
+        QVERIFY(watcher);
+        reply = watcher->request(u"admin:sockets"_s);
+        QVERIFY(reply.ok());
+        QCOMPARE(byId(reply.payload().toObject().value("sockets"_L1).toArray(), alice->socketId())
+                         .value("node"_L1).toString(), u"a"_s);
+
+        // Act on b's socket from a.
+        reply = ops->request(u"admin:disconnect"_s, QJsonObject{{u"socket"_s, bob->socketId()}, {u"reason"_s, u"bye"_s}});
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        QVERIFY(bob->waitForDisconnected());
+        QCOMPARE(bob->closeCode(), 4009);
+        QCOMPARE(bob->closeReason(), u"bye"_s);
+        reply = ops->request(u"admin:leave"_s, QJsonObject{{u"socket"_s, carol->socketId()}, {u"room"_s, u"lobby"_s}});
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        QCOMPARE(reply.payload().toObject().value("changed"_L1).toBool(), true);
+        reply = ops->request(u"admin:sockets"_s);
+        QVERIFY(reply.ok());
+        sockets = reply.payload().toObject().value("sockets"_L1).toArray();
+        QVERIFY(!ids(sockets).contains(bob->socketId()));
+        QCOMPARE(byId(sockets, carol->socketId()).value("rooms"_L1).toArray(), QJsonArray());
+    }
+
+    // A node that does not answer in time: the list comes after the cluster timeout, marked partial.
+    void socketsArePartialWhenANodeIsSilent()
+    {
+        auto alice = node(0).client(u"/chat"_s, u"alice"_s);
+        QVERIFY(alice);
+        auto ops = console(0, u"observer"_s);
+        QVERIFY(ops);
+        m_nodes[1].reset(); // gone without a word: a still counts it live until its heartbeats are overdue
+        const cortado::test::Reply reply = ops->request(u"admin:sockets"_s);
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        const QJsonObject answer = reply.payload().toObject();
+        QVERIFY(answer.value("partial"_L1).toBool());
+        QCOMPARE(answer.value("missingNodes"_L1).toArray(), QJsonArray{u"b"_s});
+        QCOMPARE(ids(answer.value("sockets"_L1).toArray()), QStringList{alice->socketId()});
+        m_nodes.erase(m_nodes.begin() + 1);
+    }
+
+    // A single node (no Redis): the list is this node alone, with no "node" or "cluster", and
+    // admin:sockets answers its own sockets without a node.
+    void aSingleNodeListsItself()
+    {
+        ExampleServer single;
+        QVERIFY(single.isListening());
+        auto alice = single.client(u"/chat"_s, u"alice"_s);
+        auto ops = single.client(u"/_admin"_s, u"ops"_s, {u"observer"_s});
+        QVERIFY(alice && ops);
+        const QJsonObject snapshot = ops->request(u"admin:snapshot"_s).payload().toObject();
+        QVERIFY(!snapshot.contains("node"_L1));
+        QVERIFY(!snapshot.contains("cluster"_L1));
+        const QJsonArray nodes = snapshot.value("nodes"_L1).toArray();
+        QCOMPARE(nodes.size(), 1);
+        QVERIFY(nodes.at(0).toObject().value("self"_L1).toBool());
+        QCOMPARE(nodes.at(0).toObject().value("address"_L1).toString(), single.server().httpUrl().toString());
+        QVERIFY(!snapshot.value("sockets"_L1).toArray().at(0).toObject().contains("node"_L1));
+        const cortado::test::Reply reply = ops->request(u"admin:sockets"_s);
+        QVERIFY(reply.ok());
+        QCOMPARE(ids(reply.payload().toObject().value("sockets"_L1).toArray()), QStringList{alice->socketId()});
+        QVERIFY(!reply.payload().toObject().contains("partial"_L1));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAdminCluster)
+#include "tst_admincluster.moc"
