@@ -200,8 +200,8 @@ private Q_SLOTS:
                  u"back"_s);
     }
 
-    // Senders on every node, one shared database: each message stored once, under the offset
-    // every node delivered it with.
+    // Senders on every node into one room, one shared database: the same order everywhere, and each
+    // message stored once, under the offset every node delivered it with.
     void theSharedDatabaseHasEachMessageOnce()
     {
         std::vector<std::unique_ptr<TestClient>> clients;
@@ -216,6 +216,19 @@ private Q_SLOTS:
         }
         for (const auto &c : clients)
             QVERIFY(c->waitFor(u"chat:message"_s, 3 * PerNode, 10'000));
+        // A room split over three processes: every member got every message, in one order
+        // (offsets 1..60 everywhere), and each sender's messages in the order it sent them.
+        const QList<QJsonObject> reference = clients[0]->received(u"chat:message"_s);
+        for (const auto &c : clients)
+            QCOMPARE(c->received(u"chat:message"_s), reference);
+        for (const auto &c : clients) {
+            int next = 0;
+            for (const QJsonObject &message : reference) {
+                if (message.value("from"_L1).toString() == c->socketId())
+                    QCOMPARE(message.value("payload"_L1).toObject().value("n"_L1).toInt(), next++);
+            }
+            QCOMPARE(next, PerNode);
+        }
         const QByteArray token = ServerProcess::token(m_environment, u"reader"_s, {u"admin"_s});
         QList<qint64> stored;
         QTRY_VERIFY_WITH_TIMEOUT([&] {
