@@ -398,6 +398,13 @@ private Q_SLOTS:
         for (const QJsonValue &peer : cluster.value("peers"_L1).toArray())
             peers.append(peer.toObject().value("id"_L1).toString());
         QCOMPARE(peers, (QStringList{u"b"_s, u"c"_s}));
+        QCOMPARE(cluster.value("nodes"_L1).toInt(), 3);
+        // Cluster-wide connections, from heartbeats: two more sockets on b show within one period.
+        auto one = node(1).client(u"/chat"_s);
+        auto two = node(1).client(u"/chat"_s);
+        QVERIFY(one && two);
+        QTRY_COMPARE_WITH_TIMEOUT(node(0).get(u"/health"_s).json().value("cluster"_L1).toObject()
+                                          .value("connections"_L1).toInt(), 2, 5000);
     }
 };
 
