@@ -1046,6 +1046,10 @@ void broadcast(const Options &options)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (fd < 0 || connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) != 0)
         fail(std::string("broadcast: connect: ") + std::strerror(errno));
+    // The watched processes' memory now, before the broadcast (a cluster's nodes with every connection held).
+    std::vector<std::pair<std::string, std::string>> memory;
+    for (const auto &[name, pid] : options.watch)
+        memory.push_back({"rss_kib_" + name, std::to_string(ServerProbe::statusKiBOf(pid))});
     const std::uint64_t sentAt = nowNs();
     const std::string body = "{\"event\":\"chat:message\",\"route\":\"" + options.path + "\",\"payload\":{\"seq\":"
             + std::to_string(sentAt) + ",\"text\":\"broadcast\"}}";
@@ -1087,11 +1091,12 @@ void broadcast(const Options &options)
         delivered += long(toInt(jsonField(answer.substr(head), "delivered")).value_or(0));
     }
     ::close(fd);
-    printResult(options, "broadcast",
-                {{"rooms", std::to_string(options.rooms)},
-                 {"sent_ns", std::to_string(sentAt)},
-                 {"posted_ms", fixed(double(nowNs() - sentAt) / 1e6, 1)},
-                 {"delivered_here", std::to_string(delivered)}});
+    std::vector<std::pair<std::string, std::string>> fields{{"rooms", std::to_string(options.rooms)},
+                                                           {"sent_ns", std::to_string(sentAt)},
+                                                           {"posted_ms", fixed(double(nowNs() - sentAt) / 1e6, 1)},
+                                                           {"delivered_here", std::to_string(delivered)}};
+    fields.insert(fields.end(), memory.begin(), memory.end());
+    printResult(options, "broadcast", fields);
 }
 
 // After the table, when a "many" run is in it: what a node needs for 100,000 and 1,000,000
@@ -1235,14 +1240,21 @@ void clusterTables(const Results &results, const std::function<std::string(doubl
                 format(value("cluster", "cluster-many", "redis_used_memory_kib"), 0).c_str());
     std::printf("| one broadcast per room (REST, one keep-alive connection to n1): ms until all POSTs answered | %s |\n",
                 format(value("cluster", "broadcast", "posted_ms"), 1).c_str());
-    std::printf("| ms from the first POST until the last of the %s has it | %s |\n", format(value("cluster", "cluster-many", "received"), 0).c_str(),
+    std::printf("| connections that got the broadcast (each load generator waits up to 120 s) | %s of %s |\n",
+                format(value("cluster", "cluster-many", "received"), 0).c_str(), format(connections, 0).c_str());
+    std::printf("| ms from the first POST until the last of them has it | %s |\n",
                 format(value("cluster", "cluster-many", "broadcast_last_ms"), 1).c_str());
     std::printf("| the same, each delivery: p50 / p99 ms (the slowest load generator's) | %s / %s |\n",
                 format(value("cluster", "cluster-many", "broadcast_p50_ms"), 1).c_str(), format(value("cluster", "cluster-many", "broadcast_p99_ms"), 1).c_str());
     std::printf("| Redis output buffer toward a subscribed node: peak bytes seen (sampled every 20 ms) / limit (pubsub hard:soft:seconds) | %s / %s |\n",
                 format(value("cluster", "cluster-many", "pubsub_omem_max"), 0).c_str(), text("cluster", "cluster-many", "pubsub_limit").c_str());
-    std::printf("| clients Redis closed for their output buffer; /health dropped per node after | %s; %s |\n",
-                text("cluster", "cluster-many", "buffer_limit_disconnections").c_str(), text("cluster", "cluster-many", "dropped_after").c_str());
+    std::printf("| subscribers Redis closed over that limit; each node's Redis link drops (n1,…); /health dropped per node after | %s; %s; %s |\n",
+                text("cluster", "cluster-many", "buffer_limit_disconnections").c_str(), text("cluster", "cluster-many", "redis_link_downs").c_str(),
+                text("cluster", "cluster-many", "dropped_after").c_str());
+    std::printf("| s waited after set-up until every node was on Redis and saw the others (/health) | %s |\n",
+                text("cluster", "cluster-many", "settle_s").c_str());
+    std::printf("| peers a node declared gone (no heartbeat for 8 s) during the run, per node | %s |\n",
+                text("cluster", "cluster-many", "peer_losses").c_str());
 }
 
 // --table: "result" lines of several servers as one Markdown table, with ratios to ws.
@@ -1298,6 +1310,11 @@ int table(const std::string &file)
         }
         return "?";
     };
+    // Only cluster runs (scripts/bench --scenarios cluster-*): their tables alone.
+    if (!results.count("cortado") && !results.count("ws") && !results.count("socketio")) {
+        clusterTables(results, format);
+        return 0;
+    }
     std::printf("| scenario | Cortado | `ws` | Socket.IO | Cortado ÷ ws | Socket.IO ÷ ws |\n");
     std::printf("|---|---|---|---|---|---|\n");
     auto row = [&](const std::string &title, const std::string &scenario, const std::vector<std::string> &keys, int decimals) {
