@@ -1246,7 +1246,8 @@ void clusterTables(const Results &results, const std::function<std::string(doubl
                 format(value("cluster", "cluster-many", "broadcast_last_ms"), 1).c_str());
     std::printf("| the same, each delivery: p50 / p99 ms (the slowest load generator's) | %s / %s |\n",
                 format(value("cluster", "cluster-many", "broadcast_p50_ms"), 1).c_str(), format(value("cluster", "cluster-many", "broadcast_p99_ms"), 1).c_str());
-    std::printf("| Redis output buffer toward a subscribed node: peak bytes seen (sampled every 20 ms) / limit (pubsub hard:soft:seconds) | %s / %s |\n",
+    std::printf("| Redis output buffer toward a subscribed node, peak bytes seen: during set-up / during the broadcast; the limit (pubsub hard:soft:seconds) | %s / %s; %s |\n",
+                format(value("cluster", "cluster-many", "pubsub_omem_max_setup"), 0).c_str(),
                 format(value("cluster", "cluster-many", "pubsub_omem_max"), 0).c_str(), text("cluster", "cluster-many", "pubsub_limit").c_str());
     std::printf("| subscribers Redis closed over that limit; each node's Redis link drops (n1,…); /health dropped per node after | %s; %s; %s |\n",
                 text("cluster", "cluster-many", "buffer_limit_disconnections").c_str(), text("cluster", "cluster-many", "redis_link_downs").c_str(),
