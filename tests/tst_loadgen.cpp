@@ -10,6 +10,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cmath>
+
 using namespace Qt::StringLiterals;
 using namespace loadgen;
 
@@ -172,6 +174,77 @@ private Q_SLOTS:
         QVERIFY2(field(fanout, u"deliveries_per_s"_s) > 100, qPrintable(fanout));
         // The server did work in the window, and /proc said how much.
         QVERIFY2(field(fanout, u"cpu_us_per_1000"_s) > 0, qPrintable(fanout));
+        QVERIFY2(field(fanout, u"delivery_p50_ms"_s) > 0, qPrintable(fanout));
+        QVERIFY2(field(fanout, u"delivery_p99_ms"_s) >= field(fanout, u"delivery_p50_ms"_s), qPrintable(fanout));
+
+        // --watch (a cluster's other nodes, redis-server): a watched process's CPU is reported by
+        // name and counts in the total. Here the server watched as "again": counted twice.
+        const QString watched = run({u"--scenario"_s, u"fanout"_s, u"--members"_s, u"20"_s, u"--windows"_s, u"2"_s,
+                                     u"--watch"_s, u"again="_s + QString::number(server.process.processId())});
+        const double total = field(watched, u"cpu_us_per_1000"_s), again = field(watched, u"cpu_us_per_1000_again"_s);
+        QVERIFY2(again > 0, qPrintable(watched));
+        QVERIFY2(std::abs(total - 2 * again) <= 0.05 * total + 2, qPrintable(watched));
+    }
+
+    // Several --url (a cluster's nodes): connections go to each in turn, seen from the kernel's side
+    // as in the test below; --rooms puts connection i in room-<i % N>, which a REST broadcast
+    // (--scenario broadcast) to the first rooms proves by how many it reached; --await-broadcast
+    // waits until every connection has it and says when the last one did.
+    void severalUrlsRoomsAndABroadcast()
+    {
+        QTemporaryDir data;
+        const QProcessEnvironment environment = ServerProcess::withoutRateLimits(ServerProcess::environment(data.path()));
+        ServerProcess server;
+        QVERIFY(server.start({u"--host"_s, u"0.0.0.0"_s, u"--port"_s, u"0"_s}, environment));
+        const int port = server.url.port();
+        QProcess members;
+        members.start(QStringLiteral(CORTADO_LOADGEN_BINARY),
+                      {u"--url"_s, u"ws://127.0.0.2:%1/chat,ws://127.0.0.3:%1/chat"_s.arg(port), u"--label"_s,
+                       u"cortado"_s, u"--scenario"_s, u"many"_s, u"--connections"_s, u"6"_s, u"--rooms"_s, u"3"_s,
+                       u"--await-broadcast"_s, u"30"_s});
+        QString out;
+        while (!out.contains(u'\n') && members.waitForReadyRead(30000))
+            out += QString::fromUtf8(members.readAllStandardOutput());
+        QVERIFY2(out.startsWith(u"result server=cortado scenario=many connections=6 "_s),
+                 qPrintable(out + QString::fromUtf8(members.readAllStandardError())));
+        QVERIFY2(out.contains(u" rooms=3 urls=2 "_s), qPrintable(out));
+
+        QFile tcp(u"/proc/net/tcp"_s);
+        QVERIFY(tcp.open(QIODevice::ReadOnly));
+        QStringList destinations; // the local address of each socket the server accepted
+        for (const QByteArray &line : tcp.readAll().split('\n')) {
+            const QList<QByteArray> fields = line.simplified().split(' ');
+            if (fields.size() >= 4 && fields[3] == "01" && fields[1].mid(9).toInt(nullptr, 16) == port)
+                destinations << QString::number(fields[1].left(8).toUInt(nullptr, 16) >> 24);
+        }
+        destinations.sort();
+        QCOMPARE(destinations, QStringList({u"2"_s, u"2"_s, u"2"_s, u"3"_s, u"3"_s, u"3"_s}));
+
+        const QString token = QString::fromUtf8(ServerProcess::token(environment, u"bench"_s, {u"publisher"_s}));
+        QVERIFY(!token.isEmpty());
+        auto broadcast = [&](int rooms) {
+            QProcess sender;
+            sender.start(QStringLiteral(CORTADO_LOADGEN_BINARY),
+                         {u"--url"_s, u"ws://127.0.0.1:%1/chat"_s.arg(port), u"--label"_s, u"cortado"_s, u"--scenario"_s,
+                          u"broadcast"_s, u"--rooms"_s, QString::number(rooms), u"--token"_s, token});
+            if (!sender.waitForFinished(10000) || sender.exitCode() != 0)
+                qWarning().noquote() << sender.readAllStandardError();
+            return QString::fromUtf8(sender.readAllStandardOutput());
+        };
+        // room-0 holds connections 0 and 3 only.
+        const QString first = broadcast(1);
+        QVERIFY2(first.startsWith(u"result server=cortado scenario=broadcast rooms=1 "_s), qPrintable(first));
+        QVERIFY2(first.contains(u" delivered_here=2"_s), qPrintable(first));
+        const QString all = broadcast(3);
+        QVERIFY2(all.contains(u" delivered_here=6"_s), qPrintable(all));
+
+        QVERIFY(members.waitForFinished(30000));
+        out += QString::fromUtf8(members.readAllStandardOutput());
+        QCOMPARE(members.exitCode(), 0);
+        const QString received = out.section(u'\n', 1, 1);
+        QVERIFY2(received.startsWith(u"result server=cortado scenario=broadcast-received connections=6 received=6 "_s),
+                 qPrintable(out));
+        QVERIFY2(QRegularExpression(u" last_ms=[0-9.]+$"_s).match(received).hasMatch(), qPrintable(received));
     }
 
     // --addresses and --source-addresses (how ./scripts/bench --scenarios many gets past one address
@@ -224,7 +297,8 @@ private Q_SLOTS:
                                      u"127.0.0.4 <- 127.0.0.5"_s, u"127.0.0.4 <- 127.0.0.6"_s}));
     }
 
-    // A typo in an address list is a clear error before any connection, not a silent fallback.
+    // A typo in an address list (or another option) is a clear error before any connection, not a
+    // silent fallback.
     void badAddressListsAreRefused_data()
     {
         QTest::addColumn<QStringList>("arguments");
@@ -235,6 +309,15 @@ private Q_SLOTS:
                                     << u"--addresses needs at least one IPv4 address"_s;
         QTest::newRow("bad source") << QStringList{u"--source-addresses"_s, u"localhost"_s}
                                     << u"--source-addresses: each address must be an IPv4 address, not localhost"_s;
+        QTest::newRow("urls of two paths") << QStringList{u"--url"_s, u"ws://127.0.0.1:9/chat,ws://127.0.0.1:9/board"_s}
+                                           << u"--url: every URL must have the same path"_s;
+        QTest::newRow("addresses with two urls")
+                << QStringList{u"--url"_s, u"ws://127.0.0.1:9/chat,ws://127.0.0.1:10/chat"_s, u"--addresses"_s, u"127.0.0.2"_s}
+                << u"--addresses needs a single --url"_s;
+        QTest::newRow("watch without a pid") << QStringList{u"--watch"_s, u"n1"_s}
+                                             << u"--watch: each entry must be NAME=PID, not n1"_s;
+        QTest::newRow("broadcast without a token") << QStringList{u"--scenario"_s, u"broadcast"_s, u"--rooms"_s, u"2"_s}
+                                                   << u"broadcast needs --rooms N and --token T"_s;
     }
     void badAddressListsAreRefused()
     {

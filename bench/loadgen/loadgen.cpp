@@ -56,8 +56,11 @@ std::uint64_t nowNs()
 struct ServerProbe
 {
     long pid = 0;
+    // --watch: more processes (a cluster's other nodes, redis-server) whose CPU counts in the total
+    // and is also reported by name.
+    std::vector<std::pair<std::string, long>> watched;
 
-    double cpuSeconds() const
+    static double cpuSecondsOf(long pid)
     {
         if (pid <= 0)
             return 0;
@@ -65,6 +68,23 @@ struct ServerProbe
         std::string line;
         std::getline(stat, line);
         return cpuSecondsOfStat(line);
+    }
+
+    // The server's and every watched process's CPU.
+    double cpuSeconds() const
+    {
+        double total = cpuSecondsOf(pid);
+        for (const auto &[name, watchedPid] : watched)
+            total += cpuSecondsOf(watchedPid);
+        return total;
+    }
+
+    std::map<std::string, double> watchedCpuSeconds() const
+    {
+        std::map<std::string, double> perName;
+        for (const auto &[name, watchedPid] : watched)
+            perName[name] = cpuSecondsOf(watchedPid);
+        return perName;
     }
 
     // utime + stime of a /proc/.../stat line, in seconds.
@@ -116,7 +136,8 @@ struct ServerProbe
     }
 
     // KiB of "VmRSS:" (or another field) in /proc/PID/status.
-    long statusKiB(const char *name = "VmRSS:") const
+    long statusKiB(const char *name = "VmRSS:") const { return statusKiBOf(pid, name); }
+    static long statusKiBOf(long pid, const char *name = "VmRSS:")
     {
         std::ifstream status("/proc/" + std::to_string(pid) + "/status");
         std::string line;
@@ -165,10 +186,17 @@ double ownCpuSeconds()
             + double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
+struct Endpoint
+{
+    std::string host;
+    int port = 0;
+};
+
 struct Options
 {
-    std::string host = "127.0.0.1";
+    std::string host = "127.0.0.1"; // the first --url's
     int port = 0;
+    std::vector<Endpoint> endpoints; // every --url (same path): connections go to each in turn
     std::string path = "/chat";
     Flavour flavour = Flavour::Cortado;
     std::string scenario;
@@ -188,6 +216,10 @@ struct Options
     std::vector<std::string> addresses; // --addresses: destinations (default: the --url host)
     std::vector<std::string> sources;   // --source-addresses: bind() before connect (default: the kernel's choice)
     double hold = 0;                    // seconds to keep the connections open after the result line
+    std::vector<std::pair<std::string, long>> watch; // --watch NAME=PID,...
+    int rooms = 0;                      // idle/storm/many: connection i joins room-(i % rooms) (0: blocks of --room-size)
+    double awaitBroadcast = 0;          // many: then wait up to S s for one chat:message on every connection
+    std::string token;                  // broadcast: the publisher's bearer token
 };
 
 struct Connection
@@ -230,17 +262,24 @@ public:
         event.events = EPOLLIN;
         event.data.u64 = ~0ull;
         epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_timer, &event);
-        const std::vector<std::string> destinations = options.addresses.empty()
-                ? std::vector<std::string>{options.host == "localhost" ? std::string("127.0.0.1") : options.host}
-                : options.addresses;
-        for (const std::string &host : destinations) {
+        std::vector<Endpoint> destinations;
+        if (options.addresses.empty()) {
+            destinations = options.endpoints;
+        } else {
+            for (const std::string &host : options.addresses)
+                destinations.push_back({host, options.port});
+        }
+        for (Endpoint &endpoint : destinations) {
+            if (endpoint.host == "localhost")
+                endpoint.host = "127.0.0.1";
             sockaddr_in address{};
             address.sin_family = AF_INET;
-            address.sin_port = htons(std::uint16_t(options.port));
-            if (inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1)
+            address.sin_port = htons(std::uint16_t(endpoint.port));
+            if (inet_pton(AF_INET, endpoint.host.c_str(), &address.sin_addr) != 1)
                 fail((options.addresses.empty() ? "--url: the host" : "--addresses: each address")
-                     + std::string(" must be an IPv4 address, not ") + host);
+                     + std::string(" must be an IPv4 address, not ") + endpoint.host);
             m_destinations.push_back(address);
+            m_destinationNames.push_back(endpoint);
         }
         for (const std::string &host : options.sources) {
             sockaddr_in address{};
@@ -274,7 +313,8 @@ public:
         const std::size_t first = m_connections.size();
         int started = 0;
         m_ready = 0;
-        const std::uint64_t deadline = nowNs() + 120ull * 1000000000ull;
+        // 120 s, and 10 ms more per connection: a cluster's 16,000 per process on 2 shared cores may take minutes.
+        const std::uint64_t deadline = nowNs() + (120ull + std::uint64_t(count) / 100) * 1000000000ull;
         while (m_ready < count) {
             while (started < count && started - m_ready < m_options.concurrency) {
                 startConnection(roomOf(started));
@@ -283,7 +323,7 @@ public:
             poll(10);
             if (nowNs() > deadline)
                 fail("set-up: only " + std::to_string(m_ready) + " of " + std::to_string(count)
-                     + " connections joined within 120 s");
+                     + " connections joined within " + std::to_string(120 + count / 100) + " s");
         }
         (void)first;
     }
@@ -370,13 +410,15 @@ private:
             if (bind(connection->fd, reinterpret_cast<const sockaddr *>(&source), sizeof source) != 0)
                 fail(std::string("bind to a --source-addresses address: ") + std::strerror(errno));
         }
-        const sockaddr_in &destination = m_destinations[std::size_t(connection->index) % m_destinations.size()];
+        const std::size_t turn = std::size_t(connection->index) % m_destinations.size();
+        const sockaddr_in &destination = m_destinations[turn];
         if (connect(connection->fd, reinterpret_cast<const sockaddr *>(&destination), sizeof destination) != 0
             && errno != EINPROGRESS)
             fail(std::string("connect: ") + std::strerror(errno)
                  + (errno == EADDRNOTAVAIL ? " (out of ephemeral ports: spread over more --addresses)" : ""));
         connection->key = ws::makeKey(std::uint64_t(connection->index) + nowNs());
-        connection->out = ws::handshakeRequest(m_options.host, m_options.port, m_path, connection->key);
+        connection->out = ws::handshakeRequest(m_destinationNames[turn].host, m_destinationNames[turn].port, m_path,
+                                               connection->key);
         epoll_event event{};
         event.events = EPOLLIN | EPOLLOUT;
         event.data.u64 = std::uint64_t(connection->index);
@@ -572,6 +614,7 @@ private:
     int m_epoll = -1;
     int m_timer = -1;
     std::vector<sockaddr_in> m_destinations;
+    std::vector<Endpoint> m_destinationNames; // for each destination, its Host header
     std::vector<sockaddr_in> m_sources;
     std::string m_path;
     std::vector<std::unique_ptr<Connection>> m_connections;
@@ -602,8 +645,10 @@ struct Interval
     double serverCpu = probe.cpuSeconds();
     std::map<std::string, double> threadCpu = probe.threadCpuSeconds();
     double ownCpu = ownCpuSeconds();
+    std::map<std::string, double> watchedCpu = probe.watchedCpuSeconds();
     double seconds = 0, serverCpuUs = 0, ownCpuShare = 0;
     std::string threadCores; // "name:cores,..." for the server's busy threads
+    std::map<std::string, double> watchedCpuUs; // each --watch process's share of serverCpuUs
 
     explicit Interval(const ServerProbe &p)
         : probe(p)
@@ -614,6 +659,8 @@ struct Interval
         seconds = double(nowNs() - start) / 1e9;
         serverCpuUs = (probe.cpuSeconds() - serverCpu) * 1e6;
         ownCpuShare = (ownCpuSeconds() - ownCpu) / seconds;
+        for (const auto &[name, cpu] : probe.watchedCpuSeconds())
+            watchedCpuUs[name] = (cpu - watchedCpu[name]) * 1e6;
         threadCores.clear();
         for (const auto &[name, cpu] : probe.threadCpuSeconds()) {
             const double cores = (cpu - threadCpu[name]) / seconds;
@@ -667,7 +714,7 @@ void fanout(const Options &options, const ServerProbe &probe)
         std::int64_t nextSeq = 0;
         bool measuring = false, sending = true;
         std::uint64_t deliveries = 0;
-        Latencies latencies;
+        Latencies latencies, perDelivery; // until the last member has it; until each member has it
         auto send = [&] {
             const std::int64_t seq = nextSeq++;
             inFlight[seq] = InFlight{nowNs(), 0};
@@ -677,8 +724,10 @@ void fanout(const Options &options, const ServerProbe &probe)
             auto it = inFlight.find(seq);
             if (it == inFlight.end())
                 return;
-            if (measuring)
+            if (measuring) {
                 ++deliveries;
+                perDelivery.samples.push_back(at - it->second.sentAt);
+            }
             if (++it->second.received == members) {
                 if (measuring)
                     latencies.samples.push_back(at - it->second.sentAt);
@@ -700,17 +749,23 @@ void fanout(const Options &options, const ServerProbe &probe)
         client.runUntil([&] { return inFlight.empty(); }, nowNs() + seconds(10));
         client.settle(100, 2000);
         const double perSecond = double(deliveries) / interval.seconds;
-        printResult(options, "fanout" + std::to_string(window),
-                    {{"members", std::to_string(members)},
-                     {"window", std::to_string(window)},
-                     {"deliveries_per_s", fixed(perSecond, 0)},
-                     {"messages", std::to_string(latencies.samples.size())},
-                     {"cpu_us_per_1000", fixed(interval.serverCpuUs / double(std::max<std::uint64_t>(deliveries, 1)) * 1000, 0)},
-                     {"server_cores", fixed(interval.serverCpuUs / 1e6 / interval.seconds, 2)},
-                     {"p50_ms", fixed(latencies.ms(0.5), 2)},
-                     {"p99_ms", fixed(latencies.ms(0.99), 2)},
-                     {"loadgen_cores", fixed(interval.ownCpuShare, 2)},
-                     {"thread_cores", interval.threadCores}});
+        const double perThousand = 1000 / double(std::max<std::uint64_t>(deliveries, 1));
+        std::vector<std::pair<std::string, std::string>> fields{
+                {"members", std::to_string(members)},
+                {"window", std::to_string(window)},
+                {"deliveries_per_s", fixed(perSecond, 0)},
+                {"messages", std::to_string(latencies.samples.size())},
+                {"cpu_us_per_1000", fixed(interval.serverCpuUs * perThousand, 0)},
+                {"server_cores", fixed(interval.serverCpuUs / 1e6 / interval.seconds, 2)},
+                {"p50_ms", fixed(latencies.ms(0.5), 2)},
+                {"p99_ms", fixed(latencies.ms(0.99), 2)},
+                {"delivery_p50_ms", fixed(perDelivery.ms(0.5), 2)},
+                {"delivery_p99_ms", fixed(perDelivery.ms(0.99), 2)},
+                {"loadgen_cores", fixed(interval.ownCpuShare, 2)},
+                {"thread_cores", interval.threadCores}};
+        for (const auto &[name, cpuUs] : interval.watchedCpuUs)
+            fields.push_back({"cpu_us_per_1000_" + name, fixed(cpuUs * perThousand, 0)});
+        printResult(options, "fanout" + std::to_string(window), fields);
     }
 }
 
@@ -852,6 +907,41 @@ void fixedRate(const Options &options, const ServerProbe &probe)
                  {"loadgen_cores", fixed(measured.ownCpuShare, 2)}});
 }
 
+// many --await-broadcast S: once set up, every connection waits for one chat:message whose "seq" is
+// the sender's CLOCK_MONOTONIC time in ns (cortado-loadgen --scenario broadcast sends it): the
+// latency of each delivery, and when the last of them arrived. Fails when not all arrive in S s.
+void awaitBroadcast(const Options &options, Client &client)
+{
+    const int count = int(client.connections().size());
+    int received = 0;
+    std::uint64_t last = 0;
+    std::int64_t sentAt = 0;
+    Latencies latencies;
+    client.onChat = [&](Connection &connection, std::int64_t seq, std::uint64_t at) {
+        if (connection.gotMessage || seq <= 0)
+            return;
+        connection.gotMessage = true;
+        ++received;
+        last = std::max(last, at);
+        sentAt = seq;
+        latencies.samples.push_back(at - std::min(at, std::uint64_t(seq)));
+    };
+    std::fprintf(stderr, "many: %d connections waiting for a broadcast\n", count);
+    client.runUntil([&] { return received == count; }, nowNs() + seconds(options.awaitBroadcast));
+    client.onChat = nullptr;
+    printResult(options, "broadcast-received",
+                {{"connections", std::to_string(count)},
+                 {"received", std::to_string(received)},
+                 {"sent_ns", std::to_string(sentAt)},
+                 {"last_ns", std::to_string(last)},
+                 {"p50_ms", fixed(latencies.ms(0.5), 1)},
+                 {"p99_ms", fixed(latencies.ms(0.99), 1)},
+                 {"last_ms", fixed(received > 0 ? double(last - std::uint64_t(sentAt)) / 1e6 : 0, 1)}});
+    if (received < count)
+        fail("only " + std::to_string(received) + " of " + std::to_string(count)
+             + " connections got the broadcast within " + fixed(options.awaitBroadcast, 0) + " s");
+}
+
 // idle and storm: open connections into rooms of --room-size; storm reports the set-up cost,
 // idle the memory the server holds per open connection. many: idle at the most connections one node
 // holds here (19,000 under a 20,000-file limit), with what sizing a node needs (docs/benchmarks.md).
@@ -875,7 +965,10 @@ void connections(const Options &options, const ServerProbe &probe, const std::st
     Client client(options);
     const long rssBefore = probe.statusKiB();
     Interval setup(probe);
-    client.open(count, [roomSize](int i) { return numberedRoom("room-", i / roomSize); });
+    const int rooms = options.rooms;
+    client.open(count, [roomSize, rooms](int i) {
+        return numberedRoom("room-", rooms > 0 ? i % rooms : i / roomSize);
+    });
     const double openSeconds = double(nowNs() - setup.start) / 1e9;
     client.settle(300, 60000); // the server is done when nothing more arrives (presence diffs)
     setup.stop();
@@ -897,18 +990,29 @@ void connections(const Options &options, const ServerProbe &probe, const std::st
     client.settle(1000, 5000);
     const long rssAfter = probe.statusKiB();
     if (scenario == "many") {
-        printResult(options, "many",
-                    {{"connections", std::to_string(count)},
-                     {"room_size", std::to_string(roomSize)},
-                     {"addresses", std::to_string(std::max<std::size_t>(options.addresses.size(), 1))},
-                     {"rss_base_kib", std::to_string(rssBefore)},
-                     {"rss_kib", std::to_string(rssAfter)},
-                     {"kib_per_connection", fixed(double(rssAfter - rssBefore) / double(count), 1)},
-                     {"connections_per_s", fixed(double(count) / openSeconds, 0)},
-                     {"cpu_us_per_connection", fixed(setup.serverCpuUs / double(count), 0)},
-                     {"server_files", std::to_string(probe.openFiles())},
-                     {"server_file_limit", std::to_string(serverLimit)},
-                     {"loadgen_cores", fixed(setup.ownCpuShare, 2)}});
+        std::vector<std::pair<std::string, std::string>> fields{
+                {"connections", std::to_string(count)},
+                {"room_size", std::to_string(roomSize)},
+                {"addresses", std::to_string(std::max<std::size_t>(options.addresses.size(), 1))},
+                {"rss_base_kib", std::to_string(rssBefore)},
+                {"rss_kib", std::to_string(rssAfter)},
+                {"kib_per_connection", fixed(double(rssAfter - rssBefore) / double(count), 1)},
+                {"connections_per_s", fixed(double(count) / openSeconds, 0)},
+                {"cpu_us_per_connection", fixed(setup.serverCpuUs / double(count), 0)},
+                {"server_files", std::to_string(probe.openFiles())},
+                {"server_file_limit", std::to_string(serverLimit)},
+                {"loadgen_cores", fixed(setup.ownCpuShare, 2)},
+                {"rooms", std::to_string(rooms)},
+                {"urls", std::to_string(options.endpoints.size())},
+                // CLOCK_MONOTONIC, one clock for every process here: several load generators' set-up
+                // time is the last one's ready_ns minus the first one's start_ns.
+                {"start_ns", std::to_string(setup.start)},
+                {"ready_ns", std::to_string(nowNs())}};
+        for (const auto &[name, pid] : options.watch)
+            fields.push_back({"rss_kib_" + name, std::to_string(ServerProbe::statusKiBOf(pid))});
+        printResult(options, "many", fields);
+        if (options.awaitBroadcast > 0)
+            awaitBroadcast(options, client);
         holdOpen();
         return;
     }
@@ -921,6 +1025,78 @@ void connections(const Options &options, const ServerProbe &probe, const std::st
                  {"connections_per_s", fixed(double(count) / openSeconds, 0)},
                  {"cpu_us_per_connection", fixed(setup.serverCpuUs / double(count), 0)}});
     holdOpen();
+}
+
+// broadcast: one REST broadcast (POST /api/rooms/room-<i>/broadcast, i < --rooms, with the --token
+// of a publisher) of a chat:message whose "seq" is the time of the first POST (CLOCK_MONOTONIC ns),
+// to the first --url's server, one keep-alive connection. Load generators waiting with
+// --await-broadcast measure from that time. Fails on any answer but 200.
+void broadcast(const Options &options)
+{
+    if (options.rooms < 1 || options.token.empty())
+        fail("broadcast needs --rooms N and --token T (cortado-server token --role publisher)");
+    const Endpoint &endpoint = options.endpoints.front();
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(std::uint16_t(endpoint.port));
+    if (inet_pton(AF_INET, endpoint.host == "localhost" ? "127.0.0.1" : endpoint.host.c_str(), &address.sin_addr) != 1)
+        fail("--url: the host must be an IPv4 address, not " + endpoint.host);
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (fd < 0 || connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) != 0)
+        fail(std::string("broadcast: connect: ") + std::strerror(errno));
+    // The watched processes' memory now, before the broadcast (a cluster's nodes with every connection held).
+    std::vector<std::pair<std::string, std::string>> memory;
+    for (const auto &[name, pid] : options.watch)
+        memory.push_back({"rss_kib_" + name, std::to_string(ServerProbe::statusKiBOf(pid))});
+    const std::uint64_t sentAt = nowNs();
+    const std::string body = "{\"event\":\"chat:message\",\"route\":\"" + options.path + "\",\"payload\":{\"seq\":"
+            + std::to_string(sentAt) + ",\"text\":\"broadcast\"}}";
+    std::string in;
+    long delivered = 0;
+    for (int room = 0; room < options.rooms; ++room) {
+        const std::string request = "POST /api/rooms/" + numberedRoom("room-", room) + "/broadcast HTTP/1.1\r\n"
+                "Host: " + endpoint.host + ":" + std::to_string(endpoint.port) + "\r\n"
+                "Authorization: Bearer " + options.token + "\r\n"
+                "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+        for (std::size_t done = 0; done < request.size();) {
+            const ssize_t n = ::write(fd, request.data() + done, request.size() - done);
+            if (n <= 0)
+                fail(std::string("broadcast: write: ") + std::strerror(errno));
+            done += std::size_t(n);
+        }
+        // One answer: the head, then Content-Length bytes of body.
+        std::size_t head = std::string::npos, length = 0;
+        for (;;) {
+            if (head == std::string::npos && (head = in.find("\r\n\r\n")) != std::string::npos) {
+                const std::size_t at = in.find("Content-Length:");
+                const std::size_t lower = in.find("content-length:");
+                const std::size_t field = at < head ? at : lower < head ? lower : std::string::npos;
+                length = field == std::string::npos ? 0 : std::strtoul(in.c_str() + field + 15, nullptr, 10);
+                head += 4;
+            }
+            if (head != std::string::npos && in.size() >= head + length)
+                break;
+            char buffer[4096];
+            const ssize_t n = ::read(fd, buffer, sizeof buffer);
+            if (n <= 0)
+                fail("broadcast: the server closed the connection after " + std::to_string(room) + " rooms");
+            in.append(buffer, std::size_t(n));
+        }
+        const std::string answer = in.substr(0, head + length);
+        in.erase(0, head + length);
+        if (answer.rfind("HTTP/1.1 200", 0) != 0)
+            fail("broadcast to " + numberedRoom("room-", room) + ": " + answer.substr(0, 300));
+        delivered += long(toInt(jsonField(answer.substr(head), "delivered")).value_or(0));
+    }
+    ::close(fd);
+    std::vector<std::pair<std::string, std::string>> fields{{"rooms", std::to_string(options.rooms)},
+                                                           {"sent_ns", std::to_string(sentAt)},
+                                                           {"posted_ms", fixed(double(nowNs() - sentAt) / 1e6, 1)},
+                                                           {"delivered_here", std::to_string(delivered)}};
+    fields.insert(fields.end(), memory.begin(), memory.end());
+    printResult(options, "broadcast", fields);
 }
 
 // After the table, when a "many" run is in it: what a node needs for 100,000 and 1,000,000
@@ -963,13 +1139,132 @@ void sizing(const std::map<std::string, std::map<std::string, std::map<std::stri
     }
 }
 
+using Results = std::map<std::string, std::map<std::string, std::map<std::string, std::string>>>; // server, scenario, key
+
+// After the table, when cluster runs are in it (scripts/bench --scenarios cluster-fanout,cluster-many):
+// the cluster against one node, and the many-connections cluster's figures.
+void clusterTables(const Results &results, const std::function<std::string(double, int)> &format)
+{
+    auto value = [&](const std::string &server, const std::string &scenario, const std::string &key) -> double {
+        const auto s = results.find(server);
+        if (s == results.end() || !s->second.count(scenario))
+            return NAN;
+        const auto &fields = s->second.at(scenario);
+        const auto k = fields.find(key);
+        return k == fields.end() ? NAN : std::strtod(k->second.c_str(), nullptr);
+    };
+    auto text = [&](const std::string &server, const std::string &scenario, const std::string &key) -> std::string {
+        const auto s = results.find(server);
+        if (s == results.end() || !s->second.count(scenario))
+            return "?";
+        const auto &fields = s->second.at(scenario);
+        const auto k = fields.find(key);
+        return k == fields.end() ? "?" : k->second;
+    };
+    auto cells = [&](const std::string &server, const std::string &scenario, const std::vector<std::string> &keys, int decimals) {
+        std::string cell;
+        for (std::size_t i = 0; i < keys.size(); ++i)
+            cell += (i ? " / " : "") + format(value(server, scenario, keys[i]), decimals);
+        return cell;
+    };
+    bool header = false;
+    for (const char *window : {"8", "1"}) {
+        const std::string scenario = std::string("fanout") + window;
+        if (std::isnan(value("cluster", scenario, "deliveries_per_s")))
+            continue;
+        if (!header) {
+            std::printf("\n| cluster-fanout | one node | 3 nodes | 3 nodes against one |\n|---|---|---|---|\n");
+            header = true;
+        }
+        const std::string shape = "1 → " + format(value("cluster", scenario, "members"), 0) + " members, " + window + " in flight";
+        auto ratio = [&](const std::string &key) {
+            const double one = value("single", scenario, key), three = value("cluster", scenario, key);
+            return std::isnan(one) || one == 0 ? std::string("–") : fixed(three / one, 2) + "×";
+        };
+        auto added = [&](const std::vector<std::string> &keys) {
+            std::string cell;
+            for (std::size_t i = 0; i < keys.size(); ++i) {
+                const double delta = value("cluster", scenario, keys[i]) - value("single", scenario, keys[i]);
+                cell += (i ? " / " : "") + std::string(delta >= 0 ? "+" : "") + format(delta, 2);
+            }
+            return cell + " ms";
+        };
+        std::printf("| %s: deliveries/s | %s | %s | %s |\n", shape.c_str(), cells("single", scenario, {"deliveries_per_s"}, 0).c_str(),
+                    cells("cluster", scenario, {"deliveries_per_s"}, 0).c_str(), ratio("deliveries_per_s").c_str());
+        std::printf("| the same: p50 / p99 ms from send to each delivery | %s | %s | %s |\n",
+                    cells("single", scenario, {"delivery_p50_ms", "delivery_p99_ms"}, 2).c_str(),
+                    cells("cluster", scenario, {"delivery_p50_ms", "delivery_p99_ms"}, 2).c_str(),
+                    added({"delivery_p50_ms", "delivery_p99_ms"}).c_str());
+        std::printf("| the same: p50 / p99 ms until all members have it | %s | %s | %s |\n",
+                    cells("single", scenario, {"p50_ms", "p99_ms"}, 2).c_str(), cells("cluster", scenario, {"p50_ms", "p99_ms"}, 2).c_str(),
+                    added({"p50_ms", "p99_ms"}).c_str());
+        std::printf("| the same: CPU µs per 1,000 deliveries, every process | %s | %s | %s |\n",
+                    cells("single", scenario, {"cpu_us_per_1000"}, 0).c_str(), cells("cluster", scenario, {"cpu_us_per_1000"}, 0).c_str(),
+                    ratio("cpu_us_per_1000").c_str());
+        std::printf("| the same: n1 (the sender's) / n2 / n3 / redis-server | – | %s | |\n",
+                    cells("cluster", scenario, {"cpu_us_per_1000_n1", "cpu_us_per_1000_n2", "cpu_us_per_1000_n3", "cpu_us_per_1000_redis"}, 0).c_str());
+        std::printf("| the same: cores used by the server(s) / the load generator | %s | %s | |\n",
+                    cells("single", scenario, {"server_cores", "loadgen_cores"}, 2).c_str(),
+                    cells("cluster", scenario, {"server_cores", "loadgen_cores"}, 2).c_str());
+    }
+    if (header)
+        std::printf("\nMessages the nodes could not send to the bus (/health cluster.dropped, n1,n2,n3): %s\n",
+                    text("cluster", "cluster-fanout", "dropped").c_str());
+
+    if (std::isnan(value("cluster", "cluster-many", "connections")))
+        return;
+    const int nodes = int(value("cluster", "cluster-many", "nodes"));
+    std::string rss, cpu;
+    for (int n = 1; n <= nodes; ++n) {
+        rss += (n > 1 ? " / " : "") + format(value("cluster", "broadcast", "rss_kib_n" + std::to_string(n)) / 1024, 0);
+        cpu += (n > 1 ? " / " : "") + format(value("cluster-n" + std::to_string(n), "many", "cpu_us_per_connection"), 0);
+    }
+    const double connections = value("cluster", "cluster-many", "connections");
+    std::printf("\n| cluster-many | |\n|---|---|\n");
+    std::printf("| connections held, nodes, rooms (each on every node) | %s on %d nodes, %s rooms of %s |\n", format(connections, 0).c_str(), nodes,
+                format(value("cluster", "cluster-many", "rooms"), 0).c_str(),
+                format(connections / value("cluster", "cluster-many", "rooms"), 0).c_str());
+    std::printf("| set-up (connect + handshake + join, every load generator): s / connections/s | %s / %s |\n",
+                format(value("cluster", "cluster-many", "setup_s"), 1).c_str(), format(value("cluster", "cluster-many", "connections_per_s"), 0).c_str());
+    std::printf("| server CPU µs per connection, each node (n1 / … / n%d) | %s |\n", nodes, cpu.c_str());
+    std::printf("| RSS MiB per node, all connections held (n1 / … / n%d) | %s |\n", nodes, rss.c_str());
+    std::printf("| KiB of RSS per connection (all nodes, over a fresh node's %s MiB) | %s |\n",
+                format(value("cluster-n1", "many", "rss_base_kib") / 1024, 0).c_str(), [&] {
+                    double sum = 0;
+                    for (int n = 1; n <= nodes; ++n)
+                        sum += value("cluster", "broadcast", "rss_kib_n" + std::to_string(n)) - value("cluster-n" + std::to_string(n), "many", "rss_base_kib");
+                    return format(sum / connections, 1);
+                }().c_str());
+    std::printf("| Redis used_memory KiB: fresh cluster / all connections held | %s / %s |\n",
+                format(value("cluster", "cluster-many", "redis_used_memory_kib_before"), 0).c_str(),
+                format(value("cluster", "cluster-many", "redis_used_memory_kib"), 0).c_str());
+    std::printf("| one broadcast per room (REST, one keep-alive connection to n1): ms until all POSTs answered | %s |\n",
+                format(value("cluster", "broadcast", "posted_ms"), 1).c_str());
+    std::printf("| connections that got the broadcast (each load generator waits up to 120 s) | %s of %s |\n",
+                format(value("cluster", "cluster-many", "received"), 0).c_str(), format(connections, 0).c_str());
+    std::printf("| ms from the first POST until the last of them has it | %s |\n",
+                format(value("cluster", "cluster-many", "broadcast_last_ms"), 1).c_str());
+    std::printf("| the same, each delivery: p50 / p99 ms (the slowest load generator's) | %s / %s |\n",
+                format(value("cluster", "cluster-many", "broadcast_p50_ms"), 1).c_str(), format(value("cluster", "cluster-many", "broadcast_p99_ms"), 1).c_str());
+    std::printf("| Redis output buffer toward a subscribed node, peak bytes seen: during set-up / during the broadcast; the limit (pubsub hard:soft:seconds) | %s / %s; %s |\n",
+                format(value("cluster", "cluster-many", "pubsub_omem_max_setup"), 0).c_str(),
+                format(value("cluster", "cluster-many", "pubsub_omem_max"), 0).c_str(), text("cluster", "cluster-many", "pubsub_limit").c_str());
+    std::printf("| subscribers Redis closed over that limit; each node's Redis link drops (n1,…); /health dropped per node after | %s; %s; %s |\n",
+                text("cluster", "cluster-many", "buffer_limit_disconnections").c_str(), text("cluster", "cluster-many", "redis_link_downs").c_str(),
+                text("cluster", "cluster-many", "dropped_after").c_str());
+    std::printf("| s waited after set-up until every node was on Redis and saw the others (/health) | %s |\n",
+                text("cluster", "cluster-many", "settle_s").c_str());
+    std::printf("| peers a node declared gone (no heartbeat for 8 s) during the run, per node | %s |\n",
+                text("cluster", "cluster-many", "peer_losses").c_str());
+}
+
 // --table: "result" lines of several servers as one Markdown table, with ratios to ws.
 int table(const std::string &file)
 {
     std::ifstream in(file);
     if (!in)
         fail("cannot read " + file);
-    std::map<std::string, std::map<std::string, std::map<std::string, std::string>>> results; // server, scenario, key
+    Results results;
     std::string line;
     while (std::getline(in, line)) {
         if (line.rfind("result ", 0) != 0)
@@ -1016,6 +1311,11 @@ int table(const std::string &file)
         }
         return "?";
     };
+    // Only cluster runs (scripts/bench --scenarios cluster-*): their tables alone.
+    if (!results.count("cortado") && !results.count("ws") && !results.count("socketio")) {
+        clusterTables(results, format);
+        return 0;
+    }
     std::printf("| scenario | Cortado | `ws` | Socket.IO | Cortado ÷ ws | Socket.IO ÷ ws |\n");
     std::printf("|---|---|---|---|---|---|\n");
     auto row = [&](const std::string &title, const std::string &scenario, const std::vector<std::string> &keys, int decimals) {
@@ -1065,6 +1365,7 @@ int table(const std::string &file)
     row("the same: KiB of server RSS per connection", "many", {"kib_per_connection"}, 1);
     row("the same: server CPU µs per connection (connect + join)", "many", {"cpu_us_per_connection"}, 0);
     sizing(results, servers);
+    clusterTables(results, format);
     return 0;
 }
 
@@ -1092,7 +1393,7 @@ std::vector<int> parseList(const std::string &text)
 void usage()
 {
     std::fprintf(stderr,
-                 "usage: cortado-loadgen --url ws://HOST:PORT/PATH --scenario fanout|echo|rate|idle|storm|many [options]\n"
+                 "usage: cortado-loadgen --url ws://HOST:PORT/PATH --scenario fanout|echo|rate|idle|storm|many|broadcast [options]\n"
                  "       cortado-loadgen --table RESULTS-FILE\n"
                  "  --flavour cortado|socketio   how events are framed (cortado: also the ws peer) [cortado]\n"
                  "  --server-pid PID             the server process whose CPU and memory are read from /proc\n"
@@ -1108,7 +1409,19 @@ void usage()
                  "  --addresses A,B,...          connect to these IPv4 addresses in turn (same port; the server\n"
                  "                               listening on 0.0.0.0) instead of the --url host\n"
                  "  --source-addresses A,B,...   bind each connection to these local addresses in turn\n"
-                 "  --hold S                     idle/storm/many: keep the connections open S s after the result\n");
+                 "  --hold S                     idle/storm/many: keep the connections open S s after the result\n"
+                 "  --url U1,U2,...              several servers (a cluster's nodes, same path): connections go\n"
+                 "                               to each in turn, the first (fanout: the sender) to U1\n"
+                 "  --watch NAME=PID,...         more processes (other nodes, redis-server) whose CPU counts in\n"
+                 "                               the server CPU and is reported as cpu_us_per_1000_NAME (fanout);\n"
+                 "                               many: their RSS as rss_kib_NAME\n"
+                 "  --rooms N                    idle/storm/many: connection i joins room-<i %% N> instead of\n"
+                 "                               blocks of --room-size\n"
+                 "  --await-broadcast S          many: then wait up to S s until every connection has one\n"
+                 "                               chat:message from --scenario broadcast (a broadcast-received line)\n"
+                 "  --scenario broadcast --rooms N --token T\n"
+                 "                               POST a chat:message to /api/rooms/room-<i>/broadcast, i < N, on\n"
+                 "                               the first --url's server, stamped with the send time\n");
 }
 
 Options parseOptions(int argc, char **argv)
@@ -1148,20 +1461,43 @@ Options parseOptions(int argc, char **argv)
             (arg == "--addresses" ? options.addresses : options.sources) = std::move(words);
         }
         else if (arg == "--hold") options.hold = std::atof(next().c_str());
+        else if (arg == "--watch") {
+            for (const std::string &word : parseWords(next())) {
+                const std::size_t eq = word.find('=');
+                const long pid = eq == std::string::npos ? 0 : std::atol(word.c_str() + eq + 1);
+                if (eq == 0 || pid <= 0)
+                    fail("--watch: each entry must be NAME=PID, not " + word);
+                options.watch.emplace_back(word.substr(0, eq), pid);
+            }
+        }
+        else if (arg == "--rooms") options.rooms = std::atoi(next().c_str());
+        else if (arg == "--await-broadcast") options.awaitBroadcast = std::atof(next().c_str());
+        else if (arg == "--token") options.token = next();
         else if (arg == "--help" || arg == "-h") { usage(); std::exit(0); }
         else { usage(); fail("unknown argument " + arg); }
     }
-    if (url.rfind("ws://", 0) != 0)
+    const std::vector<std::string> urls = parseWords(url);
+    if (urls.empty())
         fail("--url must be ws://HOST:PORT/PATH");
-    const std::string rest = url.substr(5);
-    const std::size_t slash = rest.find('/');
-    const std::string authority = rest.substr(0, slash);
-    options.path = slash == std::string::npos ? "/" : rest.substr(slash);
-    const std::size_t colon = authority.rfind(':');
-    if (colon == std::string::npos)
-        fail("--url needs a port");
-    options.host = authority.substr(0, colon);
-    options.port = std::atoi(authority.c_str() + colon + 1);
+    for (const std::string &each : urls) {
+        if (each.rfind("ws://", 0) != 0)
+            fail("--url must be ws://HOST:PORT/PATH, not " + each);
+        const std::string rest = each.substr(5);
+        const std::size_t slash = rest.find('/');
+        const std::string authority = rest.substr(0, slash);
+        const std::string path = slash == std::string::npos ? "/" : rest.substr(slash);
+        const std::size_t colon = authority.rfind(':');
+        if (colon == std::string::npos)
+            fail("--url needs a port: " + each);
+        if (!options.endpoints.empty() && path != options.path)
+            fail("--url: every URL must have the same path");
+        options.path = path;
+        options.endpoints.push_back({authority.substr(0, colon), std::atoi(authority.c_str() + colon + 1)});
+    }
+    options.host = options.endpoints.front().host;
+    options.port = options.endpoints.front().port;
+    if (options.endpoints.size() > 1 && !options.addresses.empty())
+        fail("--addresses needs a single --url (it replaces that URL's host)");
     if (options.members < 1 || options.windows.empty())
         fail("--members and --windows must be positive");
     return options;
@@ -1180,7 +1516,7 @@ int main(int argc, char **argv)
         limit.rlim_cur = limit.rlim_max;
         setrlimit(RLIMIT_NOFILE, &limit);
     }
-    ServerProbe probe{options.serverPid};
+    ServerProbe probe{options.serverPid, options.watch};
     if (options.scenario == "fanout")
         fanout(options, probe);
     else if (options.scenario == "echo")
@@ -1189,7 +1525,9 @@ int main(int argc, char **argv)
         fixedRate(options, probe);
     else if (options.scenario == "idle" || options.scenario == "storm" || options.scenario == "many")
         connections(options, probe, options.scenario);
+    else if (options.scenario == "broadcast")
+        broadcast(options);
     else
-        fail("--scenario must be fanout, echo, rate, idle, storm or many");
+        fail("--scenario must be fanout, echo, rate, idle, storm, many or broadcast");
     return 0;
 }
