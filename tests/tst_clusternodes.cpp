@@ -15,6 +15,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
+
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -156,6 +158,28 @@ private Q_SLOTS:
         QCOMPARE(leaves.at(0).toObject().value("id"_L1).toString(), u"bob"_s);
         QTRY_COMPARE(peersOf(0), 1);
         QCOMPARE(presenceIds(*carol), QStringList{u"carol"_s});
+    }
+
+    // A node that only froze (SIGSTOP past the peer timeout: a VM pause, a long stall) is taken for
+    // gone and its users leave; when it runs again they are back in everyone's list.
+    void aFrozenNodesUsersComeBack()
+    {
+        auto carol = client(2, u"carol"_s);
+        auto bob = client(1, u"bob"_s);
+        QVERIFY(carol && bob);
+        QVERIFY(carol->join(u"team"_s).ok());
+        QVERIFY(bob->join(u"team"_s).ok());
+        QTRY_COMPARE(presenceIds(*carol), (QStringList{u"bob"_s, u"carol"_s}));
+        const qint64 pid = m_nodes[1]->process.processId();
+        QCOMPARE(::kill(pid_t(pid), SIGSTOP), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(presenceIds(*carol), QStringList{u"carol"_s}, 15'000);
+        QCOMPARE(::kill(pid_t(pid), SIGCONT), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(presenceIds(*carol), (QStringList{u"bob"_s, u"carol"_s}), 15'000);
+        QTRY_COMPARE_WITH_TIMEOUT(peersOf(2), 2, 10'000);
+        // And bob, who never left, still talks to carol across nodes.
+        QVERIFY(bob->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"I was frozen"_s}}, u"team"_s).ok());
+        QCOMPARE(carol->expectPush(u"chat:message"_s, 10'000).value("payload"_L1).toObject().value("text"_L1).toString(),
+                 u"I was frozen"_s);
     }
 
     // Redis away: every node keeps serving its own clients and says "degraded"; back: traffic

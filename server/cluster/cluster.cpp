@@ -215,6 +215,12 @@ void Cluster::receive(const QByteArray &channel, const QByteArray &payload)
         const QJsonObject figures = QJsonDocument::fromJson(payload.sliced(header->bodyAt)).object();
         const bool isNew = !m_peers.contains(id);
         m_peers.insert(id, PeerNode{id, figures, QDateTime::currentMSecsSinceEpoch()});
+        if (m_lostPeers.remove(id) && m_presence) {
+            // Declared gone too early (it was only slow): its users were dropped here, so it sends
+            // its whole presence again (to everyone: the others may have dropped it too).
+            m_link->publish("cortado:node:" + header->origin,
+                            wire::encode(wire::Kind::Presence, m_origin, QByteArrayLiteral("{\"resend\":true}")));
+        }
         if (isNew) {
             qCInfo(lcCluster, "node %s: node %s joined", qUtf8Printable(m_nodeId), qUtf8Printable(id));
             Q_EMIT peerJoined(id);
@@ -245,6 +251,7 @@ void Cluster::expirePeers()
     if (!isUp())
         return;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    m_lostPeers.removeIf([now](const auto &lost) { return now - lost.value() > LostPeerMemoryMs; });
     for (auto peer = m_peers.begin(); peer != m_peers.end();) {
         if (now - peer->lastHeardMs <= PeerTimeoutMs) {
             ++peer;
@@ -252,6 +259,7 @@ void Cluster::expirePeers()
         }
         const QString id = peer->id;
         peer = m_peers.erase(peer);
+        m_lostPeers.insert(id, now);
         qCWarning(lcCluster, "node %s: node %s is gone (no heartbeat for %d ms)", qUtf8Printable(m_nodeId),
                   qUtf8Printable(id), PeerTimeoutMs);
         Q_EMIT peerLost(id);
@@ -278,6 +286,10 @@ void Cluster::receivePresence(const QString &node, QByteArrayView body)
     if (!m_presence)
         return;
     const QJsonObject message = QJsonDocument::fromJson(body.toByteArray()).object();
+    if (message.value("resend"_L1).toBool()) { // a node that dropped ours asks for it again
+        publishPresence(m_presence->localParts(), true, false);
+        return;
+    }
     QList<Presence::RoomParts> rooms;
     for (const QJsonValue &roomValue : message.value("rooms"_L1).toArray()) {
         const QJsonObject room = roomValue.toObject();

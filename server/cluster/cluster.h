@@ -127,6 +127,10 @@ private:
     qint64 m_startedAtMs = 0;
     std::unique_ptr<RedisLink> m_link;
     QHash<QString, PeerNode> m_peers;
+    // Declared gone (id → when): heard again, they are asked for their whole presence. Forgotten
+    // after LostPeerMemoryMs, so that nodes restarted with random ids do not pile up here.
+    static constexpr qint64 LostPeerMemoryMs = 10 * 60 * 1000;
+    QHash<QString, qint64> m_lostPeers;
     QTimer m_heartbeat;
     qint64 m_dropped = 0;
 
