@@ -133,6 +133,89 @@ private Q_SLOTS:
         }
     }
 
+    // What users and operators do across three processes: a send to one socket and to a user's room
+    // from other nodes, one presence entry for a user with tabs on two nodes, recovery with since on
+    // another node, and an operator on one node disconnecting a socket of another.
+    void usersAndOperatorsAcrossProcesses()
+    {
+        auto console = std::make_unique<TestClient>();
+        QUrl consoleUrl = m_nodes[0]->ws(u"/_admin"_s);
+        consoleUrl.setQuery(u"token="_s + QString::fromLatin1(ServerProcess::token(m_environment, u"ops"_s, {u"admin"_s})));
+        QVERIFY(console->open(consoleUrl));
+        auto carol = client(2, u"carol"_s);
+        auto aliceA = client(0, u"alice"_s);
+        auto aliceB = client(1, u"alice"_s);
+        QVERIFY(carol && aliceA && aliceB);
+
+        // One socket, by id, from an operator on another node.
+        QVERIFY(console->request(u"admin:emit"_s, QJsonObject{{u"scope"_s, u"socket"_s}, {u"socket"_s, carol->socketId()},
+                                                             {u"event"_s, u"ops:notice"_s}, {u"payload"_s, u"hi carol"_s}}).ok());
+        QCOMPARE(carol->expectPush(u"ops:notice"_s, 10'000).value("payload"_L1).toString(), u"hi carol"_s);
+
+        // A user's room reaches both of her tabs from a REST publish on a third node.
+        QVERIFY(aliceA->join(u"user:alice"_s).ok());
+        QVERIFY(aliceB->join(u"user:alice"_s).ok());
+        const QByteArray publisher = ServerProcess::token(m_environment, u"svc"_s, {u"publisher"_s});
+        const QByteArray body = R"({"event":"note:new","payload":"for alice"})";
+        const cortado::test::HttpReply posted = cortado::test::exchangeHttp(
+                quint16(m_nodes[2]->url.port()),
+                "POST /api/rooms/user:alice/broadcast HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + publisher
+                        + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size())
+                        + "\r\nConnection: close\r\n\r\n" + body,
+                5000);
+        QCOMPARE(posted.status, 200);
+        QVERIFY(!aliceA->expectPush(u"note:new"_s, 10'000).isEmpty());
+        QVERIFY(!aliceB->expectPush(u"note:new"_s, 10'000).isEmpty());
+
+        // Presence: alice with a tab on a and one on b is one user for carol on c.
+        QVERIFY(carol->join(u"team"_s).ok());
+        QVERIFY(aliceA->join(u"team"_s).ok());
+        QVERIFY(aliceB->join(u"team"_s).ok());
+        const QByteArray reader = ServerProcess::token(m_environment, u"reader"_s, {u"admin"_s});
+        const auto aliceConnections = [&] {
+            for (const QJsonValue &user : getJson(*m_nodes[2], u"/api/rooms/team/presence"_s, reader).value("users"_L1).toArray()) {
+                if (user.toObject().value("id"_L1).toString() == "alice"_L1)
+                    return user.toObject().value("connections"_L1).toInt();
+            }
+            return 0;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(aliceConnections(), 2, 10'000);
+        QCOMPARE(presenceIds(*carol), (QStringList{u"alice"_s, u"carol"_s}));
+        aliceA.reset(); // one tab goes: still there, and no leave was sent
+        QTRY_COMPARE_WITH_TIMEOUT(aliceConnections(), 1, 10'000);
+        QCOMPARE(presenceIds(*carol), (QStringList{u"alice"_s, u"carol"_s}));
+        aliceB.reset(); // her last one: she leaves
+        QTRY_COMPARE_WITH_TIMEOUT(presenceIds(*carol), QStringList{u"carol"_s}, 10'000);
+
+        // Recovery: dave saw offset N on a; bob sends on b meanwhile; dave comes back on c.
+        auto dave = client(0, u"dave"_s);
+        auto bob = client(1, u"bob"_s);
+        QVERIFY(dave && bob && dave->join(u"news"_s).ok() && bob->join(u"news"_s).ok());
+        QVERIFY(bob->request(u"chat:send"_s, QJsonObject{{u"n"_s, 1}}, u"news"_s).ok());
+        const qint64 seen = dave->expectPush(u"chat:message"_s, 10'000).value("offset"_L1).toInteger();
+        QVERIFY(seen > 0);
+        dave.reset();
+        for (int n = 2; n <= 4; ++n)
+            QVERIFY(bob->request(u"chat:send"_s, QJsonObject{{u"n"_s, n}}, u"news"_s).ok());
+        QVERIFY(bob->waitFor(u"chat:message"_s, 4, 10'000)); // numbered and back on b: so on c too
+        auto back = client(2, u"dave"_s);
+        QVERIFY(back);
+        const Reply rejoined = back->request(u"room:join"_s, QJsonObject{{u"since"_s, seen}}, u"news"_s);
+        QVERIFY(rejoined.ok());
+        QVERIFY(rejoined.payload().toObject().value("recovered"_L1).toBool());
+        // Replayed, or (if node c had not seen the last ones yet) live right after: no gap, no repeat.
+        QVERIFY(back->waitFor(u"chat:message"_s, 3, 10'000));
+        QList<int> replayed;
+        for (const QJsonObject &message : back->received(u"chat:message"_s))
+            replayed.append(message.value("payload"_L1).toObject().value("n"_L1).toInt());
+        QCOMPARE(replayed, (QList<int>{2, 3, 4}));
+
+        // An operator on a disconnects carol, who is on c.
+        QVERIFY(console->request(u"admin:disconnect"_s, QJsonObject{{u"socket"_s, carol->socketId()}, {u"reason"_s, u"bye"_s}}).ok());
+        QVERIFY(carol->waitForDisconnected(10'000));
+        QCOMPARE(carol->closeCode(), 4009);
+    }
+
     // kill -9 of a node: its users leave the other nodes' lists (presence:leave sent) within the
     // documented bound, and the others drop it from /health.
     void aKilledNodesUsersLeaveWithinTheBound()
