@@ -233,7 +233,14 @@ export class Cortado {
         this._ws = ws;
         ws.onmessage = (event) => this._onFrame(event.data);
         ws.onclose = (event) => this._onClose(ws, event.code, event.reason);
-        ws.onerror = () => { }; // the close event follows and says more
+        // A close event normally follows an error and says more. Node 20's WebSocket (undici) fails a
+        // refused handshake with an error and no close, staying CONNECTING: end it here as 1006.
+        ws.onerror = () => setTimeout(() => {
+            if (ws === this._ws && (ws.readyState === 0 || ws.readyState === 3)) {
+                this._onClose(ws, 1006, '');
+                try { ws.close(); } catch { /* already failed */ }
+            }
+        });
     }
 
     _detach(ws) {

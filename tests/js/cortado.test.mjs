@@ -254,3 +254,13 @@ test('at token expiry (4010) only a client that can get a new token reconnects',
     assert.deepEqual(iris.rooms.map((r) => [r.room, r.joined]), [['expiry', true]]);
     assert.equal(calls, 3);
 });
+
+test('connects after fetch() calls to the same server (a handshake failing without a close is retried)', async () => {
+    // Node 20's WebSocket (undici) then fails its first handshake with an error event, no close,
+    // and stays CONNECTING; the client must treat that as a dropped connection and try again.
+    for (let i = 0; i < 2; ++i)
+        await (await fetch(`${server.url}/health`)).text();
+    const c = client('/chat', { token: token('kate') });
+    await c.connect();
+    assert.equal((await c.join('after-fetch')).room, 'after-fetch');
+});
