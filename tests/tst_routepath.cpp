@@ -42,6 +42,9 @@ void tst_RoutePath::fileToPath_data()
     QTest::newRow("nested websocket") << u"live/board.ws.cpp"_s << true << u"/live/board"_s << QStringList();
     QTest::newRow("websocket with parameter") << u"games/[game].ws.cpp"_s << true << u"/games/<game>"_s << QStringList{u"game"_s};
     QTest::newRow("dots and dashes") << u"well-known/v1.2.cpp"_s << false << u"/well-known/v1.2"_s << QStringList();
+    // Served files keep their extension: the REST path is the file name without ".cpp".
+    QTest::newRow("a served file") << u"cortado.js.cpp"_s << false << u"/cortado.js"_s << QStringList();
+    QTest::newRow("a served file with two dots") << u"cortado.d.ts.cpp"_s << false << u"/cortado.d.ts"_s << QStringList();
 }
 
 void tst_RoutePath::fileToPath()
@@ -200,7 +203,8 @@ void tst_RoutePath::exampleAppRoutesComeFromTheFolder()
                                 u"/api/projects/<project>/members"_s, u"/api/rooms"_s,
                                 u"/api/rooms/<room>"_s, u"/api/rooms/<room>/broadcast"_s,
                                 u"/api/rooms/<room>/history"_s, u"/api/rooms/<room>/presence"_s,
-                                u"/api/sockets/<socket>/rooms/<room>"_s, u"/health"_s}));
+                                u"/api/sockets/<socket>/rooms/<room>"_s, u"/cortado.d.ts"_s,
+                                u"/cortado.js"_s, u"/demo"_s, u"/health"_s}));
     QCOMPARE(webSocket, (QStringList{u"/board"_s, u"/chat"_s}));
 }
 

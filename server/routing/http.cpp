@@ -54,7 +54,7 @@ HttpResponse HttpResponse::later(std::function<void(Reply)> start)
 static QByteArray reasonPhrase(int status)
 {
     static const QHash<int, QByteArray> reasons{
-            {200, "OK"}, {201, "Created"}, {202, "Accepted"}, {204, "No Content"},
+            {200, "OK"}, {201, "Created"}, {202, "Accepted"}, {204, "No Content"}, {304, "Not Modified"},
             {400, "Bad Request"}, {401, "Unauthorized"}, {403, "Forbidden"}, {404, "Not Found"},
             {405, "Method Not Allowed"}, {409, "Conflict"}, {413, "Payload Too Large"},
             {429, "Too Many Requests"}, {431, "Request Header Fields Too Large"},

@@ -1,4 +1,4 @@
-// GET / — what this example server offers.
+// GET / — what this example server offers (the demo page at /demo, the JavaScript client at /cortado.js).
 #include <cortado/route.h>
 
 using namespace Qt::StringLiterals;
@@ -11,6 +11,8 @@ CORTADO_REST_ROUTE(route)
                 {u"rest"_s, QJsonArray{u"/health"_s, u"/api/rooms"_s, u"/api/rooms/<room>"_s,
                                        u"/api/rooms/<room>/broadcast"_s}},
                 {u"websocket"_s, QJsonArray{u"/chat"_s, u"/board"_s}},
+                {u"browser"_s, QJsonObject{{u"demo"_s, u"/demo"_s}, {u"client"_s, u"/cortado.js"_s},
+                                           {u"types"_s, u"/cortado.d.ts"_s}}},
                 {u"protocol"_s, u"docs/protocol.md"_s}});
     });
 }
