@@ -2,6 +2,7 @@
 
 #include "admin/adminfeed.h"
 #include "auth/auth.h"
+#include "metrics/exporter.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -247,6 +248,9 @@ int App::run(const RouteRegistration &registerRoutes)
     QObject::connect(&server, &Server::stopped, m_application.get(), &QCoreApplication::quit);
 
     std::printf("listening on %s\n", qPrintable(server.httpUrl().toString()));
+    if (const quint16 metricsPort = server.metrics().port())
+        std::printf("metrics on http://%s:%u/metrics\n", qPrintable(m_config.server.metricsHost.toString()),
+                    unsigned(metricsPort));
     std::fflush(stdout);
     if (m_fileLimit > ReservedFiles && m_fileLimit != RLIM_INFINITY)
         qCInfo(lcApp).noquote() << u"open-file limit %1: room for about %2 connections"_s.arg(

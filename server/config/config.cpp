@@ -260,6 +260,35 @@ const QList<Spec> &specs()
              }},
             number("CORTADO_CLUSTER_TIMEOUT_MS", "ms", "How long a cluster-wide view waits for the other nodes before it answers partial.", 1,
                    [](Config &config) -> auto & { return cluster(config).timeoutMs; }),
+            // Metrics
+            {"CORTADO_METRICS_PORT", "port",
+             "A port of its own for GET /metrics, without a token (0: any free port); off: none (the main port still serves /metrics to the admin and metrics roles).",
+             [](Config &config) { return config.server.metricsPort ? QString::number(*config.server.metricsPort) : u"off"_s; },
+             [](Config &config, const QString &value) -> QString {
+                 const QString text = value.trimmed();
+                 if (text == "off"_L1) {
+                     config.server.metricsPort.reset();
+                     return {};
+                 }
+                 bool ok = false;
+                 const uint port = text.toUInt(&ok);
+                 if (!ok || port > 65535)
+                     return u"must be a port from 0 to 65535, or off"_s;
+                 config.server.metricsPort = quint16(port);
+                 return {};
+             }},
+            {"CORTADO_METRICS_HOST", "address",
+             "The address the metrics port listens on; anyone who reaches it reads the metrics.",
+             [](Config &config) { return config.server.metricsHost.toString(); },
+             [](Config &config, const QString &value) -> QString {
+                 const QString host = value.trimmed();
+                 const QHostAddress address = host == "localhost"_L1 ? QHostAddress(QHostAddress::LocalHost)
+                                                                     : QHostAddress(host);
+                 if (address.isNull())
+                     return u"must be an IP address"_s;
+                 config.server.metricsHost = address;
+                 return {};
+             }},
             // Tokens
             secret("CORTADO_JWT_SECRET", "HS256 shared secret. Unset (and no RS256 key): a development secret in the data folder.",
                    [](Config &config) -> auto & { return config.tokens.secret; }),
