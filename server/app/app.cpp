@@ -188,6 +188,10 @@ App::App(int &argc, char **argv, AppOptions options) : m_options(options)
             u"`%1 token --help`: print a development token."_s.arg(QCoreApplication::applicationName()));
     parser.addHelpOption();
     parser.addVersionOption();
+    const QCommandLineOption checkConfigOption(
+            u"check-config"_s, u"Read every setting (file, environment, options), print the effective ones "
+                               u"(secrets masked) and exit: 0 when they are valid, 2 with the error."_s);
+    parser.addOption(checkConfigOption);
     Config::addOptions(parser);
     parseOrExit(parser, arguments);
     if (parser.isSet(u"version"_s)) {
@@ -198,6 +202,13 @@ App::App(int &argc, char **argv, AppOptions options) : m_options(options)
     if (!parser.positionalArguments().isEmpty())
         fail(u"unexpected argument \"%1\""_s.arg(parser.positionalArguments().first()));
     m_config = configOrExit(parser);
+    if (parser.isSet(checkConfigOption)) {
+        // Key files and a configured secret are checked too; the development secret is not made here.
+        if (!m_config.tokens.secret.isEmpty() || !m_config.tokens.publicKeyFile.isEmpty())
+            tokenConfigOrExit(m_config);
+        std::printf("%s", qPrintable(m_config.effectiveSettings()));
+        std::exit(0);
+    }
 
     m_server = std::make_unique<Server>(m_config.server);
     // First, so that middleware and guards the app adds later see the user.
