@@ -5,7 +5,9 @@
 #include "testing/httpwire.h"
 #include "testserver.h"
 
+#include <QFile>
 #include <QRegularExpression>
+#include <QTemporaryDir>
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
@@ -25,6 +27,7 @@ private Q_SLOTS:
     void metricsPortAnswersWithoutAToken();
     void eventLabelsAreCappedPerRoute();
     void slowConsumersAndRefusedHandshakesAreCounted();
+    void documentationAndDashboardNameRealMetrics();
 };
 
 namespace {
@@ -270,6 +273,41 @@ void tst_Metrics::slowConsumersAndRefusedHandshakesAreCounted()
     QCOMPARE(metrics.value(uR"(cortado_slow_consumer_disconnects_total{route="/chat"})"_s), 1.0);
     QCOMPARE(metrics.value(uR"(cortado_refused_handshakes_total{status="404",reason="not_found"})"_s), 1.0);
     QCOMPARE(metrics.value(uR"(cortado_refused_handshakes_total{status="401",reason="unauthorized"})"_s), 1.0);
+}
+
+// docs/metrics.md lists what a scrape has (cluster ones need Redis: documented, not scraped here),
+// and the Grafana dashboard reads only documented metrics.
+void tst_Metrics::documentationAndDashboardNameRealMetrics()
+{
+    const auto read = [](const char *path) {
+        QFile file(QString::fromLatin1(CORTADO_SOURCE_DIR) + u'/' + QString::fromLatin1(path));
+        return file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()) : QString();
+    };
+    static const QRegularExpression row(u"^\\| `(cortado_[a-z_]+)` \\|"_s, QRegularExpression::MultilineOption);
+    QSet<QString> documented;
+    for (const QRegularExpressionMatch &match : row.globalMatch(read("docs/metrics.md")))
+        documented.insert(match.captured(1));
+    QVERIFY(documented.size() > 20);
+
+    QTemporaryDir data;
+    ExampleServer server(TestServer::withStorage(u"sqlite:"_s + data.filePath(u"cortado.db"_s)));
+    static const QRegularExpression type(u"^# TYPE (cortado_[a-z_]+) "_s, QRegularExpression::MultilineOption);
+    QSet<QString> scraped;
+    for (const QRegularExpressionMatch &match : type.globalMatch(scrape(server).text))
+        scraped.insert(match.captured(1));
+    QSet<QString> expected = documented;
+    expected.removeIf([](const QString &name) { return name.startsWith("cortado_cluster_"_L1); });
+    QCOMPARE(scraped, expected);
+
+    static const QRegularExpression used(u"cortado_[a-z_]+"_s);
+    QStringList unknown;
+    for (const QRegularExpressionMatch &match : used.globalMatch(read("docs/grafana-cortado.json"))) {
+        QString name = match.captured(0);
+        name.remove(QRegularExpression(u"_(bucket|sum|count)$"_s));
+        if (!documented.contains(name))
+            unknown.append(name);
+    }
+    QVERIFY2(unknown.isEmpty(), qPrintable(unknown.join(u", "_s)));
 }
 
 QTEST_GUILESS_MAIN(tst_Metrics)

@@ -7,7 +7,8 @@ namespace cortado::metrics {
 TrafficMetrics::EventCounters &TrafficMetrics::event(const QString &route, const QString &name)
 {
     RouteCounters &counters = m_routes[route];
-    const QString &label = name.isEmpty() ? QString(InvalidEvent) : name;
+    static const QString invalid(InvalidEvent);
+    const QString &label = name.isEmpty() ? invalid : name; // no copy of the name per message
     const auto found = counters.events.find(label);
     if (found != counters.events.end())
         return *found;
