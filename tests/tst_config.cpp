@@ -31,6 +31,12 @@ private Q_SLOTS:
     void serverRaisesItsFileLimitAndSaysSo();
     void clusterModeComesWithRedis();
     void documentationListsEverySetting();
+    void fileSitsBetweenDefaultsAndEnvironment();
+    void badFileNamesFileLineAndKey_data();
+    void badFileNamesFileLineAndKey();
+    void secretInAWorldReadableFileIsRefused();
+    void checkConfigPrintsTheEffectiveSettings();
+    void checkConfigExitsTwoOnABadFile();
 };
 
 namespace {
@@ -48,6 +54,20 @@ QProcessEnvironment environmentOf(std::initializer_list<std::pair<QString, QStri
     for (const auto &[name, value] : variables)
         environment.insert(name, value);
     return environment;
+}
+
+// A configuration file in `dir` with `text`, and `mode` as its permissions.
+QString writeFile(const QTemporaryDir &dir, const QString &name, const QByteArray &text,
+                  QFileDevice::Permissions mode = QFileDevice::ReadOwner | QFileDevice::WriteOwner)
+{
+    const QString path = dir.filePath(name);
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        qFatal("cannot write %s", qPrintable(path));
+    file.write(text);
+    file.close();
+    file.setPermissions(mode);
+    return path;
 }
 
 } // namespace
@@ -308,6 +328,145 @@ void tst_Config::documentationListsEverySetting()
     }
     QVERIFY2(missing.isEmpty(), qPrintable(u"docs/configuration.md lacks or differs on "_s + missing.join(u", "_s)));
     QVERIFY2(rows.isEmpty(), qPrintable(u"documented but unknown: "_s + rows.keys().join(u", "_s)));
+}
+
+// option > environment > file > default, the file named by --config or CORTADO_CONFIG.
+void tst_Config::fileSitsBetweenDefaultsAndEnvironment()
+{
+    QTemporaryDir dir;
+    const QString path = writeFile(dir, u"cortado.conf"_s,
+                                   "# a comment\n; another\n\nport = 9000\nmax-body-size = 2048\n"
+                                   "max-message-size=1000\nallowed-origins = \"https://a.example,https://b.example\"\n");
+    const QProcessEnvironment environment = environmentOf({{u"CORTADO_CONFIG"_s, path},
+                                                           {u"CORTADO_MAX_BODY_SIZE"_s, u"4096"_s}});
+    QString error;
+    std::optional<cortado::Config> config = parse({u"--max-message-size"_s, u"500"_s}, environment, &error);
+    QVERIFY2(config, qPrintable(error));
+    QCOMPARE(config->server.port, quint16(9000)); // file over default
+    QCOMPARE(config->server.http.maxBodyBytes, 4096); // environment over file
+    QCOMPARE(config->server.webSocket.maxMessageSize, 500); // option over file
+    QCOMPARE(config->server.allowedOrigins, (QStringList{u"https://a.example"_s, u"https://b.example"_s}));
+    QCOMPARE(config->origins.value(u"CORTADO_PORT"_s), u"file %1:4"_s.arg(path));
+    QCOMPARE(config->origins.value(u"CORTADO_MAX_BODY_SIZE"_s), u"environment"_s);
+    QCOMPARE(config->origins.value(u"CORTADO_MAX_MESSAGE_SIZE"_s), u"option"_s);
+    QVERIFY(!config->origins.contains(u"CORTADO_THREADS"_s)); // the default
+
+    // --config wins over CORTADO_CONFIG.
+    const QString other = writeFile(dir, u"other.conf"_s, "port = 9100\n");
+    config = parse({u"--config"_s, other}, environment, &error);
+    QVERIFY2(config, qPrintable(error));
+    QCOMPARE(config->server.port, quint16(9100));
+    QCOMPARE(config->server.webSocket.maxMessageSize, cortado::WebSocketLimits{}.maxMessageSize);
+}
+
+void tst_Config::badFileNamesFileLineAndKey_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<QString>("expected"); // after "<file>:"
+    QTest::newRow("unknown key") << "port = 9000\nprot = 9001\n"_ba << u"2: unknown key \"prot\""_s;
+    QTest::newRow("variable as key") << "CORTADO_PORT = 9000\n"_ba << u"1: unknown key \"CORTADO_PORT\""_s;
+    QTest::newRow("bad value") << "\n\nport = 70000\n"_ba
+                               << u"3: port must be a whole number from 0 to 65535, not \"70000\""_s;
+    QTest::newRow("no equals sign") << "port 9000\n"_ba << u"1: expected \"key = value\""_s;
+    QTest::newRow("section") << "[General]\nport = 9000\n"_ba << u"1: expected \"key = value\" (no [sections])"_s;
+    QTest::newRow("twice") << "port = 1\nport = 2\n"_ba << u"2: port is set twice (first on line 1)"_s;
+    QTest::newRow("short secret, not echoed") << "jwt-secret = short\n"_ba << u"1: jwt-secret must be at least 32 bytes"_s;
+}
+
+void tst_Config::badFileNamesFileLineAndKey()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    const QString path = writeFile(dir, u"bad.conf"_s, text);
+    QString error;
+    QVERIFY(!parse({u"--config"_s, path}, {}, &error));
+    QVERIFY2(error.startsWith(path + u':' + expected), qPrintable(error));
+    QVERIFY2(!error.contains(u"short"_s.prepend(u'"')), qPrintable(error)); // secrets never quoted
+
+    QVERIFY(!parse({u"--config"_s, dir.filePath(u"missing.conf"_s)}, {}, &error));
+    QVERIFY2(error.startsWith(u"cannot read the configuration file %1"_s.arg(dir.filePath(u"missing.conf"_s))),
+             qPrintable(error));
+}
+
+// A secret may live in the file, but not in one every user can read.
+void tst_Config::secretInAWorldReadableFileIsRefused()
+{
+    QTemporaryDir dir;
+    const QByteArray secret(40, 'k');
+    const QByteArray text = "port = 9000\njwt-secret = " + secret + "\n";
+    const QString open = writeFile(dir, u"open.conf"_s, text,
+                                   QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup
+                                           | QFileDevice::ReadOther);
+    QString error;
+    QVERIFY(!parse({u"--config"_s, open}, {}, &error));
+    QVERIFY2(error.contains(u"holds jwt-secret but every user of the machine can read it"_s), qPrintable(error));
+    QVERIFY(!error.contains(QString::fromLatin1(secret)));
+
+    const QString closed = writeFile(dir, u"closed.conf"_s, text,
+                                     QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup);
+    const std::optional<cortado::Config> config = parse({u"--config"_s, closed}, {}, &error);
+    QVERIFY2(config, qPrintable(error));
+    QCOMPARE(config->tokens.secret, secret);
+    // The environment still wins over the file.
+    const QByteArray other(48, 'e');
+    QCOMPARE(parse({u"--config"_s, closed}, environmentOf({{u"CORTADO_JWT_SECRET"_s, QString::fromLatin1(other)}}))
+                     ->tokens.secret,
+             other);
+}
+
+// The real binary: `--check-config` prints every setting with where it came from and exits 0.
+void tst_Config::checkConfigPrintsTheEffectiveSettings()
+{
+    QTemporaryDir dir;
+    const QByteArray secret(40, 's');
+    const QString path = writeFile(dir, u"cortado.conf"_s,
+                                   "port = 9000\nmax-body-size = 2048\njwt-secret = " + secret
+                                           + "\nredis = redis://:hunter2@10.0.0.1:6390\n"
+                                             "database-url = postgres://app:pw@db/cortado\n");
+    QProcessEnvironment environment = ServerProcess::environment(dir.path());
+    environment.remove(u"CORTADO_JWT_SECRET"_s);
+    environment.insert(u"CORTADO_CONFIG"_s, path);
+    environment.insert(u"CORTADO_MAX_BODY_SIZE"_s, u"4096"_s);
+    QProcess process;
+    process.setProcessEnvironment(environment);
+    process.start(ServerProcess::binary(), {u"--check-config"_s, u"--threads"_s, u"3"_s});
+    QVERIFY(process.waitForFinished(10'000));
+    const QString out = QString::fromUtf8(process.readAllStandardOutput());
+    const QString err = QString::fromUtf8(process.readAllStandardError());
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(process.exitCode() == 0, qPrintable(err));
+    const auto line = [&out](const QString &key) {
+        for (const QString &candidate : out.split(u'\n')) {
+            if (candidate.startsWith(key + u" = "_s))
+                return candidate.simplified();
+        }
+        return QString();
+    };
+    QCOMPARE(line(u"port"_s), u"port = 9000 # file %1:1"_s.arg(path));
+    QCOMPARE(line(u"max-body-size"_s), u"max-body-size = 4096 # environment"_s);
+    QCOMPARE(line(u"threads"_s), u"threads = 3 # option"_s);
+    QCOMPARE(line(u"max-message-size"_s), u"max-message-size = 65536 # default"_s);
+    QCOMPARE(line(u"jwt-secret"_s), u"jwt-secret = ******** # file %1:3"_s.arg(path));
+    QCOMPARE(line(u"redis"_s), u"redis = redis://:****@10.0.0.1:6390 # file %1:4"_s.arg(path));
+    QCOMPARE(line(u"database-url"_s), u"database-url = postgres://app:****@db/cortado # file %1:5"_s.arg(path));
+    for (const QString &leak : {QString::fromLatin1(secret), u"hunter2"_s, u":pw@"_s})
+        QVERIFY2(!out.contains(leak) && !err.contains(leak), qPrintable(out));
+    QVERIFY(!QFile::exists(dir.filePath(u"jwt-secret"_s))); // checking makes nothing
+}
+
+void tst_Config::checkConfigExitsTwoOnABadFile()
+{
+    QTemporaryDir dir;
+    const QString path = writeFile(dir, u"cortado.conf"_s, "port = 9000\nmax-bodysize = 2048\n");
+    QProcess process;
+    process.setProcessEnvironment(ServerProcess::environment(dir.path()));
+    process.start(ServerProcess::binary(), {u"--check-config"_s, u"--config"_s, path});
+    QVERIFY(process.waitForFinished(10'000));
+    QCOMPARE(process.exitCode(), 2);
+    const QString err = QString::fromUtf8(process.readAllStandardError());
+    QVERIFY2(err.contains(u"%1:2: unknown key \"max-bodysize\""_s.arg(path)), qPrintable(err));
+    QVERIFY(process.readAllStandardOutput().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_Config)

@@ -204,7 +204,7 @@ void tst_RoutePath::exampleAppRoutesComeFromTheFolder()
                                 u"/api/rooms/<room>"_s, u"/api/rooms/<room>/broadcast"_s,
                                 u"/api/rooms/<room>/history"_s, u"/api/rooms/<room>/presence"_s,
                                 u"/api/sockets/<socket>/rooms/<room>"_s, u"/cortado.d.ts"_s,
-                                u"/cortado.js"_s, u"/demo"_s, u"/health"_s}));
+                                u"/cortado.js"_s, u"/demo"_s, u"/health"_s, u"/metrics"_s}));
     QCOMPARE(webSocket, (QStringList{u"/board"_s, u"/chat"_s}));
 }
 

@@ -2,6 +2,7 @@
 
 #include "admin/adminfeed.h"
 #include "auth/auth.h"
+#include "metrics/exporter.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -187,6 +188,10 @@ App::App(int &argc, char **argv, AppOptions options) : m_options(options)
             u"`%1 token --help`: print a development token."_s.arg(QCoreApplication::applicationName()));
     parser.addHelpOption();
     parser.addVersionOption();
+    const QCommandLineOption checkConfigOption(
+            u"check-config"_s, u"Read every setting (file, environment, options), print the effective ones "
+                               u"(secrets masked) and exit: 0 when they are valid, 2 with the error."_s);
+    parser.addOption(checkConfigOption);
     Config::addOptions(parser);
     parseOrExit(parser, arguments);
     if (parser.isSet(u"version"_s)) {
@@ -197,6 +202,13 @@ App::App(int &argc, char **argv, AppOptions options) : m_options(options)
     if (!parser.positionalArguments().isEmpty())
         fail(u"unexpected argument \"%1\""_s.arg(parser.positionalArguments().first()));
     m_config = configOrExit(parser);
+    if (parser.isSet(checkConfigOption)) {
+        // Key files and a configured secret are checked too; the development secret is not made here.
+        if (!m_config.tokens.secret.isEmpty() || !m_config.tokens.publicKeyFile.isEmpty())
+            tokenConfigOrExit(m_config);
+        std::printf("%s", qPrintable(m_config.effectiveSettings()));
+        std::exit(0);
+    }
 
     m_server = std::make_unique<Server>(m_config.server);
     // First, so that middleware and guards the app adds later see the user.
@@ -247,6 +259,9 @@ int App::run(const RouteRegistration &registerRoutes)
     QObject::connect(&server, &Server::stopped, m_application.get(), &QCoreApplication::quit);
 
     std::printf("listening on %s\n", qPrintable(server.httpUrl().toString()));
+    if (const quint16 metricsPort = server.metrics().port())
+        std::printf("metrics on http://%s:%u/metrics\n", qPrintable(m_config.server.metricsHost.toString()),
+                    unsigned(metricsPort));
     std::fflush(stdout);
     if (m_fileLimit > ReservedFiles && m_fileLimit != RLIM_INFINITY)
         qCInfo(lcApp).noquote() << u"open-file limit %1: room for about %2 connections"_s.arg(

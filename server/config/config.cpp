@@ -2,8 +2,11 @@
 
 #include "cluster/redislink.h"
 
+#include <QFile>
+#include <QFileInfo>
 #include <QRandomGenerator>
 #include <QRegularExpression>
+#include <QUrl>
 
 #include <functional>
 #include <limits>
@@ -34,6 +37,12 @@ struct Spec
         if (secret)
             return {};
         return optionName ? QString::fromLatin1(optionName) : variableName().mid(8).toLower().replace(u'_', u'-');
+    }
+    // Its key in a configuration file: the option's name; a secret's is derived the same way
+    // (CORTADO_JWT_SECRET → jwt-secret).
+    QString fileKey() const
+    {
+        return secret ? variableName().mid(8).toLower().replace(u'_', u'-') : option();
     }
 };
 
@@ -224,7 +233,10 @@ const QList<Spec> &specs()
                  [](Config &config) -> auto & { return config.dataDirectory; }),
             {"CORTADO_DATABASE_URL", "url",
              "sqlite:PATH or postgres://user:password@host:port/database.",
-             [](Config &) { return u"sqlite:<data-dir>/cortado.db"_s; },
+             [](Config &config) {
+                 return config.server.storage && !config.server.storage->url.isEmpty() ? config.server.storage->url
+                                                                                      : u"sqlite:<data-dir>/cortado.db"_s;
+             },
              [](Config &config, const QString &value) -> QString {
                  if (!value.startsWith("sqlite:"_L1) && !value.startsWith("postgres://"_L1)
                      && !value.startsWith("postgresql://"_L1))
@@ -260,6 +272,35 @@ const QList<Spec> &specs()
              }},
             number("CORTADO_CLUSTER_TIMEOUT_MS", "ms", "How long a cluster-wide view waits for the other nodes before it answers partial.", 1,
                    [](Config &config) -> auto & { return cluster(config).timeoutMs; }),
+            // Metrics
+            {"CORTADO_METRICS_PORT", "port",
+             "A port of its own for GET /metrics, without a token (0: any free port); off: none (the main port still serves /metrics to the admin and metrics roles).",
+             [](Config &config) { return config.server.metricsPort ? QString::number(*config.server.metricsPort) : u"off"_s; },
+             [](Config &config, const QString &value) -> QString {
+                 const QString text = value.trimmed();
+                 if (text == "off"_L1) {
+                     config.server.metricsPort.reset();
+                     return {};
+                 }
+                 bool ok = false;
+                 const uint port = text.toUInt(&ok);
+                 if (!ok || port > 65535)
+                     return u"must be a port from 0 to 65535, or off"_s;
+                 config.server.metricsPort = quint16(port);
+                 return {};
+             }},
+            {"CORTADO_METRICS_HOST", "address",
+             "The address the metrics port listens on; anyone who reaches it reads the metrics.",
+             [](Config &config) { return config.server.metricsHost.toString(); },
+             [](Config &config, const QString &value) -> QString {
+                 const QString host = value.trimmed();
+                 const QHostAddress address = host == "localhost"_L1 ? QHostAddress(QHostAddress::LocalHost)
+                                                                     : QHostAddress(host);
+                 if (address.isNull())
+                     return u"must be an IP address"_s;
+                 config.server.metricsHost = address;
+                 return {};
+             }},
             // Tokens
             secret("CORTADO_JWT_SECRET", "HS256 shared secret. Unset (and no RS256 key): a development secret in the data folder.",
                    [](Config &config) -> auto & { return config.tokens.secret; }),
@@ -281,10 +322,87 @@ const QList<Spec> &specs()
     return list;
 }
 
+// A URL with its password replaced by ****, for output.
+QString withoutPassword(const QString &text)
+{
+    QUrl url(text);
+    if (!url.isValid() || url.password().isEmpty())
+        return text;
+    url.setPassword(u"****"_s);
+    return url.toString();
+}
+
+// Applies a configuration file: `key = value` lines, `#` or `;` comments, blank lines. Empty on
+// success, else the error, naming the file and line.
+QString applyFile(Config &config, const QString &path, QHash<QString, QString> *origins)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return u"cannot read the configuration file %1: %2"_s.arg(path, file.errorString());
+    const QStringList lines = QString::fromUtf8(file.readAll()).split(u'\n');
+    QHash<QString, int> seen; // key → line
+    QStringList secrets;
+    for (qsizetype index = 0; index < lines.size(); ++index) {
+        const int number = int(index) + 1;
+        const QString line = lines.at(index).trimmed();
+        if (line.isEmpty() || line.startsWith(u'#') || line.startsWith(u';'))
+            continue;
+        const QString where = u"%1:%2: "_s.arg(path).arg(number);
+        const qsizetype equals = line.indexOf(u'=');
+        if (line.startsWith(u'[') || equals <= 0)
+            return where + u"expected \"key = value\" (no [sections]), not \"%1\""_s.arg(line.left(80));
+        const QString key = line.left(equals).trimmed();
+        QString value = line.mid(equals + 1).trimmed();
+        if (value.size() >= 2 && value.startsWith(u'"') && value.endsWith(u'"'))
+            value = value.mid(1, value.size() - 2);
+        const auto spec = std::find_if(specs().cbegin(), specs().cend(),
+                                       [&key](const Spec &candidate) { return candidate.fileKey() == key; });
+        if (spec == specs().cend())
+            return where + u"unknown key \"%1\" (the keys are the option names, e.g. max-body-size; "
+                           u"docs/configuration.md)"_s.arg(key.left(80));
+        if (const int first = seen.value(key); first > 0)
+            return where + u"%1 is set twice (first on line %2)"_s.arg(key).arg(first);
+        seen.insert(key, number);
+        if (value.isEmpty()) // as for a variable: empty is unset
+            continue;
+        if (const QString problem = spec->apply(config, value); !problem.isEmpty())
+            return where + (spec->secret || !spec->echo ? u"%1 %2"_s.arg(key, problem)
+                                                        : u"%1 %2, not \"%3\""_s.arg(key, problem, value));
+        origins->insert(spec->variableName(), u"file %1:%2"_s.arg(path).arg(number));
+        if (spec->secret)
+            secrets.append(key);
+    }
+    // A secret belongs in a file only its owner (and the service's group) can read.
+    if (!secrets.isEmpty() && (QFileInfo(path).permissions() & QFileDevice::ReadOther))
+        return u"%1 holds %2 but every user of the machine can read it: chmod 600 (or 640 for the "
+               u"service's group), or set the secret in the environment"_s.arg(path, secrets.join(u", "_s));
+    return {};
+}
+
 } // namespace
+
+QString Config::effectiveSettings() const
+{
+    Config copy = *this;
+    QString text = u"# effective settings: option > environment > file > default\n"_s;
+    for (const Spec &spec : specs()) {
+        QString value = spec.current(copy);
+        if (spec.secret)
+            value = value.isEmpty() ? QString() : u"********"_s;
+        else if (!spec.echo)
+            value = withoutPassword(value);
+        const QString origin = origins.value(spec.variableName(), u"default"_s);
+        text += u"%1 = %2"_s.arg(spec.fileKey(), value).leftJustified(40) + u" # "_s + origin + u'\n';
+    }
+    return text;
+}
 
 void Config::addOptions(QCommandLineParser &parser)
 {
+    parser.addOption(QCommandLineOption(u"config"_s,
+                                        u"Read settings from this file: key = value lines, the keys being "
+                                        u"the option names (docs/configuration.md) [CORTADO_CONFIG]"_s,
+                                        u"file"_s));
     for (const Setting &setting : settings()) {
         if (setting.option.isEmpty())
             continue;
@@ -303,6 +421,14 @@ std::optional<Config> Config::fromParser(const QCommandLineParser &parser,
         *error = spec.secret || !spec.echo ? u"%1 %2"_s.arg(name, problem)
                              : u"%1 %2, not \"%3\""_s.arg(name, problem, value);
     };
+    // The file first: the environment and options win over it.
+    const QString file = parser.isSet(u"config"_s) ? parser.value(u"config"_s) : environment.value(u"CORTADO_CONFIG"_s);
+    if (!file.isEmpty()) {
+        if (const QString problem = applyFile(config, file, &config.origins); !problem.isEmpty()) {
+            *error = problem;
+            return std::nullopt;
+        }
+    }
     // An empty variable counts as unset (container tools pass VAR= for "nothing").
     for (const Spec &spec : specs()) {
         const QString value = environment.value(spec.variableName());
@@ -312,6 +438,7 @@ std::optional<Config> Config::fromParser(const QCommandLineParser &parser,
             fail(spec, spec.variableName(), value, problem);
             return std::nullopt;
         }
+        config.origins.insert(spec.variableName(), u"environment"_s);
     }
     for (const Spec &spec : specs()) {
         const QString option = spec.option();
@@ -322,6 +449,7 @@ std::optional<Config> Config::fromParser(const QCommandLineParser &parser,
             fail(spec, u"--"_s + option, value, problem);
             return std::nullopt;
         }
+        config.origins.insert(spec.variableName(), u"option"_s);
     }
 
     if (config.server.tls && (config.server.tls->certificateFile.isEmpty() || config.server.tls->keyFile.isEmpty())) {

@@ -1,6 +1,7 @@
 #include "hub.h"
 
 #include "cortado/protocol.h"
+#include "metrics/traffic.h"
 
 #include <QLoggingCategory>
 #include <QMetaMethod>
@@ -70,6 +71,8 @@ void Hub::detach(const SocketId &id, int closeCode)
     state.sessions.remove(&session);
     if (state.sessions.isEmpty())
         m_routes.remove(session.route());
+    if (m_metrics && closeCode == protocol::close::SlowConsumer && !isInternalRoute(session.route()))
+        m_metrics->slowConsumer(session.route());
     qCDebug(lcCore) << "disconnected" << id << closeCode;
     Q_EMIT disconnected(session, closeCode);
     m_sessions.erase(it);
@@ -336,6 +339,8 @@ qsizetype Hub::deliverLocal(const Target &target, const QString &event, const QB
             deliver(recipient, utf8);
             recipients = 1;
             internal = isInternalRoute(recipient->route());
+            if (m_metrics && !internal)
+                m_metrics->outgoing(recipient->route(), event, 1, utf8.size());
         }
         break;
     case Target::Scope::Room: {
@@ -355,11 +360,17 @@ qsizetype Hub::deliverLocal(const Target &target, const QString &event, const QB
     }
     case Target::Scope::Everyone:
         for (auto state = m_routes.cbegin(); state != m_routes.cend(); ++state) {
-            if (!isInternalRoute(state.key()))
-                deliverAll(state->sessions);
+            if (isInternalRoute(state.key()))
+                continue;
+            const qsizetype before = recipients;
+            deliverAll(state->sessions);
+            if (m_metrics) // per route: the one place a message spans routes
+                m_metrics->outgoing(state.key(), event, recipients - before, utf8.size());
         }
         break;
     }
+    if (m_metrics && !internal && (target.scope() == Target::Scope::Room || target.scope() == Target::Scope::Route))
+        m_metrics->outgoing(target.routePath(), event, recipients, utf8.size());
     if (!internal) // the consoles' own traffic is not the application's
         m_messagesOut += recipients;
     if (isSignalConnected(QMetaMethod::fromSignal(&Hub::messageSent))) {
@@ -380,8 +391,11 @@ void Hub::sendFrame(Session &session, const QString &event, const QByteArray &ut
             deliver(&session, held);
         deliver(&session, utf8Frame);
     }
-    if (!isInternalRoute(session.route()))
+    if (!isInternalRoute(session.route())) {
         ++m_messagesOut;
+        if (m_metrics)
+            m_metrics->outgoing(session.route(), event, 1, utf8Frame.size());
+    }
     if (isSignalConnected(QMetaMethod::fromSignal(&Hub::messageSent)))
         Q_EMIT messageSent(Target::socket(session.id()), event, 1, utf8Frame.size(), QJsonValue::Undefined);
 }
@@ -470,14 +484,25 @@ QList<const Session *> Hub::members(const QString &route, const QString &room) c
 void Hub::recordIncoming(Session &session, qsizetype bytes, const protocol::Envelope *envelope)
 {
     ++session.m_messagesIn;
-    if (!isInternalRoute(session.route()))
+    if (!isInternalRoute(session.route())) {
         ++m_messagesIn;
+        if (m_metrics)
+            m_metrics->incoming(session.route(), envelope ? envelope->event : QString(), bytes);
+    }
     if (!isSignalConnected(QMetaMethod::fromSignal(&Hub::eventReceived)))
         return;
     if (envelope)
         Q_EMIT eventReceived(session, envelope->event, envelope->room, bytes, envelope->payload());
     else
         Q_EMIT eventReceived(session, QString(), std::nullopt, bytes, QJsonValue::Undefined);
+}
+
+QList<RouteSummary> Hub::routeSummaries() const
+{
+    QList<RouteSummary> result;
+    for (auto state = m_routes.cbegin(); state != m_routes.cend(); ++state)
+        result.append(RouteSummary{state.key(), state->sessions.size(), state->rooms.size()});
+    return result;
 }
 
 qint64 Hub::queuedBytes(const SocketId &id) const

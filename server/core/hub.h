@@ -17,6 +17,10 @@
 
 namespace cortado {
 
+namespace metrics {
+class TrafficMetrics;
+}
+
 // A server → client event before encoding.
 struct Message
 {
@@ -53,6 +57,14 @@ struct Delivery
     //   if (auto error = ctx.broadcast(u"chat:message"_s, ctx.payload()).error()) return *error;
     // `overloaded` is Error::overloaded (503 over HTTP), `forbidden` Error::forbidden.
     std::optional<Error> error() const;
+};
+
+// One route's sockets and rooms right now (Hub::routeSummaries()).
+struct RouteSummary
+{
+    QString route;
+    qsizetype sessions = 0;
+    qsizetype rooms = 0;
 };
 
 struct RoomInfo
@@ -117,6 +129,8 @@ public:
     QList<RoomInfo> rooms(const QString &route = {}) const;
     std::optional<RoomInfo> room(const QString &route, const QString &name) const;
     QList<const Session *> members(const QString &route, const QString &room) const;
+    // Every route with sockets, internal ones included (isInternalRoute() tells them apart).
+    QList<RouteSummary> routeSummaries() const;
 
     History &history() { return m_history; }
     // Called with every new history entry (and the room's policy) before it is delivered; returning
@@ -172,6 +186,12 @@ public:
     qint64 messagesIn() const { return m_messagesIn; }
     qint64 messagesOut() const { return m_messagesOut; }
 
+    // Counters for /metrics (server/metrics), written on this thread as messages pass (by route
+    // and event), and by the dispatcher and front end through metrics(); null: nothing counted.
+    // Internal routes are not counted. Not owned.
+    void setMetrics(metrics::TrafficMetrics *metrics) { m_metrics = metrics; }
+    metrics::TrafficMetrics *metrics() const { return m_metrics; }
+
 Q_SIGNALS:
     void connected(const cortado::Session &session);
     void disconnected(const cortado::Session &session, int closeCode);
@@ -226,6 +246,7 @@ private:
     };
     QHash<QString, RoomBacklog> m_roomBacklogs; // route + '\n' + room
     qint64 m_messagesIn = 0, m_messagesOut = 0;
+    metrics::TrafficMetrics *m_metrics = nullptr;
 };
 
 } // namespace cortado

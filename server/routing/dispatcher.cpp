@@ -1,10 +1,13 @@
 #include "dispatcher.h"
 
+#include "metrics/traffic.h"
+
 #include <QtConcurrent>
 
 #include <QJsonObject>
 #include <QLoggingCategory>
 
+#include <chrono>
 #include <exception>
 
 Q_LOGGING_CATEGORY(lcRouting, "cortado.routing", QtInfoMsg)
@@ -142,6 +145,13 @@ std::optional<Ack> EventDispatcher::invoke(EventContext &context, const WsRoute 
         return std::nullopt;
     }
     try {
+        if (metrics::TrafficMetrics *metrics = m_hub.metrics()) {
+            const auto start = std::chrono::steady_clock::now();
+            std::optional<Ack> ack = binding->handler(context);
+            metrics->handlerFinished(context.session().route(),
+                                     std::chrono::nanoseconds(std::chrono::steady_clock::now() - start).count());
+            return ack;
+        }
         return binding->handler(context);
     } catch (const std::exception &e) {
         qCWarning(lcRouting) << "handler for" << event << "threw:" << e.what();
@@ -203,9 +213,12 @@ void EventDispatcher::answer(const EventContext &context, const Ack &ack)
     }
     const QJsonValue &id = context.envelope().id;
     if (ack.isOk()) {
-        if (!id.isUndefined())
+        if (!id.isUndefined()) {
+            if (metrics::TrafficMetrics *metrics = m_hub.metrics(); metrics && !Hub::isInternalRoute(context.session().route()))
+                metrics->ack(context.session().route(), true);
             m_hub.sendFrame(context.session(), protocol::events::Ack,
                             protocol::encodeAck(id, ack.payload()));
+        }
         return;
     }
     sendError(context.session(), id, ack.error().info());
@@ -214,6 +227,12 @@ void EventDispatcher::answer(const EventContext &context, const Ack &ack)
 void EventDispatcher::sendError(Session &session, const QJsonValue &id,
                                 const protocol::ErrorInfo &error)
 {
+    if (metrics::TrafficMetrics *metrics = m_hub.metrics(); metrics && !Hub::isInternalRoute(session.route())) {
+        metrics->error(error.code, id.isUndefined() ? metrics::TrafficMetrics::ErrorKind::System
+                                                    : metrics::TrafficMetrics::ErrorKind::Ack);
+        if (!id.isUndefined())
+            metrics->ack(session.route(), false);
+    }
     // With an id the client is waiting for an ack; without one, it still deserves to know.
     if (id.isUndefined())
         m_hub.sendFrame(session, protocol::events::Error, protocol::encodeSystemError(error));

@@ -308,6 +308,11 @@ StorageStatus Storage::status() const
     status.backlog = qint64(m_shared->queue.size()) + m_shared->inFlight;
     status.backlogBytes = m_shared->queuedBytes;
     status.lastError = m_shared->lastError;
+    const qint64 oldest = m_shared->inFlight > 0 ? m_shared->inFlightOldestAt
+            : m_shared->queue.empty()          ? 0
+                                               : m_shared->queue.front().at;
+    if (oldest > 0)
+        status.commitLagMs = qMax<qint64>(0, QDateTime::currentMSecsSinceEpoch() - oldest);
     return status;
 }
 

@@ -66,6 +66,9 @@ struct StorageStatus
     qint64 backlogBytes = 0; // their size, as counted against StorageConfig::queueBytes
     qint64 written = 0; // writes committed since start
     qint64 failures = 0; // failed batch attempts since start
+    // How long the oldest write not committed yet has waited (ms; 0: nothing waits): the commit
+    // lag, which grows while the database is away or slower than the traffic.
+    qint64 commitLagMs = 0;
     QString lastError; // also why the database counts as unreachable (file deleted, read-only, ...)
 
     QJsonObject toJson() const;

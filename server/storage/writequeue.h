@@ -48,6 +48,7 @@ struct Storage::Shared
     qsizetype inFlight = 0;
     qint64 queuedBytes = 0; // of `queue` and the batch in flight
     qint64 inFlightBytes = 0;
+    qint64 inFlightOldestAt = 0; // the batch in flight's first write's time (ms since the epoch)
     QHash<QString, qint64> reserved; // route\nroom → committed mark
     QHash<QString, Reservation> reserveRequests; // route\nroom → wanted mark, until committed
     bool stopping = false;

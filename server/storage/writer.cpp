@@ -33,6 +33,7 @@ void StorageWriter::run()
             publish(reservations);
             m_shared->lastError.clear();
             m_shared->inFlight = 0;
+            m_shared->inFlightOldestAt = 0;
             m_shared->queuedBytes -= m_shared->inFlightBytes;
             m_shared->inFlightBytes = 0;
             m_shared->drained.wakeAll();
@@ -110,6 +111,7 @@ bool StorageWriter::takeWork(std::vector<WriteItem> *batch, QList<Reservation> *
         m_shared->queue.pop_front();
     }
     m_shared->inFlight = qsizetype(batch->size());
+    m_shared->inFlightOldestAt = batch->empty() ? 0 : batch->front().at;
     return true;
 }
 

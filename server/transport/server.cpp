@@ -1,6 +1,7 @@
 #include "server.h"
 
 #include "cluster/cluster.h"
+#include "metrics/exporter.h"
 
 #include "routing/rooms.h"
 #include "transport/httpfrontend.h"
@@ -107,6 +108,9 @@ Server::Server(ServerConfig config, QObject *parent)
     });
     m_hub.history().setMaxRooms(m_config.maxHistoryRooms);
     m_router.services().provide(m_presence);
+    m_metrics = std::make_shared<MetricsExporter>(*this);
+    m_hub.setMetrics(&m_metrics->traffic());
+    m_router.services().provide(m_metrics);
     if (m_config.cluster) {
         m_cluster = std::make_shared<cluster::Cluster>(*m_config.cluster, m_hub);
         m_cluster->attachPresence(*m_presence);
@@ -121,6 +125,7 @@ Server::Server(ServerConfig config, QObject *parent)
 Server::~Server()
 {
     m_hub.setBroker(nullptr); // the cluster may outlive the hub in the services
+    m_hub.setMetrics(nullptr); // and so may the metrics
     m_webSockets.reset(); // its connections detach from the hub, which must still exist
     m_http.reset();
 }
@@ -158,6 +163,11 @@ bool Server::listen(QString *error)
         *error = u"cannot listen on %1:%2: %3"_s.arg(m_config.host.toString())
                          .arg(m_config.port)
                          .arg(m_gateway->errorString());
+        return false;
+    }
+    if (m_config.metricsPort && !m_metrics->port()
+        && !m_metrics->listen(m_config.metricsHost, *m_config.metricsPort, error)) {
+        m_gateway->close();
         return false;
     }
     if (m_cluster)

@@ -22,6 +22,7 @@ class Cluster;
 }
 
 class HttpFrontend;
+class MetricsExporter;
 
 // Serve https and wss on the one port: PEM files, read by Server::listen().
 struct TlsConfig
@@ -55,6 +56,11 @@ struct ServerConfig
     // Cluster mode: set by --redis (CORTADO_REDIS_URL), with the node id (a random one unless
     // --node-id) and the cluster timeout. std::nullopt: a single node, no Redis.
     std::optional<cluster::ClusterConfig> cluster;
+    // A port of its own for GET /metrics, no token needed (CORTADO_METRICS_PORT; 0: any free
+    // port); std::nullopt: none (GET /metrics on the main port still answers a token with the
+    // "admin" or "metrics" role). Bound to metricsHost, the loopback by default.
+    std::optional<quint16> metricsPort;
+    QHostAddress metricsHost = QHostAddress::LocalHost;
 };
 
 // The composition of one Cortado node: router, hub, gateway, REST and WebSocket front ends.
@@ -73,6 +79,8 @@ public:
     Storage *storage() { return m_storage.get(); } // null without ServerConfig::storage
     cluster::Cluster *cluster() { return m_cluster.get(); } // null without ServerConfig::cluster
     WebSocketFrontend &webSockets() { return *m_webSockets; }
+    // Prometheus metrics of this node (also a service, for the /metrics route).
+    MetricsExporter &metrics() { return *m_metrics; }
 
     // Opens storage (restoring history), then listens; false with `error` set on a bad route
     // table, an unusable database, an unreadable or mismatched TLS certificate/key or an
@@ -99,6 +107,7 @@ private:
     std::shared_ptr<Presence> m_presence;
     std::shared_ptr<Storage> m_storage;
     std::shared_ptr<cluster::Cluster> m_cluster;
+    std::shared_ptr<MetricsExporter> m_metrics;
     Gateway *m_gateway; // owned by m_http once bound
     std::unique_ptr<HttpFrontend> m_http;
     std::unique_ptr<WebSocketFrontend> m_webSockets;

@@ -1,5 +1,7 @@
 #include "websocketfrontend.h"
 
+#include "metrics/traffic.h"
+
 #include "transport/websocketconnection.h"
 
 #include <QDateTime>
@@ -175,28 +177,32 @@ static void refuseHandshake(QTcpSocket *socket, const Error &error)
 
 void WebSocketFrontend::handleUpgrade(QTcpSocket *socket, const RequestHead &head)
 {
+    const auto refuse = [this, socket](const Error &error) {
+        if (metrics::TrafficMetrics *metrics = m_hub.metrics())
+            metrics->refusedHandshake(error.status, error.code);
+        refuseHandshake(socket, error);
+    };
     // Protocol first: a malformed handshake costs no route lookup or middleware (token checks).
     websocket::Handshake handshake;
     if (head.method != "GET") {
-        refuseHandshake(socket, Error::badRequest(QString(protocol::errors::BadRequest),
-                                                  u"a WebSocket handshake must be a GET"_s));
+        refuse(Error::badRequest(QString(protocol::errors::BadRequest), u"a WebSocket handshake must be a GET"_s));
         return;
     }
     if (std::optional<Error> error = websocket::checkHandshake(head.headers, &handshake)) {
-        refuseHandshake(socket, *error);
+        refuse(*error);
         return;
     }
 
     Request request = head.toRequest(socket->peerAddress().toString());
     Router::WebSocketMatch match = m_router.matchWebSocket(request.path);
     if (!match.entry) {
-        Gateway::refuse(socket, Error::notFound(u"no WebSocket route at %1"_s.arg(request.path)));
+        refuse(Error::notFound(u"no WebSocket route at %1"_s.arg(request.path)));
         return;
     }
     request.params = std::move(match.params);
     Context context(std::move(request), m_realtime);
     if (std::optional<Error> error = m_router.runMiddleware(context, match.entry->route.connectMiddleware())) {
-        Gateway::refuse(socket, *error); // before the handshake: no socket, no session
+        refuse(*error); // before the handshake: no socket, no session
         return;
     }
 
