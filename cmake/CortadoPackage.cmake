@@ -4,7 +4,7 @@
 #   /lib/systemd/system/cortado.service                    the service (user cortado, data in /var/lib/cortado)
 #   /etc/cortado/cortado.env                               its settings (a conffile)
 #   /usr/share/applications/cortado-console.desktop (+ icon), /usr/share/doc/cortado/ (README, docs)
-#   /usr/share/cortado/js/                                 the browser client, when shared/js/ has it
+#   /usr/share/cortado/js/                                 the browser client (also served at /cortado.js)
 # These files are the `runtime` install component and EXCLUDE_FROM_ALL: a plain `cmake --install`
 # (the framework for app developers, cmake/CortadoInstall.cmake) neither installs them nor writes
 # to /etc; the package is made from that component alone. docs/packaging.md has the rest.
@@ -22,12 +22,8 @@ install(FILES README.md packaging/copyright DESTINATION share/doc/cortado COMPON
 # README links to docs/x.md; installed side by side, so the links in docs/ between pages still work.
 file(GLOB cortado_doc_pages CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/*.md)
 install(FILES ${cortado_doc_pages} DESTINATION share/doc/cortado/docs COMPONENT runtime EXCLUDE_FROM_ALL)
-# The browser client (ES module and TypeScript declarations), once shared/js/ has it.
-foreach(js_file cortado.js cortado.d.ts)
-    if(EXISTS ${CMAKE_SOURCE_DIR}/shared/js/${js_file})
-        install(FILES shared/js/${js_file} DESTINATION share/cortado/js COMPONENT runtime EXCLUDE_FROM_ALL)
-    endif()
-endforeach()
+# The browser client (ES module and TypeScript declarations), for pages served by another web server.
+install(FILES shared/js/cortado.js shared/js/cortado.d.ts DESTINATION share/cortado/js COMPONENT runtime EXCLUDE_FROM_ALL)
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME cortado)
@@ -41,8 +37,8 @@ set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}
  .
  This package holds the example server (cortado-server) as the systemd service
  cortado.service (user cortado, settings in /etc/cortado/cortado.env, data in
- /var/lib/cortado), the admin console (cortado-console) and, when built with it,
- the browser client in /usr/share/cortado/js.")
+ /var/lib/cortado), the admin console (cortado-console) and
+ the browser client (cortado.js) in /usr/share/cortado/js.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 # Only the runtime component, as one package (the framework's headers and libraries are left out).
 set(CPACK_INSTALL_CMAKE_PROJECTS "${CMAKE_BINARY_DIR};Cortado;runtime;/")

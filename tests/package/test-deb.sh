@@ -118,6 +118,8 @@ check "desktop entry /usr/share/applications/cortado-console.desktop" \
     grep -q '^Exec=cortado-console' "$root/usr/share/applications/cortado-console.desktop"
 check "docs in /usr/share/doc/cortado" test -f "$root/usr/share/doc/cortado/docs/configuration.md" \
     -a -f "$root/usr/share/doc/cortado/README.md" -a -f "$root/usr/share/doc/cortado/copyright"
+check "the browser client in /usr/share/cortado/js (cortado.js, cortado.d.ts)" \
+    test -s "$root/usr/share/cortado/js/cortado.js" -a -s "$root/usr/share/cortado/js/cortado.d.ts"
 check "the console's libraries all resolve" \
     bash -c '! chroot "$1" ldd /usr/bin/cortado-console | grep -q "not found"' _ "$root"
 
@@ -181,6 +183,9 @@ pass "started as $user: $(grep -m1 'listening on' "$work/server.log")"
 status=$(curl -s -o "$work/health.json" -w '%{http_code}' --max-time 10 "http://$host:$port/health" || true)
 check "GET /health: $status $(head -c 200 "$work/health.json" 2>/dev/null)" \
     bash -c '[ "$1" = 200 ] && grep -Eq "\"status\" *: *\"ok\"" "$2"' _ "$status" "$work/health.json"
+status=$(curl -s -o "$work/cortado.js" -w '%{http_code}' --max-time 10 "http://$host:$port/cortado.js" || true)
+check "GET /cortado.js: $status, the installed client's bytes" \
+    bash -c '[ "$1" = 200 ] && cmp -s "$2" "$3"' _ "$status" "$work/cortado.js" "$root/usr/share/cortado/js/cortado.js"
 check "the data folder holds the SQLite database and the development secret, the service user's" \
     test "$(in_root stat -c %U /var/lib/cortado/cortado.db /var/lib/cortado/jwt-secret 2>/dev/null | sort -u)" = "$user"
 # docs/packaging.md's token command (the service's settings, as its user) signs what the service accepts.
