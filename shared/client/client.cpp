@@ -369,6 +369,7 @@ void Client::onWelcome(const QJsonObject &payload)
     m_welcomed = true;
     m_welcome = payload;
     m_socketId = payload.value("socketId"_L1).toString();
+    qCDebug(lcClient, "welcomed as %s, rejoining %d rooms", qUtf8Printable(m_socketId), int(m_roomOrder.size()));
     // Rejoin every remembered room (with since) before anything queued goes out, so the replay
     // comes first; Connected once every rejoin is answered.
     m_pendingRejoins = int(m_roomOrder.size());
@@ -653,6 +654,7 @@ void Client::sendJoin(const QString &room, bool rejoin)
     QJsonObject frame{{u"event"_s, QString(protocol::events::RoomJoin)}, {u"room"_s, room}};
     if (since)
         frame.insert(u"payload"_s, QJsonObject{{u"since"_s, *since}});
+
     PendingReply *reply = newReply(QString(protocol::events::RoomJoin), m_options.requestTimeoutMs);
     reply->m_internal = true;
     const quint64 generation = m_generation;
@@ -667,6 +669,7 @@ void Client::sendJoin(const QString &room, bool rejoin)
 
 void Client::onJoinReply(const QString &room, std::optional<qint64> since, const Reply &reply)
 {
+    qCDebug(lcClient, "join %s (since %lld): %s", qUtf8Printable(room), since.value_or(-1), qUtf8Printable(reply.toString()));
     const auto it = m_rooms.find(room);
     if (it == m_rooms.end())
         return; // left meanwhile: its waiters already heard
