@@ -115,6 +115,8 @@ private Q_SLOTS:
     void reconnectingCloseCodes();
     void droppedTcpReconnects();
     void offlineQueueIsBoundedAndFlushedAfterRejoin();
+    void queuedRequestThatTimesOutIsNeverSent();
+    void joinWaitsForTheConnectionAndLeaveForgets();
     void pendingRequestsAreBounded();
     void closeFailsWhatIsPending();
     void tokenIsRefreshedBeforeExpiry();
@@ -388,22 +390,34 @@ void tst_Client::finalCloseCodeDoesNotReconnect()
 void tst_Client::reconnectingCloseCodes_data()
 {
     QTest::addColumn<int>("code");
+    QTest::addColumn<bool>("tokenSource");
     QTest::addColumn<bool>("reconnects");
-    QTest::newRow("1001 going away") << 1001 << true;
-    QTest::newRow("4101 slow consumer") << 4101 << true;
-    QTest::newRow("4103 no heartbeat") << 4103 << true;
-    QTest::newRow("1000 normal") << 1000 << false;
-    QTest::newRow("1008 policy") << 1008 << false;
-    QTest::newRow("4029 rate limited") << 4029 << false;
-    QTest::newRow("4010 expired, no token source") << 4010 << false;
+    QTest::newRow("1001 going away") << 1001 << false << true;
+    QTest::newRow("4101 slow consumer") << 4101 << false << true;
+    QTest::newRow("4103 no heartbeat") << 4103 << false << true;
+    QTest::newRow("1000 normal") << 1000 << false << false;
+    QTest::newRow("1008 policy") << 1008 << false << false;
+    QTest::newRow("4009 kicked") << 4009 << true << false;
+    QTest::newRow("4029 rate limited") << 4029 << false << false;
+    QTest::newRow("4010 expired, no token source") << 4010 << false << false;
+    QTest::newRow("4010 expired, token source") << 4010 << true << true;
+    QTest::newRow("4001 unauthorized, no token source") << 4001 << false << false;
+    QTest::newRow("4001 unauthorized, token source") << 4001 << true << true;
 }
 
 void tst_Client::reconnectingCloseCodes()
 {
     QFETCH(int, code);
+    QFETCH(bool, tokenSource);
     QFETCH(bool, reconnects);
     ExampleServer server;
     Client client(quickReconnect(50));
+    int asked = 0;
+    if (tokenSource) // a guest's empty token, but a source: 4001 / 4010 may then be retried
+        client.setTokenProvider([&asked] {
+            ++asked;
+            return QString();
+        });
     QSignalSpy disconnected(&client, &Client::disconnected);
     QSignalSpy connected(&client, &Client::connected);
     client.open(server.wsUrl(u"/chat"_s));
@@ -415,6 +429,7 @@ void tst_Client::reconnectingCloseCodes()
     if (reconnects) {
         QTRY_COMPARE_WITH_TIMEOUT(connected.size(), 2, 5000);
         QCOMPARE(connected.last().at(1).toBool(), true);
+        QCOMPARE(asked, tokenSource ? 2 : 0); // asked again for the new connection
     } else {
         QCOMPARE(client.state(), Client::Disconnected);
     }
@@ -478,6 +493,59 @@ void tst_Client::offlineQueueIsBoundedAndFlushedAfterRejoin()
     QCOMPARE(connected.size(), 2);
     QTRY_COMPARE(seen.offsets, range(1, 3));
     QCOMPARE(seen.payloads.last().toInt(), 3);
+}
+
+void tst_Client::queuedRequestThatTimesOutIsNeverSent()
+{
+    ExampleServer server;
+    Client alice(quickReconnect(1000)); // back after 500 to 1000 ms
+    Messages seen;
+    seen.attach(alice);
+    alice.open(server.wsUrl(u"/chat"_s));
+    QVERIFY(await(alice.join(u"r"_s)).ok());
+    QVERIFY(server.hub().disconnect(alice.socketId(), 1001, u"restarting"_s));
+    QVERIFY(waitForState(alice, Client::Reconnecting));
+
+    const Watched late = watch(alice.request(u"chat:send"_s, 1, u"r"_s, 100));
+    const Watched kept = watch(alice.request(u"chat:send"_s, 2, u"r"_s));
+    QCOMPARE(await(late).errorCode(), u"timeout"_s);
+    QCOMPARE(alice.state(), Client::Reconnecting); // it timed out while still queued
+    const cortado::Reply ack = await(kept);
+    QVERIFY2(ack.ok(), qPrintable(ack.toString()));
+    QCOMPARE(ack.payload()[u"offset"].toInt(), 1); // the first message of the room: 1 never went out
+    QCOMPARE(seen.payloads.size(), 1); // the sender's copy comes before its ack
+    QCOMPARE(seen.payloads.first().toInt(), 2);
+}
+
+void tst_Client::joinWaitsForTheConnectionAndLeaveForgets()
+{
+    ExampleServer server;
+    Client client(quickReconnect(100));
+    QSignalSpy connected(&client, &Client::connected);
+    QSignalSpy rooms(&client, &Client::roomsChanged);
+    const Watched joined = watch(client.join(u"a"_s)); // before open(): waits for the connection
+    QCOMPARE(client.rooms(), QStringList{u"a"_s});
+    QCOMPARE(rooms.size(), 1);
+    QVERIFY(!client.isJoined(u"a"_s));
+    client.open(server.wsUrl(u"/chat"_s));
+    const cortado::Reply ack = await(joined);
+    QVERIFY2(ack.ok(), qPrintable(ack.toString()));
+    QCOMPARE(ack.payload()[u"room"].toString(), u"a"_s);
+    QVERIFY(server.hub().session(client.socketId())->isInRoom(u"a"_s));
+    QVERIFY(await(client.join(u"b"_s)).ok());
+
+    const cortado::Reply left = await(client.leave(u"a"_s));
+    QCOMPARE(left.payload()[u"left"].toBool(), true);
+    QCOMPARE(client.rooms(), QStringList{u"b"_s});
+    QCOMPARE(await(client.leave(u"never"_s)).payload()[u"left"].toBool(), false);
+
+    // After a reconnect only the remembered room is rejoined.
+    QVERIFY(server.hub().disconnect(client.socketId(), 1001, u"restarting"_s));
+    QTRY_COMPARE_WITH_TIMEOUT(connected.size(), 2, 5000);
+    const cortado::Session *session = server.hub().session(client.socketId());
+    QVERIFY(session);
+    QVERIFY(session->isInRoom(u"b"_s));
+    QVERIFY(!session->isInRoom(u"a"_s));
 }
 
 void tst_Client::pendingRequestsAreBounded()

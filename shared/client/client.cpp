@@ -499,9 +499,10 @@ PendingReply *Client::request(const QString &event, const QJsonValue &payload, c
 {
     PendingReply *reply = newReply(event, timeoutMs < 0 ? m_options.requestTimeoutMs : timeoutMs);
     const QJsonObject frame = makeFrame(event, payload, room);
+    // Connected without a socket: a connection is ending and its slots are running; queue.
     if (m_state == Disconnected) {
         reply->finishLater(Reply::failure(u"closed"_s, u"the client is not open: call open() first"_s));
-    } else if (m_state == Connected) {
+    } else if (m_state == Connected && m_socket) {
         if (m_pending.size() >= m_options.maxPendingRequests)
             reply->finishLater(Reply::failure(u"too_many_requests"_s,
                                               u"%1 requests already wait for their acks"_s.arg(m_options.maxPendingRequests)));
@@ -529,7 +530,7 @@ bool Client::send(const QString &event, const QJsonValue &payload, const QString
             *why = Reply::failure(u"closed"_s, u"the client is not open: call open() first"_s);
         return false;
     }
-    if (m_state == Connected) {
+    if (m_state == Connected && m_socket) {
         m_socket->sendTextMessage(compact(frame));
         return true;
     }
@@ -607,8 +608,11 @@ PendingReply *Client::leave(const QString &room)
 {
     const bool wasJoined = m_rooms.contains(room) && m_rooms.value(room).joined;
     forgetRoom(room, Reply::failure(u"left"_s, u"left \"%1\" before it was joined"_s.arg(room)));
-    if (wasJoined && m_state == Connected)
-        return request(QString(protocol::events::RoomLeave), QJsonValue::Undefined, room);
+    if (wasJoined && m_welcomed && m_socket) { // also while other rooms are being rejoined
+        PendingReply *reply = newReply(QString(protocol::events::RoomLeave), m_options.requestTimeoutMs);
+        transmit(QJsonObject{{u"event"_s, QString(protocol::events::RoomLeave)}, {u"room"_s, room}}, reply);
+        return reply;
+    }
     auto *reply = new PendingReply(QString(protocol::events::RoomLeave), this);
     reply->finishLater(Reply::success(QJsonObject{{u"room"_s, room}, {u"left"_s, false}}));
     return reply;
