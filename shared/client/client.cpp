@@ -660,7 +660,6 @@ void Client::sendJoin(const QString &room, bool rejoin)
         frame.insert(u"payload"_s, QJsonObject{{u"since"_s, *since}});
 
     PendingReply *reply = newReply(QString(protocol::events::RoomJoin), m_options.requestTimeoutMs);
-    reply->m_internal = true;
     const quint64 generation = m_generation;
     connect(reply, &PendingReply::finished, this, [this, room, since, rejoin, generation](const Reply &result) {
         onJoinReply(room, since, result);

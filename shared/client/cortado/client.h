@@ -113,7 +113,6 @@ private:
     QString m_event;
     qint64 m_id = 0;
     bool m_finished = false;
-    bool m_internal = false; // a join or token refresh the client sent for itself
     Reply m_reply;
     QTimer m_timeout;
 };
@@ -190,7 +189,9 @@ public:
                           const QString &room = {});
     bool send(const QString &event, const QJsonValue &payload, const QString &room, Reply *why);
     // A raw frame on the open socket, for tools and protocol tests: no id added, not queued, not
-    // tracked (its ack still arrives as frameReceived). False when not open.
+    // tracked (its ack still arrives as frameReceived). False when not open. The client numbers
+    // its own requests 1, 2, 3, ...: give raw frames string ids if request() is used as well, or
+    // their acks may be taken for its own.
     bool sendFrame(const QJsonObject &frame);
     bool sendText(const QString &text);
     bool sendBinary(const QByteArray &data);
