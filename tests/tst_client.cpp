@@ -9,6 +9,7 @@
 
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -120,6 +121,7 @@ private Q_SLOTS:
     void pendingRequestsAreBounded();
     void closeFailsWhatIsPending();
     void tokenIsRefreshedBeforeExpiry();
+    void exampleProgramChats();
 };
 
 void tst_Client::connectsWithTheTokenAsSubprotocol()
@@ -609,6 +611,40 @@ void tst_Client::tokenIsRefreshedBeforeExpiry()
     QCOMPARE(client.socketId(), id);
     QVERIFY(await(client.request(u"test:fence"_s)).errorCode() == u"unknown_event"_s);
     QCOMPARE(disconnected.size(), 0);
+}
+
+void tst_Client::exampleProgramChats()
+{
+    // shared/client/example/chatclient.cpp, as docs/qt-client.md runs it: lines typed go to the
+    // room, messages of the room are printed.
+    ExampleServer server;
+    auto bob = server.client(u"/chat"_s);
+    QVERIFY(bob && bob->join(u"lobby"_s).ok());
+    QProcess example;
+    example.start(QStringLiteral(CORTADO_CHAT_CLIENT_BINARY), {server.wsUrl(u"/chat"_s).toString(), u"lobby"_s});
+    QVERIFY(example.waitForStarted(5000));
+    QByteArray output;
+    auto printed = [&](QByteArrayView text) {
+        return QTest::qWaitFor([&] {
+            output += example.readAllStandardOutput();
+            return output.contains(text);
+        }, 5000);
+    };
+    QVERIFY2(printed("connected as "), output.constData());
+    QTRY_COMPARE(server.hub().members(u"/chat"_s, u"lobby"_s).size(), 2); // it joined
+
+    example.write("hello from stdin\n");
+    const QJsonObject heard = bob->expectPush(u"chat:message"_s);
+    QCOMPARE(heard.value("payload"_L1)[u"text"].toString(), u"hello from stdin"_s);
+    QVERIFY2(printed("ok {\"payload\":{\"delivered\":2,\"offset\":1}}"), output.constData()); // the ack
+
+    bob->send(u"chat:send"_s, QJsonObject{{u"text"_s, u"hi back"_s}}, u"lobby"_s);
+    QVERIFY2(printed(": hi back"), output.constData());
+    QVERIFY(output.contains("[2] " + bob->socketId().toUtf8() + ": hi back"));
+
+    example.closeWriteChannel(); // end of input: it closes and exits
+    QVERIFY(example.waitForFinished(5000));
+    QCOMPARE(example.exitCode(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_Client)
