@@ -385,11 +385,11 @@ void Client::onWelcome(const QJsonObject &payload)
 void Client::becomeConnected()
 {
     m_attempt = 0;
-    setState(Connected);
-    const QList<Queued> queue = std::exchange(m_queue, {});
-    for (const Queued &item : queue) {
-        if (!m_socket || m_state != Connected)
-            break; // lost again while flushing: what is left fails below with the pending ones
+    // The queue goes out before the state says Connected, so that nothing a stateChanged slot
+    // sends can overtake it; what a slot queues meanwhile goes out in the same loop.
+    const quint64 generation = m_generation;
+    while (!m_queue.isEmpty() && m_socket && generation == m_generation) {
+        const Queued item = m_queue.takeFirst();
         if (!item.reply) {
             m_socket->sendTextMessage(compact(item.frame));
         } else if (!item.reply->isFinished()) {
@@ -400,6 +400,11 @@ void Client::becomeConnected()
                 transmit(item.frame, item.reply);
         }
     }
+    if (!m_socket || generation != m_generation)
+        return; // a slot closed or reopened the client
+    setState(Connected);
+    if (generation != m_generation)
+        return;
     const bool reconnected = std::exchange(m_everConnected, true);
     Q_EMIT connected(m_socketId, reconnected);
 }
