@@ -2,42 +2,46 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QNetworkRequest>
 
 using namespace Qt::StringLiterals;
 
-AdminClient::AdminClient(QObject *parent) : QObject(parent)
+namespace {
+
+// The console's pace: first retry after about a second, then doubling up to 30 s.
+cortado::ClientOptions adminOptions()
 {
-    connect(&m_socket, &QWebSocket::connected, this, [this] {
-        m_backoffMs = 1000;
+    cortado::ClientOptions options;
+    options.reconnectMinMs = 1000;
+    options.reconnectMaxMs = 30'000;
+    return options;
+}
+
+} // namespace
+
+AdminClient::AdminClient(QObject *parent) : QObject(parent), m_client(adminOptions())
+{
+    connect(&m_client, &cortado::Client::connected, this, [this] {
         setState(Connected);
         if (!m_tap.isEmpty())
             request(u"tap"_s, m_tap);
     });
-    connect(&m_socket, &QWebSocket::textMessageReceived, this, &AdminClient::onMessage);
-    connect(&m_socket, &QWebSocket::disconnected, this, [this] {
-        if (!m_wanted) {
-            setState(Disconnected);
-            return;
+    connect(&m_client, &cortado::Client::stateChanged, this, [this](cortado::Client::State state) {
+        if (m_closing)
+            return; // disconnectFrom() says so itself
+        switch (state) {
+        case cortado::Client::Connecting: setState(Connecting); break;
+        case cortado::Client::Reconnecting: setState(Reconnecting, m_client.lastCloseReason()); break;
+        case cortado::Client::Disconnected: setState(Disconnected, m_client.lastCloseReason()); break;
+        case cortado::Client::Connected: break; // connected(): after the welcome
         }
-        const int code = m_socket.closeCode();
-        const QString why = m_socket.closeReason().isEmpty() ? m_socket.errorString() : m_socket.closeReason();
-        if (code == 4001 || code == 4003) { // the token will not get better by retrying
-            m_wanted = false;
-            setState(Disconnected, why);
-            return;
-        }
-        setState(Reconnecting, why);
-        m_retry.start(m_backoffMs);
-        m_backoffMs = std::min(m_backoffMs * 2, 30'000);
     });
-    m_retry.setSingleShot(true);
-    connect(&m_retry, &QTimer::timeout, this, &AdminClient::open);
+    connect(&m_client, &cortado::Client::eventReceived, this,
+            [this](const QString &, const QJsonValue &, const QString &, const QJsonObject &frame) { onFrame(frame); });
 }
 
 AdminClient::~AdminClient()
 {
-    m_socket.disconnect(this); // closing in ~QWebSocket must not call back into members already gone
+    m_client.disconnect(this); // closing in ~Client must not call back into members already gone
 }
 
 QString AdminClient::stateText() const
@@ -46,7 +50,7 @@ QString AdminClient::stateText() const
     case Disconnected: return u"Disconnected"_s;
     case Connecting: return u"Connecting…"_s;
     case Connected: return u"Connected"_s;
-    case Reconnecting: return u"Reconnecting in %1 s"_s.arg(m_retry.remainingTime() / 1000 + 1);
+    case Reconnecting: return u"Reconnecting in %1 s"_s.arg(m_client.reconnectRemainingMs() / 1000 + 1);
     }
     return {};
 }
@@ -72,36 +76,38 @@ void AdminClient::connectTo(const QString &serverUrl, const QString &token)
         return;
     }
     m_url = url;
-    m_token = token.trimmed();
-    m_wanted = true;
-    m_backoffMs = 1000;
-    m_socket.abort();
-    open();
-}
-
-void AdminClient::open()
-{
-    QNetworkRequest request(m_url);
-    if (!m_token.isEmpty())
-        request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
-    setState(Connecting);
-    m_socket.open(request);
+    m_client.open(url, token.trimmed());
 }
 
 void AdminClient::disconnectFrom()
 {
-    m_wanted = false;
-    m_retry.stop();
-    m_socket.close();
+    m_closing = true;
+    m_client.close();
+    m_closing = false;
     setState(Disconnected);
 }
 
 void AdminClient::request(const QString &action, const QJsonObject &payload)
 {
-    const qint64 id = m_nextId++;
-    m_pending.insert(id, action);
-    const QJsonObject frame{{u"event"_s, u"admin:"_s + action}, {u"payload"_s, payload}, {u"id"_s, id}};
-    m_socket.sendTextMessage(QString::fromUtf8(QJsonDocument(frame).toJson(QJsonDocument::Compact)));
+    m_client.request(u"admin:"_s + action, payload)->then(this, [this, action](const cortado::Reply &reply) {
+        onReply(action, reply);
+    });
+}
+
+void AdminClient::onReply(const QString &action, const cortado::Reply &reply)
+{
+    if (action == "sockets"_L1 && reply.ok()) { // a refresh, not an operator's action: no toast
+        const QJsonObject payload = reply.payload().toObject();
+        m_sockets.reset(payload.value("sockets"_L1).toArray());
+        m_missingNodes = payload.value("missingNodes"_L1).toVariant().toStringList();
+        m_truncatedNodes = payload.value("truncatedNodes"_L1).toVariant().toStringList();
+        Q_EMIT socketsRefreshed();
+        return;
+    }
+    Q_EMIT actionDone(action, reply.ok(), reply.ok() ? u"done"_s : reply.errorMessage());
+    // Sockets of other nodes get no deltas: show what the action did there.
+    if (reply.ok() && m_clusterMode && (action == "disconnect"_L1 || action == "join"_L1 || action == "leave"_L1))
+        refreshSockets();
 }
 
 void AdminClient::setTap(const QVariantMap &filter)
@@ -169,9 +175,8 @@ bool AdminClient::emitEvent(const QString &scope, const QString &route, const QS
     return true;
 }
 
-void AdminClient::onMessage(const QString &text)
+void AdminClient::onFrame(const QJsonObject &frame)
 {
-    const QJsonObject frame = QJsonDocument::fromJson(text.toUtf8()).object();
     const QString event = frame.value("event"_L1).toString();
     const QJsonObject payload = frame.value("payload"_L1).toObject();
 
@@ -213,20 +218,5 @@ void AdminClient::onMessage(const QString &text)
             refreshSockets();
     } else if (event == "admin:nodes"_L1) {
         applyCluster(payload);
-    } else if (event == "ack"_L1) {
-        const QString action = m_pending.take(frame.value("id"_L1).toInteger());
-        const bool ok = frame.value("ok"_L1).toBool();
-        const QString message = ok ? u"done"_s : frame.value("error"_L1).toObject().value("message"_L1).toString();
-        if (action == "sockets"_L1 && ok) { // a refresh, not an operator's action: no toast
-            m_sockets.reset(payload.value("sockets"_L1).toArray());
-            m_missingNodes = payload.value("missingNodes"_L1).toVariant().toStringList();
-            m_truncatedNodes = payload.value("truncatedNodes"_L1).toVariant().toStringList();
-            Q_EMIT socketsRefreshed();
-            return;
-        }
-        Q_EMIT actionDone(action, ok, message);
-        // Sockets of other nodes get no deltas: show what the action did there.
-        if (ok && m_clusterMode && (action == "disconnect"_L1 || action == "join"_L1 || action == "leave"_L1))
-            refreshSockets();
     }
 }

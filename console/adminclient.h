@@ -5,15 +5,17 @@
 #include "socketsmodel.h"
 #include "trafficmodel.h"
 
+#include <cortado/client.h>
+
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QObject>
-#include <QTimer>
 #include <QUrl>
 #include <QVariantList>
-#include <QWebSocket>
 
-// The console's only network owner for the admin channel: connects to /_admin with a token,
-// reconnects with backoff, turns admin messages into model deltas, and sends actions.
+// The console's only network owner for the admin channel: connects to /_admin with a token (a
+// cortado::Client: token as subprotocol, reconnect with backoff and jitter, 1 s to 30 s, as the
+// close codes allow), turns admin messages into model deltas, and sends actions.
 class AdminClient : public QObject
 {
     Q_OBJECT
@@ -98,17 +100,15 @@ Q_SIGNALS:
 
 private:
     void setState(State state, const QString &error = {});
-    void open();
-    void onMessage(const QString &text);
+    void onMessage(const QString &text) { onFrame(QJsonDocument::fromJson(text.toUtf8()).object()); }
+    void onFrame(const QJsonObject &frame);
     void request(const QString &action, const QJsonObject &payload);
+    void onReply(const QString &action, const cortado::Reply &reply);
     void applyCluster(const QJsonObject &payload); // admin:snapshot or admin:nodes
 
-    QWebSocket m_socket;
-    QTimer m_retry;
-    int m_backoffMs = 1000;
-    bool m_wanted = false;
+    cortado::Client m_client;
+    bool m_closing = false; // inside disconnectFrom()
     QUrl m_url;
-    QString m_token;
     State m_state = Disconnected;
     QString m_error, m_role;
     QVariantMap m_server, m_counters;
@@ -120,7 +120,5 @@ private:
     bool m_clusterMode = false, m_redisUp = false;
     QString m_nodeId, m_redisError;
     QStringList m_missingNodes, m_truncatedNodes;
-    qint64 m_nextId = 1;
-    QHash<qint64, QString> m_pending; // request id → action
     QJsonObject m_tap;
 };

@@ -2,41 +2,43 @@
 
 #include <QDateTime>
 #include <QJsonDocument>
-#include <QNetworkRequest>
 #include <QSettings>
 
 using namespace Qt::StringLiterals;
 
-TestConnection::TestConnection(const QUrl &url, const QString &token, QObject *parent)
-    : QAbstractListModel(parent), m_url(url), m_status(u"connecting"_s)
+namespace {
+
+cortado::ClientOptions probeOptions()
 {
-    connect(&m_socket, &QWebSocket::connected, this, [this] {
+    cortado::ClientOptions options;
+    options.reconnect = false;
+    return options;
+}
+
+} // namespace
+
+TestConnection::TestConnection(const QUrl &url, const QString &token, QObject *parent)
+    : QAbstractListModel(parent), m_url(url), m_client(probeOptions()), m_status(u"connecting"_s)
+{
+    connect(&m_client, &cortado::Client::connected, this, [this] {
         m_status = u"connected"_s;
         Q_EMIT stateChanged();
     });
-    connect(&m_socket, &QWebSocket::disconnected, this, [this] {
-        m_status = u"closed %1 %2"_s.arg(m_socket.closeCode()).arg(m_socket.closeReason().isEmpty() ? m_socket.errorString() : m_socket.closeReason());
+    connect(&m_client, &cortado::Client::disconnected, this, [this](int code, const QString &reason) {
+        m_status = u"closed %1 %2"_s.arg(code).arg(reason);
         log(u"closed"_s, m_status);
         Q_EMIT stateChanged();
     });
-    connect(&m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
-        const QJsonObject frame = QJsonDocument::fromJson(text.toUtf8()).object();
-        const QString event = frame.value("event"_L1).toString();
-        if (event == "system:welcome"_L1) {
-            m_socketId = frame.value("payload"_L1).toObject().value("socketId"_L1).toString();
-            Q_EMIT stateChanged();
-        }
-        log(event == "ack"_L1 ? u"ack"_s : u"in"_s, text);
+    connect(&m_client, &cortado::Client::frameReceived, this, [this](const QJsonObject &frame) {
+        const QString text = QString::fromUtf8(QJsonDocument(frame).toJson(QJsonDocument::Compact));
+        log(frame.value("event"_L1) == "ack"_L1 ? u"ack"_s : u"in"_s, text);
     });
-    QNetworkRequest request(url);
-    if (!token.isEmpty())
-        request.setRawHeader("Authorization", "Bearer " + token.toUtf8());
-    m_socket.open(request);
+    m_client.open(url, token.trimmed());
 }
 
 TestConnection::~TestConnection()
 {
-    m_socket.disconnect(this); // the socket's last signals must not reach a half-destroyed log
+    m_client.disconnect(this); // the client's last signals must not reach a half-destroyed log
 }
 
 int TestConnection::rowCount(const QModelIndex &parent) const
@@ -86,7 +88,10 @@ bool TestConnection::send(const QString &json)
     if (!frame.contains("id"_L1))
         frame.insert(u"id"_s, m_nextId++);
     const QString text = QString::fromUtf8(QJsonDocument(frame).toJson(QJsonDocument::Compact));
-    m_socket.sendTextMessage(text);
+    if (!m_client.sendText(text)) {
+        log(u"error"_s, u"not sent (the connection is not open): "_s + text);
+        return true;
+    }
     log(u"out"_s, text);
     return true;
 }

@@ -1,12 +1,14 @@
 #pragma once
 
+#include <cortado/client.h>
+
 #include <QAbstractListModel>
 #include <QJsonObject>
 #include <QObject>
-#include <QWebSocket>
 
-// One test client of the playground: a real connection to any route, with a log of what it sent
-// and what came back (acks and messages side by side).
+// One test client of the playground: a real connection to any route (a cortado::Client that does
+// not reconnect: a probe shows what happened), with a log of what it sent and what came back (acks
+// and messages side by side, every frame as it arrived).
 class TestConnection : public QAbstractListModel
 {
     Q_OBJECT
@@ -25,14 +27,15 @@ public:
     QHash<int, QByteArray> roleNames() const override;
 
     QString route() const { return m_url.path(); }
-    QString socketId() const { return m_socketId; }
-    bool isConnected() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
+    QString socketId() const { return m_client.socketId(); }
+    bool isConnected() const { return m_client.state() == cortado::Client::Connected; }
     QString status() const { return m_status; }
 
-    // Sends a JSON object frame; an "id" is added when missing so an ack comes back. False (and
-    // nothing sent) when the text is not a JSON object.
+    // Sends a JSON object frame as it is (raw: the playground is for poking the protocol); an
+    // "id" is added when missing so an ack comes back. False (and nothing sent) when the text is
+    // not a JSON object.
     Q_INVOKABLE bool send(const QString &json);
-    Q_INVOKABLE void close() { m_socket.close(); }
+    Q_INVOKABLE void close() { m_client.close(); }
 
 Q_SIGNALS:
     void stateChanged();
@@ -40,8 +43,8 @@ Q_SIGNALS:
 private:
     void log(const QString &kind, const QString &text);
     QUrl m_url;
-    QWebSocket m_socket;
-    QString m_socketId, m_status;
+    cortado::Client m_client;
+    QString m_status;
     qint64 m_nextId = 1;
     struct Line { QString time, kind, text; };
     QList<Line> m_lines;

@@ -14,6 +14,8 @@ class tst_AdminClient : public QObject
 private Q_SLOTS:
     void snapshotDeltasAndActions();
     void observerIsRefused();
+    void refusedTokenStopsWithoutRetrying();
+    void reconnectsAfterTheServerDropsIt();
 };
 
 void tst_AdminClient::snapshotDeltasAndActions()
@@ -82,6 +84,44 @@ void tst_AdminClient::observerIsRefused()
     QVERIFY(done.last().at(2).toString().contains(u"observers"_s));
     QVERIFY(alice->fence()); // a close sent before the refusal would have arrived first
     QVERIFY(alice->isConnected());
+}
+
+void tst_AdminClient::refusedTokenStopsWithoutRetrying()
+{
+    ExampleServer server;
+    AdminClient admin;
+    // A user without the admin or observer role: the handshake is answered 403.
+    admin.connectTo(server.wsUrl(u"/"_s).toString(), QString::fromLatin1(TestServer::token(u"mallory"_s)));
+    QTRY_COMPARE(admin.state(), AdminClient::Disconnected);
+    QVERIFY2(admin.error().contains(u"403"_s), qPrintable(admin.error()));
+    // A garbage token: 401, and no retry either (no token source could bring a better one).
+    admin.connectTo(server.wsUrl(u"/"_s).toString(), u"garbage"_s);
+    QCOMPARE(admin.state(), AdminClient::Connecting);
+    QTRY_COMPARE(admin.state(), AdminClient::Disconnected);
+    QVERIFY2(admin.error().contains(u"401"_s), qPrintable(admin.error()));
+    QCOMPARE(server.hub().sessionCount(), 0);
+}
+
+void tst_AdminClient::reconnectsAfterTheServerDropsIt()
+{
+    ExampleServer server;
+    AdminClient admin;
+    QSignalSpy snapshot(&admin, &AdminClient::snapshotApplied);
+    admin.connectTo(server.wsUrl(u"/"_s).toString(), QString::fromLatin1(TestServer::token(u"ops"_s, {u"admin"_s})));
+    QVERIFY(snapshot.wait(5000));
+    QSignalSpy done(&admin, &AdminClient::actionDone);
+    admin.setTap({{u"payloads"_s, true}});
+    QVERIFY(done.wait(5000));
+
+    // Every socket goes (as at a shutdown, 1001): the console waits, then comes back by itself.
+    server.hub().disconnectAll(1001, u"restarting"_s);
+    QTRY_COMPARE(admin.state(), AdminClient::Reconnecting);
+    QVERIFY(admin.stateText().startsWith(u"Reconnecting in "_s));
+    QVERIFY(snapshot.wait(5000)); // a new snapshot on the new connection
+    QCOMPARE(admin.state(), AdminClient::Connected);
+    QVERIFY(done.wait(5000)); // and the tap was asked for again
+    QCOMPARE(done.last().at(0).toString(), u"tap"_s);
+    QCOMPARE(done.last().at(1).toBool(), true);
 }
 
 QTEST_GUILESS_MAIN(tst_AdminClient)
