@@ -186,9 +186,8 @@ QString Client::currentToken()
 
 bool Client::shouldReconnect(int code) const
 {
-    if (code == 1001 || code == 1005 || code == 1006 || (code >= 1011 && code <= 1014))
-        return true;
-    if (code >= 4100 && code <= 4199)
+    // 1005 (a close frame without a code) is no answer from the server either way: try again.
+    if (protocol::close::shouldReconnect(code) || code == 1005)
         return true;
     if (code == protocol::close::Unauthorized || code == protocol::close::TokenExpired)
         return bool(m_tokenProvider); // only a new token can change the answer
