@@ -682,7 +682,7 @@ void tst_Client::ownHandshakeGoesWithEveryAttempt()
     QCOMPARE(client.url(), server.wsUrl(u"/chat"_s));
     QCOMPARE(sessionUser(server, client), u"alice"_s);
     QCOMPARE(client.socket()->subprotocol(), u"cortado.v1"_s);
-    client.socket()->abort(); // a dropped connection: reconnects with the same headers
+    QVERIFY(server.hub().disconnect(client.socketId(), 1001, u"restarting"_s)); // reconnects
     QTRY_COMPARE_WITH_TIMEOUT(connected.size(), 2, 5000);
     QCOMPARE(connected.last().at(1).toBool(), true);
     QCOMPARE(sessionUser(server, client), u"alice"_s);

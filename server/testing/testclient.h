@@ -91,8 +91,8 @@ public:
     bool isConnected() const;
     bool waitForDisconnected(int timeoutMs = DefaultTimeoutMs);
     // The close code and reason of the connection that ended: the server's close frame, 1006 when
-    // TCP ended without one, 4001 / 4003 / 1002 / 1006 for a refused handshake (HTTP 401 / 403 /
-    // other 4xx / other); -1 while open.
+    // the server dropped TCP without one, 1000 after close() or socket().abort(), 4001 / 4003 /
+    // 1002 / 1006 for a refused handshake (HTTP 401 / 403 / other 4xx / other); -1 while open.
     int closeCode() const { return m_closeCode; }
     QString closeReason() const { return m_closeReason; }
     // Closes with 1000 (the close handshake finishes in the background); disconnected at once.

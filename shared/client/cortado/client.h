@@ -224,7 +224,9 @@ public:
 
     // The underlying socket of the current attempt (nullptr between attempts), for tools that
     // need the transport (raw frames, the negotiated subprotocol, a dropped TCP connection).
-    // abort() on it counts as a dropped connection (1006); do not open, close or delete it.
+    // abort() on it drops TCP without a close frame (the server sees 1006); the client cannot tell
+    // its own abort from a close and ends the attempt as closed with 1000 (final). Do not open,
+    // close or delete it.
     QWebSocket *socket() const;
 
 Q_SIGNALS:
