@@ -2,30 +2,49 @@
 // room; one of them sends 1,000 messages a second for 5 seconds (10,000 deliveries a second). Runs the
 // load twice — without a console, then with one tapping all traffic with payloads — and prints the
 // server's CPU time for each (from /proc/PID/stat).
+// The clients and the console are cortado::Clients: their figure is the server's CPU time under a
+// fixed load, which the clients' own parsing (10,000 small frames a second) does not change.
 #include "procstat.h"
 #include "serverprocess.h"
 
+#include <cortado/client.h>
+
 #include <QCoreApplication>
 #include <QElapsedTimer>
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
-#include <QWebSocket>
 
 #include <unistd.h>
 
-
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <vector>
 
 using namespace Qt::StringLiterals;
 
-static QString frame(const QJsonObject &object)
+// Waits for a request's answer; qFatal when it is not ok.
+static void expectOk(cortado::PendingReply *pending, const char *what)
 {
-    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
+    std::optional<cortado::Reply> reply;
+    QObject waiting;
+    pending->then(&waiting, [&reply](const cortado::Reply &r) { reply = r; });
+    if (!QTest::qWaitFor([&] { return reply.has_value(); }, 15000) || !reply->ok())
+        qFatal("%s failed: %s", what, reply ? qPrintable(reply->toString()) : "no answer");
+}
+
+static std::unique_ptr<cortado::Client> connectClient(const QUrl &url, const QString &token = {})
+{
+    cortado::ClientOptions options;
+    options.reconnect = false;
+    auto client = std::make_unique<cortado::Client>(options);
+    client->open(url, token);
+    if (!QTest::qWaitFor([&] { return client->state() != cortado::Client::Connecting; }, 5000)
+        || client->state() != cortado::Client::Connected)
+        qFatal("a client could not connect to %s", qPrintable(url.toString()));
+    return client;
 }
 
 int main(int argc, char *argv[])
@@ -43,24 +62,17 @@ int main(int argc, char *argv[])
         qFatal("no token");
 
     qint64 delivered = 0;
-    std::vector<std::unique_ptr<QWebSocket>> clients;
+    std::vector<std::unique_ptr<cortado::Client>> clients;
     QUrl chat = url;
     chat.setPath(u"/chat"_s);
     for (int i = 0; i < 10; ++i) {
-        auto socket = std::make_unique<QWebSocket>();
-        QObject::connect(socket.get(), &QWebSocket::textMessageReceived, [&](const QString &text) {
-            if (text.startsWith("{\"event\":\"chat:message\""_L1))
-                ++delivered;
-        });
-        socket->open(chat);
-        if (!QTest::qWaitFor([&] { return socket->state() == QAbstractSocket::ConnectedState; }, 5000))
-            qFatal("a client could not connect");
-        socket->sendTextMessage(frame({{u"event"_s, u"room:join"_s}, {u"room"_s, u"bench"_s}}));
-        clients.push_back(std::move(socket));
+        auto client = connectClient(chat);
+        client->on(u"chat:message"_s, client.get(), [&](const QJsonValue &, const QJsonObject &) { ++delivered; });
+        expectOk(client->join(u"bench"_s), "room:join");
+        clients.push_back(std::move(client));
     }
-    QTest::qWait(300);
-    const QString message = frame({{u"event"_s, u"chat:send"_s}, {u"room"_s, u"bench"_s},
-                                   {u"payload"_s, QJsonObject{{u"text"_s, u"the quick brown fox"_s}, {u"n"_s, 1}}}});
+    const QJsonObject message{{u"text"_s, u"the quick brown fox"_s}, {u"n"_s, 1}};
+    cortado::Client &sender = *clients.front();
 
     auto run = [&](const char *name, qint64 *tapEvents) {
         delivered = 0;
@@ -70,7 +82,7 @@ int main(int argc, char *argv[])
         int sent = 0;
         while (clock.elapsed() < 5000) { // 10 messages every 10 ms
             for (int i = 0; i < 10; ++i, ++sent)
-                clients.front()->sendTextMessage(message);
+                sender.send(u"chat:send"_s, message, u"bench"_s);
             QTest::qWait(10);
         }
         if (!QTest::qWaitFor([&] { return delivered >= qint64(sent) * 10; }, 10000))
@@ -89,21 +101,14 @@ int main(int argc, char *argv[])
     run("no console", nullptr);
 
     qint64 tapEvents = 0, dropped = 0;
-    QWebSocket console;
-    QObject::connect(&console, &QWebSocket::textMessageReceived, [&](const QString &text) {
-        if (text.startsWith("{\"event\":\"admin:traffic\""_L1))
-            ++tapEvents;
-        else if (text.startsWith("{\"event\":\"admin:counters\""_L1))
-            dropped += QJsonDocument::fromJson(text.toUtf8()).object().value("payload"_L1).toObject().value("tapDropped"_L1).toInteger();
-    });
     QUrl admin = url;
     admin.setPath(u"/_admin"_s);
-    admin.setQuery(u"token="_s + QString::fromLatin1(token));
-    console.open(admin);
-    if (!QTest::qWaitFor([&] { return console.state() == QAbstractSocket::ConnectedState; }, 5000))
-        qFatal("the console could not connect");
-    console.sendTextMessage(frame({{u"event"_s, u"admin:tap"_s}, {u"payload"_s, QJsonObject{{u"payloads"_s, true}}}}));
-    QTest::qWait(300);
+    const std::unique_ptr<cortado::Client> console = connectClient(admin, QString::fromLatin1(token));
+    console->on(u"admin:traffic"_s, console.get(), [&](const QJsonValue &, const QJsonObject &) { ++tapEvents; });
+    console->on(u"admin:counters"_s, console.get(), [&](const QJsonValue &payload, const QJsonObject &) {
+        dropped += payload[u"tapDropped"].toInteger();
+    });
+    expectOk(console->request(u"admin:tap"_s, QJsonObject{{u"payloads"_s, true}}), "admin:tap");
     run("console tapping all", &tapEvents);
     QTest::qWait(1100);
     std::printf("%-22s tap capped at 500 events/s per console; %lld summarised as dropped\n", "", dropped);

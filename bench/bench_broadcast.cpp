@@ -8,13 +8,18 @@
 //                (the latency-bound case: one trigger fans out to N sockets);
 //   burst      — the sender sends every message at once (back-to-back triggers batch writes).
 // Prints deliveries per second and the server's CPU time per delivery (from /proc/PID/stat).
+//
+// The sender is a cortado::Client. The other members are bare QWebSockets that count frames by
+// their prefix: deliveries per second is wall-clock bound with the clients on the server's cores,
+// and a Client parses every frame it receives (a JSON tree per delivery), which would move it.
 #include "procstat.h"
 #include "serverprocess.h"
+
+#include <cortado/client.h>
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
@@ -26,6 +31,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <vector>
 
 using namespace Qt::StringLiterals;
@@ -41,9 +47,14 @@ void raiseFileLimit()
     }
 }
 
-QString frame(const QJsonObject &object)
+// Waits for a request's answer; qFatal when it is not ok.
+void expectOk(cortado::PendingReply *pending, const char *what)
 {
-    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
+    std::optional<cortado::Reply> reply;
+    QObject waiting;
+    pending->then(&waiting, [&reply](const cortado::Reply &r) { reply = r; });
+    if (!QTest::qWaitFor([&] { return reply.has_value(); }, 60000) || !reply->ok())
+        qFatal("%s failed: %s", what, reply ? qPrintable(reply->toString()) : "no answer");
 }
 
 } // namespace
@@ -70,10 +81,16 @@ int main(int argc, char *argv[])
     const QUrl url = server.ws(u"/chat"_s);
 
     qint64 received = 0;
-    std::vector<std::unique_ptr<QWebSocket>> clients;
+    cortado::ClientOptions options;
+    options.reconnect = false;
+    options.connectTimeoutMs = 60000; // a thousand handshakes at once
+    cortado::Client sender(options); // a room member too
+    sender.on(u"chat:message"_s, &sender, [&](const QJsonValue &, const QJsonObject &) { ++received; });
+    sender.open(url);
+    std::vector<std::unique_ptr<QWebSocket>> members;
     int welcomed = 0;
     int acked = 0;
-    for (int i = 0; i < clientCount; ++i) {
+    for (int i = 1; i < clientCount; ++i) {
         auto socket = std::make_unique<QWebSocket>();
         QObject::connect(socket.get(), &QWebSocket::textMessageReceived, [&](const QString &text) {
             if (text.startsWith("{\"event\":\"chat:message\""_L1))
@@ -84,25 +101,24 @@ int main(int argc, char *argv[])
                 ++acked;
         });
         socket->open(url);
-        clients.push_back(std::move(socket));
+        members.push_back(std::move(socket));
     }
-    if (!QTest::qWaitFor([&] { return welcomed == clientCount; }, 60000))
-        qFatal("only %d of %d clients connected", welcomed, clientCount);
-    const QString join = frame({{u"event"_s, u"room:join"_s}, {u"room"_s, u"bench"_s}, {u"id"_s, 1}});
-    for (auto &client : clients)
-        client->sendTextMessage(join);
-    if (!QTest::qWaitFor([&] { return acked == clientCount; }, 60000))
-        qFatal("only %d of %d joins acknowledged", acked, clientCount);
-    QWebSocket &sender = *clients.front();
+    const int memberCount = clientCount - 1;
+    if (!QTest::qWaitFor([&] { return welcomed == memberCount && sender.state() == cortado::Client::Connected; }, 60000))
+        qFatal("only %d of %d clients connected", welcomed + int(sender.state() == cortado::Client::Connected), clientCount);
+    // The members' one protocol frame, written once: they only join, then count.
+    const QString join = u"{\"event\":\"room:join\",\"room\":\"bench\",\"id\":1}"_s;
+    for (auto &member : members)
+        member->sendTextMessage(join);
+    expectOk(sender.join(u"bench"_s), "the sender's room:join");
+    if (!QTest::qWaitFor([&] { return acked == memberCount; }, 60000))
+        qFatal("only %d of %d joins acknowledged", acked, memberCount);
     // A probe message reaches everyone before measuring starts.
-    sender.sendTextMessage(frame({{u"event"_s, u"chat:send"_s}, {u"room"_s, u"bench"_s}, {u"payload"_s, 0}}));
+    expectOk(sender.request(u"chat:send"_s, QJsonValue(0), u"bench"_s), "the probe's chat:send");
     if (!QTest::qWaitFor([&] { return received == clientCount; }, 60000))
         qFatal("room incomplete: %lld of %d", received, clientCount);
 
-    const QString message = frame({{u"event"_s, u"chat:send"_s},
-                                   {u"room"_s, u"bench"_s},
-                                   {u"payload"_s, QJsonObject{{u"text"_s, u"the quick brown fox jumps over the lazy dog"_s},
-                                                              {u"n"_s, 42}}}});
+    const QJsonObject message{{u"text"_s, u"the quick brown fox jumps over the lazy dog"_s}, {u"n"_s, 42}};
     std::printf("cortado bench_broadcast: 1 sender -> %d room members, %d messages per pattern, "
                 "server and clients on the same %ld cores\n",
                 clientCount, messageCount, sysconf(_SC_NPROCESSORS_ONLN));
@@ -116,7 +132,7 @@ int main(int argc, char *argv[])
         timer.start();
         const qint64 expected = qint64(messageCount) * clientCount;
         for (int m = 0; m < messageCount; ++m) {
-            sender.sendTextMessage(message);
+            sender.send(u"chat:send"_s, message, u"bench"_s);
             if (sequential && !QTest::qWaitFor([&] { return received >= qint64(m + 1) * clientCount; }, 60000))
                 qFatal("deliveries stalled");
         }
@@ -131,7 +147,8 @@ int main(int argc, char *argv[])
     run("sequential", true);
     run("burst", false);
 
-    clients.clear();
+    members.clear();
+    sender.close();
     server.process.terminate();
     server.process.waitForFinished(10000);
     return 0;

@@ -9,10 +9,12 @@
 
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QNetworkRequest>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QWebSocket>
 
 #include <csignal>
 
@@ -122,6 +124,8 @@ private Q_SLOTS:
     void closeFailsWhatIsPending();
     void tokenIsRefreshedBeforeExpiry();
     void exampleProgramChats();
+    void ownHandshakeGoesWithEveryAttempt();
+    void pendingReplyKnowsItsId();
 };
 
 void tst_Client::connectsWithTheTokenAsSubprotocol()
@@ -651,6 +655,73 @@ void tst_Client::exampleProgramChats()
     example.closeWriteChannel(); // end of input: it closes and exits
     QVERIFY(example.waitForFinished(5000));
     QCOMPARE(example.exitCode(), 0);
+}
+
+namespace {
+
+// The user the server signed a client's session in as (empty for a guest).
+QString sessionUser(TestServer &server, const Client &client)
+{
+    const auto session = server.hub().session(client.socketId());
+    return session ? session->data.value(u"user"_s).toMap().value(u"id"_s).toString() : QString();
+}
+
+} // namespace
+
+// open(QNetworkRequest): the request's headers travel with the first attempt and every reconnect;
+// a Sec-WebSocket-Protocol header of its own is merged into the list the client offers.
+void tst_Client::ownHandshakeGoesWithEveryAttempt()
+{
+    ExampleServer server;
+    QNetworkRequest request(server.wsUrl(u"/chat"_s));
+    request.setRawHeader("Authorization", "Bearer " + TestServer::token(u"alice"_s));
+    Client client(quickReconnect(50));
+    QSignalSpy connected(&client, &Client::connected);
+    client.open(request);
+    QVERIFY(connected.wait(5000));
+    QCOMPARE(client.url(), server.wsUrl(u"/chat"_s));
+    QCOMPARE(sessionUser(server, client), u"alice"_s);
+    QCOMPARE(client.socket()->subprotocol(), u"cortado.v1"_s);
+    QVERIFY(server.hub().disconnect(client.socketId(), 1001, u"restarting"_s)); // reconnects
+    QTRY_COMPARE_WITH_TIMEOUT(connected.size(), 2, 5000);
+    QCOMPARE(connected.last().at(1).toBool(), true);
+    QCOMPARE(sessionUser(server, client), u"alice"_s);
+
+    // What a browser sends (protocol.md): the token as a subprotocol named in the header.
+    QNetworkRequest browser(server.wsUrl(u"/chat"_s));
+    browser.setRawHeader("Sec-WebSocket-Protocol", "cortado.v1, cortado.bearer." + TestServer::token(u"bob"_s));
+    Client other;
+    QSignalSpy otherConnected(&other, &Client::connected);
+    other.open(browser);
+    QVERIFY(otherConnected.wait(5000));
+    QCOMPARE(sessionUser(server, other), u"bob"_s);
+    QCOMPARE(other.socket()->subprotocol(), u"cortado.v1"_s); // never the token
+}
+
+void tst_Client::pendingReplyKnowsItsId()
+{
+    ExampleServer server;
+    Client client;
+    QSignalSpy frames(&client, &Client::frameReceived);
+    client.open(server.wsUrl(u"/chat"_s));
+    PendingReply *queued = client.request(u"chat:nothing"_s); // before the welcome: queued
+    QCOMPARE(queued->id(), 0);
+    qint64 id = 0;
+    connect(queued, &PendingReply::finished, this, [&id, queued] { id = queued->id(); });
+    QTRY_VERIFY(id > 0);
+    const auto ackFor = [&frames](qint64 wanted) {
+        for (const QList<QVariant> &arguments : std::as_const(frames)) {
+            const QJsonObject frame = arguments.at(0).toJsonObject();
+            if (frame.value("event"_L1) == "ack"_L1 && frame.value("id"_L1).toInteger() == wanted)
+                return true;
+        }
+        return false;
+    };
+    QVERIFY(ackFor(id));
+    PendingReply *next = client.request(u"chat:nothing"_s); // connected: sent at once
+    QCOMPARE(next->id(), id + 1);
+    QCOMPARE(await(next).errorCode(), u"unknown_event"_s);
+    QVERIFY(ackFor(id + 1));
 }
 
 QTEST_GUILESS_MAIN(tst_Client)

@@ -20,7 +20,8 @@ public:
 
     // True only for an ack that arrived with "ok": true (a timeout is not ok).
     bool ok() const { return m_arrived && m_frame.value(QLatin1String("ok")).toBool(); }
-    // No ack arrived within the request's timeout.
+    // No ack arrived: not within the request's timeout, or the connection was closed or ended
+    // before it came (TestClient then returns at once).
     bool timedOut() const { return !m_arrived; }
     // The ack's payload; undefined when it has none.
     QJsonValue payload() const { return m_frame.value(QLatin1String("payload")); }

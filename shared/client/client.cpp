@@ -198,10 +198,16 @@ bool Client::shouldReconnect(int code) const
 
 void Client::open(const QUrl &url, const QString &token)
 {
+    open(QNetworkRequest(url), token);
+}
+
+void Client::open(const QNetworkRequest &request, const QString &token)
+{
     if (m_socket)
         endAttempt(m_socket, 1000, u"open() again"_s, /*final=*/true);
     m_reconnectTimer.stop();
-    m_url = url;
+    m_request = request;
+    m_url = request.url();
     m_token = token;
     m_attempt = 0;
     openSocket();
@@ -217,7 +223,19 @@ void Client::openSocket()
     m_welcome = {};
     setState(Connecting);
 
+    // The caller's Sec-WebSocket-Protocol header joins the list instead of going out as a second
+    // header next to the one QWebSocket writes for the handshake options.
+    QNetworkRequest request = m_request;
     QStringList protocols{u"cortado.v1"_s};
+    const QByteArray ownProtocols = request.rawHeader("Sec-WebSocket-Protocol");
+    if (!ownProtocols.isEmpty()) {
+        request.setRawHeader("Sec-WebSocket-Protocol", QByteArray());
+        for (const QByteArray &name : ownProtocols.split(',')) {
+            const QString protocol = QString::fromLatin1(name.trimmed());
+            if (!protocol.isEmpty() && !protocols.contains(protocol))
+                protocols.append(protocol);
+        }
+    }
     const QString token = currentToken();
     if (!token.isEmpty())
         protocols.append(u"cortado.bearer."_s + token);
@@ -256,7 +274,7 @@ void Client::openSocket()
         });
     });
     m_connectTimer.start(m_options.connectTimeoutMs);
-    socket->open(QNetworkRequest(m_url), handshake);
+    socket->open(request, handshake);
 }
 
 void Client::onSocketGone(QWebSocket *socket)

@@ -13,6 +13,7 @@
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QList>
+#include <QNetworkRequest>
 #include <QObject>
 #include <QPointer>
 #include <QString>
@@ -97,6 +98,8 @@ public:
     QString errorMessage() const { return m_reply.errorMessage(); }
     QVariant payloadVariant() const { return m_reply.payload().toVariant(); }
     const QString &event() const { return m_event; }
+    // The id the request went out with (its ack carries it), 0 while it waits in the queue.
+    qint64 id() const { return m_id; }
 
     // Calls `callback` with the reply when it finishes (while `context` exists). Returns this.
     PendingReply *then(const QObject *context, std::function<void(const Reply &)> callback);
@@ -164,6 +167,10 @@ public:
     // `token`, if not empty, travels as the `cortado.bearer.<token>` subprotocol (a token
     // provider, if set, wins). Rooms remembered from before are rejoined.
     Q_INVOKABLE void open(const QUrl &url, const QString &token = {});
+    // The same with a handshake of your own: the request's URL and headers (Authorization, Cookie,
+    // Origin, ...) go with every attempt. Subprotocols it names in a Sec-WebSocket-Protocol header
+    // are offered after `cortado.v1` (and before the token's).
+    void open(const QNetworkRequest &request, const QString &token = {});
     // Closes for good: pending and queued requests finish with `closed`; no reconnect.
     Q_INVOKABLE void close(int code = 1000, const QString &reason = {});
 
@@ -216,7 +223,10 @@ public:
     PendingReply *refreshToken();
 
     // The underlying socket of the current attempt (nullptr between attempts), for tools that
-    // need the transport (raw frames, close codes). Do not open, close or delete it.
+    // need the transport (raw frames, the negotiated subprotocol, a dropped TCP connection).
+    // abort() on it drops TCP without a close frame (the server sees 1006); the client cannot tell
+    // its own abort from a close and ends the attempt as closed with 1000 (final). Do not open,
+    // close or delete it.
     QWebSocket *socket() const;
 
 Q_SIGNALS:
@@ -285,6 +295,7 @@ private:
     ClientOptions m_options;
     TokenProvider m_tokenProvider;
     QUrl m_url;
+    QNetworkRequest m_request; // the handshake of every attempt: m_url and the caller's headers
     QString m_token;
     State m_state = Disconnected;
     QPointer<QWebSocket> m_socket;
