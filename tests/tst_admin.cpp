@@ -40,6 +40,7 @@ private Q_SLOTS:
     void snapshotDescribesTheServer();
     void deltasFollow();
     void countersEverySecond();
+    void countersCarryRatesErrorsAndRoutes();
     void tapIsFilteredServerSide();
     void actions();
     void observerMayNotAct();
@@ -130,6 +131,56 @@ void tst_Admin::countersEverySecond()
     QCOMPARE(counters.value("connections"_L1).toInt(), 1);
     QCOMPARE(counters.value("rooms"_L1).toInt(), 1);
     QCOMPARE(counters.value("messagesIn"_L1).toInt(), 6);
+}
+
+// What the console's Overview charts and alerts read: the last second's bytes, errors by code,
+// handler times and each route's share (docs/admin.md, admin:counters).
+void tst_Admin::countersCarryRatesErrorsAndRoutes()
+{
+    ExampleServer server;
+    auto ops = console(server);
+    auto alice = server.client(u"/chat"_s);
+    QVERIFY(ops && alice && alice->join(u"r"_s).ok());
+    QVERIFY(ops->waitFor(u"admin:counters"_s)); // a tick before the traffic: the next one counts it all
+
+    const qsizetype ticks = ops->received(u"admin:counters"_s).size();
+    for (int i = 0; i < 4; ++i)
+        QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"hello"_s}}, u"r"_s).ok());
+    // A refusal with a code: sending to a room alice is not in.
+    QCOMPARE(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"x"_s}}, u"elsewhere"_s).errorCode(), u"not_in_room"_s);
+
+    // Sum the ticks that came after the traffic (it may straddle two).
+    qint64 bytesIn = 0, bytesOut = 0, notInRoom = 0, errors = 0, routeIn = 0;
+    bool handlerTimes = false;
+    QJsonObject chat;
+    QTRY_VERIFY_WITH_TIMEOUT(([&] {
+        bytesIn = bytesOut = notInRoom = errors = routeIn = 0;
+        const QList<QJsonObject> all = ops->received(u"admin:counters"_s);
+        for (qsizetype i = ticks; i < all.size(); ++i) {
+            const QJsonObject c = all.at(i).value("payload"_L1).toObject();
+            bytesIn += c.value("bytesInPerSecond"_L1).toInteger();
+            bytesOut += c.value("bytesOutPerSecond"_L1).toInteger();
+            errors += c.value("errorsPerSecond"_L1).toInteger();
+            notInRoom += c.value("errorsByCode"_L1).toObject().value("not_in_room"_L1).toInteger();
+            handlerTimes = handlerTimes || c.value("handlerMs"_L1).toObject().value("p99"_L1).toDouble() > 0;
+            for (const QJsonValue route : c.value("routes"_L1).toArray()) {
+                if (route.toObject().value("route"_L1).toString() == "/chat"_L1) {
+                    chat = route.toObject();
+                    routeIn += chat.value("inPerSecond"_L1).toInteger();
+                }
+            }
+        }
+        return routeIn >= 5 && notInRoom >= 1;
+    }()), 5000);
+    QCOMPARE(routeIn, 5); // four sends and the refused one
+    QCOMPARE(notInRoom, 1);
+    QCOMPARE(errors, 1);
+    QVERIFY(handlerTimes);
+    QVERIFY2(bytesIn > 5 * 20, qPrintable(QString::number(bytesIn))); // five frames of JSON
+    QVERIFY(bytesOut > bytesIn / 2); // the messages went back out to alice, with the acks
+    QCOMPARE(chat.value("connections"_L1).toInt(), 1);
+    for (const QJsonValue route : lastPayload(*ops, u"admin:counters"_s).value("routes"_L1).toArray())
+        QVERIFY2(!route.toObject().value("route"_L1).toString().startsWith("/_"_L1), "the console's own route is left out");
 }
 
 void tst_Admin::tapIsFilteredServerSide()

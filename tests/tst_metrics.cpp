@@ -23,6 +23,7 @@ class tst_Metrics : public QObject
 private Q_SLOTS:
     void countersMoveByTheTrafficSent();
     void histogramBucketsAreCumulative();
+    void histogramQuantileInterpolatesInsideItsBucket();
     void onlyTheAdminOrMetricsRoleMayScrape();
     void metricsPortAnswersWithoutAToken();
     void eventLabelsAreCappedPerRoute();
@@ -180,6 +181,30 @@ void tst_Metrics::histogramBucketsAreCumulative()
     QCOMPARE(bounds.last().second, count);
     QVERIFY(count >= 21); // the join and the twenty sends
     QVERIFY(metrics.value(uR"(cortado_handler_duration_seconds_sum{route="/chat"})"_s) > 0);
+}
+
+// The console's "handler time p50 / p99" comes from these quantiles over a second's observations.
+void tst_Metrics::histogramQuantileInterpolatesInsideItsBucket()
+{
+    using cortado::metrics::Histogram;
+    QCOMPARE(Histogram::quantile(Histogram::Counts{}, 0.5), -1.0); // nothing observed
+
+    Histogram histogram;
+    for (int i = 0; i < 90; ++i)
+        histogram.observe(50'000); // 50 µs: the first bucket, up to 100 µs
+    for (int i = 0; i < 10; ++i)
+        histogram.observe(800'000); // 800 µs: the bucket from 500 µs to 1 ms
+    const Histogram::Counts counts = histogram.counts();
+    QCOMPARE(counts[0], 90);
+    QCOMPARE(counts[3], 10);
+    // The median is the 50th of 90 in [0, 100 µs]; the 99th percentile the 9th of 10 in [500 µs, 1 ms].
+    QCOMPARE(Histogram::quantile(counts, 0.5), 0.0001 * 50 / 90);
+    QCOMPARE(Histogram::quantile(counts, 0.99), 0.0005 + 0.0005 * 9 / 10);
+
+    Histogram slow;
+    slow.observe(20'000'000'000); // 20 s, above the last bound: it answers the last bound
+    QCOMPARE(slow.counts().back(), 1);
+    QCOMPARE(Histogram::quantile(slow.counts(), 0.99), 10.0);
 }
 
 void tst_Metrics::onlyTheAdminOrMetricsRoleMayScrape()

@@ -153,6 +153,8 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
     : m_server(server), m_hub(server.hub()), m_limits(limits),
       m_startedAt(QDateTime::currentMSecsSinceEpoch())
 {
+    if (const metrics::TrafficMetrics *traffic = m_hub.metrics())
+        m_lastTotals = traffic->totals();
     // The deltas below are built only while a console listens: without one, a join costs nothing here.
     connect(&m_hub, &Hub::connected, this, [this](const Session &session) {
         if (!m_consoles.isEmpty() && !Hub::isInternalRoute(session.route()))
@@ -560,12 +562,75 @@ Ack AdminFeed::actElsewhere(EventContext &ctx, const QString &action, const Sock
     });
 }
 
+void AdminFeed::addTrafficRates(QJsonObject &counters, const QHash<QString, qint64> &connectionsByRoute)
+{
+    const metrics::TrafficMetrics *traffic = m_hub.metrics();
+    if (!traffic)
+        return;
+    using Totals = metrics::TrafficMetrics::Totals;
+    using RouteTotals = metrics::TrafficMetrics::RouteTotals;
+    Totals now = traffic->totals();
+    const Totals &before = m_lastTotals;
+
+    // Per route (the console's own /_admin traffic left out), and their sum.
+    QStringList routeNames = connectionsByRoute.keys();
+    for (auto it = now.routes.cbegin(); it != now.routes.cend(); ++it) {
+        if (!Hub::isInternalRoute(it.key()) && !routeNames.contains(it.key()))
+            routeNames.append(it.key());
+    }
+    std::sort(routeNames.begin(), routeNames.end());
+    RouteTotals all;
+    QJsonArray routes;
+    for (const QString &route : std::as_const(routeNames)) {
+        const RouteTotals current = now.routes.value(route), last = before.routes.value(route);
+        const RouteTotals change{current.messagesIn - last.messagesIn, current.bytesIn - last.bytesIn,
+                                 current.messagesOut - last.messagesOut, current.bytesOut - last.bytesOut,
+                                 current.acksError - last.acksError, current.slowConsumers - last.slowConsumers};
+        all += change;
+        routes.append(QJsonObject{{u"route"_s, route},
+                                  {u"connections"_s, connectionsByRoute.value(route)},
+                                  {u"inPerSecond"_s, change.messagesIn},
+                                  {u"outPerSecond"_s, change.messagesOut},
+                                  {u"bytesInPerSecond"_s, change.bytesIn},
+                                  {u"bytesOutPerSecond"_s, change.bytesOut},
+                                  {u"errorAcksPerSecond"_s, change.acksError}});
+    }
+    counters.insert(u"routes"_s, routes);
+    counters.insert(u"bytesInPerSecond"_s, all.bytesIn);
+    counters.insert(u"bytesOutPerSecond"_s, all.bytesOut);
+    counters.insert(u"slowConsumersPerSecond"_s, all.slowConsumers);
+
+    QJsonObject errors; // only the codes sent in the last second
+    qint64 errorsPerSecond = 0;
+    for (auto it = now.errors.cbegin(); it != now.errors.cend(); ++it) {
+        if (const qint64 change = it.value() - before.errors.value(it.key()); change > 0) {
+            errors.insert(it.key(), change);
+            errorsPerSecond += change;
+        }
+    }
+    counters.insert(u"errorsPerSecond"_s, errorsPerSecond);
+    counters.insert(u"errorsByCode"_s, errors);
+    counters.insert(u"refusedHandshakesPerSecond"_s, now.refusedHandshakes - before.refusedHandshakes);
+
+    metrics::Histogram::Counts handled{};
+    for (std::size_t i = 0; i < handled.size(); ++i)
+        handled[i] = now.handlerTimes[i] - before.handlerTimes[i];
+    if (const double p50 = metrics::Histogram::quantile(handled, 0.5); p50 >= 0) {
+        counters.insert(u"handlerMs"_s, QJsonObject{{u"p50"_s, p50 * 1000},
+                                                     {u"p99"_s, metrics::Histogram::quantile(handled, 0.99) * 1000}});
+    }
+    m_lastTotals = std::move(now);
+}
+
 void AdminFeed::tick()
 {
     qsizetype sockets = 0;
+    QHash<QString, qint64> connectionsByRoute;
     for (const Session *session : m_hub.sessions()) {
-        if (!Hub::isInternalRoute(session->route()))
+        if (!Hub::isInternalRoute(session->route())) {
             ++sockets;
+            ++connectionsByRoute[session->route()];
+        }
     }
     qsizetype rooms = 0;
     for (const RoomInfo &room : m_hub.rooms()) {
@@ -579,6 +644,7 @@ void AdminFeed::tick()
                          {u"messagesOut"_s, m_hub.messagesOut()},
                          {u"inPerSecond"_s, m_hub.messagesIn() - m_lastIn},
                          {u"outPerSecond"_s, m_hub.messagesOut() - m_lastOut}};
+    addTrafficRates(counters, connectionsByRoute);
     if (Storage *storage = m_server.storage())
         counters.insert(u"storage"_s, storage->status().toJson());
     if (rooms <= 1000) { // small servers get live room figures every second; large ones use deltas only

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "core/hub.h"
+#include "metrics/traffic.h"
 #include "routing/routes.h"
 
 #include <QElapsedTimer>
@@ -71,6 +72,9 @@ private:
              bool incoming, qsizetype bytes, const QJsonValue &payload, qsizetype recipients);
     void updateTapConnections();
     void tick();
+    // The change of the hub's traffic totals since the last tick: byte, error, slow-consumer,
+    // refused-handshake and per-route rates and the handlers' p50/p99 (docs/admin.md, admin:counters).
+    void addTrafficRates(QJsonObject &counters, const QHash<QString, qint64> &connectionsByRoute);
     bool isConsole(const SocketId &id) const { return m_consoles.contains(id); }
 
     // Cluster views (docs/admin.md, "Nodes"). On a single node "nodes" lists this node alone.
@@ -91,6 +95,7 @@ private:
     QTimer m_ticker;
     QMetaObject::Connection m_tapIn, m_tapOut; // while a console taps
     qint64 m_lastIn = 0, m_lastOut = 0;
+    metrics::TrafficMetrics::Totals m_lastTotals; // at the last tick
     qint64 m_startedAt;
 
     cluster::Cluster *m_cluster = nullptr; // null on a single node

@@ -1,5 +1,7 @@
 #include "registry.h"
 
+#include <algorithm>
+
 namespace cortado::metrics {
 
 QByteArray TextWriter::escape(const QString &value)
@@ -68,6 +70,37 @@ void Histogram::observe(qint64 nanoseconds)
         }
     }
     // Above the last bound: only +Inf (the count) holds it.
+}
+
+Histogram::Counts Histogram::counts() const
+{
+    Counts counts{};
+    qint64 bounded = 0;
+    for (std::size_t i = 0; i < Bounds.size(); ++i) {
+        counts[i] = m_buckets[i];
+        bounded += m_buckets[i];
+    }
+    counts[Bounds.size()] = m_count - bounded;
+    return counts;
+}
+
+double Histogram::quantile(const Counts &counts, double q)
+{
+    qint64 total = 0;
+    for (const qint64 count : counts)
+        total += count;
+    if (total <= 0)
+        return -1;
+    const double rank = std::clamp(q, 0.0, 1.0) * double(total);
+    qint64 below = 0;
+    for (std::size_t i = 0; i < Bounds.size(); ++i) {
+        if (counts[i] > 0 && double(below + counts[i]) >= rank) {
+            const double lower = i == 0 ? 0.0 : Bounds[i - 1];
+            return lower + (Bounds[i] - lower) * (rank - double(below)) / double(counts[i]);
+        }
+        below += counts[i];
+    }
+    return Bounds.back();
 }
 
 void Histogram::write(TextWriter &writer, const char *name, const Labels &labels) const

@@ -44,8 +44,16 @@ public:
     static constexpr std::array<double, 14> Bounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
                                                    0.025,  0.05,    0.1,    0.25,  0.5,    1,     10};
 
+    // Observations per bucket (not cumulative); the last one counts those above the last bound.
+    using Counts = std::array<qint64, Bounds.size() + 1>;
+
     void observe(qint64 nanoseconds);
     qint64 count() const { return m_count; }
+    Counts counts() const;
+    // The q-quantile (0..1) in seconds of `counts`, interpolated linearly inside its bucket as
+    // Prometheus' histogram_quantile() does; above the last bound it answers the last bound.
+    // -1 when `counts` holds nothing.
+    static double quantile(const Counts &counts, double q);
     // `name` is the family name: writes name_bucket (cumulative), name_sum and name_count.
     void write(TextWriter &writer, const char *name, const Labels &labels) const;
 

@@ -62,6 +62,46 @@ void TrafficMetrics::refusedHandshake(int status, const QString &code)
     ++m_refusedHandshakes[{status, code}];
 }
 
+TrafficMetrics::RouteTotals &TrafficMetrics::RouteTotals::operator+=(const RouteTotals &other)
+{
+    messagesIn += other.messagesIn;
+    bytesIn += other.bytesIn;
+    messagesOut += other.messagesOut;
+    bytesOut += other.bytesOut;
+    acksError += other.acksError;
+    slowConsumers += other.slowConsumers;
+    return *this;
+}
+
+TrafficMetrics::Totals TrafficMetrics::totals() const
+{
+    Totals totals;
+    for (auto route = m_routes.cbegin(); route != m_routes.cend(); ++route) {
+        RouteTotals sum;
+        const auto add = [&sum](const EventCounters &counters) {
+            sum.messagesIn += counters.messagesIn;
+            sum.bytesIn += counters.bytesIn;
+            sum.messagesOut += counters.messagesOut;
+            sum.bytesOut += counters.bytesOut;
+        };
+        for (const EventCounters &counters : route->events)
+            add(counters);
+        add(route->other);
+        sum.acksError = route->acksError;
+        sum.slowConsumers = route->slowConsumers;
+        totals.routes.insert(route.key(), sum);
+        totals.all += sum;
+        const Histogram::Counts counts = route->handlerSeconds.counts();
+        for (std::size_t i = 0; i < counts.size(); ++i)
+            totals.handlerTimes[i] += counts[i];
+    }
+    for (auto error = m_errors.cbegin(); error != m_errors.cend(); ++error)
+        totals.errors[error.key().first] += error.value();
+    for (const qint64 count : m_refusedHandshakes)
+        totals.refusedHandshakes += count;
+    return totals;
+}
+
 namespace {
 
 // Samples in a stable order: scrapes diff well, and tests read them easily.

@@ -39,6 +39,24 @@ public:
     // Every family above, with all its samples.
     void write(TextWriter &writer) const;
 
+    // Running totals for the admin channel, which sends their change every second (the console's
+    // Overview charts and alerts): per route and for all routes together.
+    struct RouteTotals
+    {
+        qint64 messagesIn = 0, bytesIn = 0, messagesOut = 0, bytesOut = 0;
+        qint64 acksError = 0, slowConsumers = 0;
+        RouteTotals &operator+=(const RouteTotals &other);
+    };
+    struct Totals
+    {
+        RouteTotals all;
+        QHash<QString, RouteTotals> routes;
+        QHash<QString, qint64> errors; // by code, error acks and system:error together
+        qint64 refusedHandshakes = 0;
+        Histogram::Counts handlerTimes{}; // every route's handler durations together
+    };
+    Totals totals() const;
+
 private:
     struct EventCounters
     {
