@@ -186,12 +186,8 @@ void AdminClient::onFrame(const QJsonObject &frame)
         m_rooms.refresh(payload.value("roomSummaries"_L1).toArray());
         m_counters = payload.toVariantMap();
         m_counters.remove(u"roomSummaries"_s);
-        m_inSeries.append(payload.value("inPerSecond"_L1).toInteger());
-        m_outSeries.append(payload.value("outPerSecond"_L1).toInteger());
-        while (m_inSeries.size() > SeriesLength) {
-            m_inSeries.removeFirst();
-            m_outSeries.removeFirst();
-        }
+        m_history.add(payload);
+        m_alerts.evaluate(payload, m_clusterMode, m_redisUp, m_redisError);
         Q_EMIT countersChanged();
     } else if (event == "admin:socket"_L1) {
         m_sockets.upsert(payload);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "alertsmodel.h"
+#include "metricshistory.h"
 #include "nodesmodel.h"
 #include "roomsmodel.h"
 #include "socketsmodel.h"
@@ -26,8 +28,9 @@ class AdminClient : public QObject
     Q_PROPERTY(QString role READ role NOTIFY serverChanged)
     Q_PROPERTY(QVariantMap server READ server NOTIFY serverChanged)
     Q_PROPERTY(QVariantMap counters READ counters NOTIFY countersChanged)
-    Q_PROPERTY(QVariantList inSeries READ inSeries NOTIFY countersChanged)
-    Q_PROPERTY(QVariantList outSeries READ outSeries NOTIFY countersChanged)
+    // An hour of counters for the Overview's charts, and what needs an operator.
+    Q_PROPERTY(MetricsHistory *history READ history CONSTANT)
+    Q_PROPERTY(AlertsModel *alerts READ alerts CONSTANT)
     Q_PROPERTY(SocketsModel *sockets READ sockets CONSTANT)
     Q_PROPERTY(RoomsModel *rooms READ rooms CONSTANT)
     Q_PROPERTY(TrafficModel *traffic READ traffic CONSTANT)
@@ -55,8 +58,8 @@ public:
     QString role() const { return m_role; }
     QVariantMap server() const { return m_server; }
     QVariantMap counters() const { return m_counters; }
-    QVariantList inSeries() const { return m_inSeries; }
-    QVariantList outSeries() const { return m_outSeries; }
+    MetricsHistory *history() { return &m_history; }
+    AlertsModel *alerts() { return &m_alerts; }
     SocketsModel *sockets() { return &m_sockets; }
     RoomsModel *rooms() { return &m_rooms; }
     TrafficModel *traffic() { return &m_traffic; }
@@ -87,8 +90,6 @@ public:
     // Applies one admin message as if it came from the server (the tests feed canned messages).
     Q_INVOKABLE void handleMessage(const QString &text) { onMessage(text); }
 
-    static constexpr int SeriesLength = 300; // five minutes of one-second counters
-
 Q_SIGNALS:
     void stateChanged();
     void serverChanged();
@@ -112,7 +113,8 @@ private:
     State m_state = Disconnected;
     QString m_error, m_role;
     QVariantMap m_server, m_counters;
-    QVariantList m_inSeries, m_outSeries;
+    MetricsHistory m_history;
+    AlertsModel m_alerts;
     SocketsModel m_sockets;
     RoomsModel m_rooms;
     TrafficModel m_traffic;

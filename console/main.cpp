@@ -6,7 +6,7 @@
 #include "tokenstore.h"
 
 #include <QCommandLineParser>
-#include <QGuiApplication>
+#include <QApplication>
 #include <QQmlApplicationEngine>
 #include <QStandardPaths>
 
@@ -14,9 +14,9 @@ using namespace Qt::StringLiterals;
 
 int main(int argc, char *argv[])
 {
-    QGuiApplication app(argc, argv);
-    QGuiApplication::setApplicationName(u"cortado-console"_s);
-    QGuiApplication::setOrganizationName(u"cortado"_s);
+    QApplication app(argc, argv); // Qt Charts' QML types need QApplication
+    QApplication::setApplicationName(u"cortado-console"_s);
+    QApplication::setOrganizationName(u"cortado"_s);
 
     QCommandLineParser parser;
     parser.setApplicationDescription(u"Cortado admin console"_s);

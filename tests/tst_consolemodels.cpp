@@ -3,6 +3,7 @@
 #include "tokenstore.h"
 
 #include <QAbstractItemModelTester>
+#include <QtCharts/QLineSeries>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -46,7 +47,8 @@ private Q_SLOTS:
     void filterAndSort();
     void trafficIsABoundedBatchedRing();
     void trafficPauseFilterExport();
-    void countersKeepFiveMinutes();
+    void historyKeepsAnHourAndPlotsAWindow();
+    void alertsRiseAndClear();
     void tokenIsNotStoredInPlainText();
     void nodesFromSnapshotThenLiveDeltas();
     void singleNodeListsItselfWithoutCluster();
@@ -169,14 +171,111 @@ void tst_ConsoleModels::trafficPauseFilterExport()
     QCOMPARE(QJsonDocument::fromJson(lines.first()).object().value("event"_L1).toString(), u"board:updated"_s);
 }
 
-void tst_ConsoleModels::countersKeepFiveMinutes()
+// The Overview's charts: an hour of one-second counters, a window of it handed to a real Qt Charts
+// series with times on x, and the error codes seen in the window.
+void tst_ConsoleModels::historyKeepsAnHourAndPlotsAWindow()
 {
     AdminClient admin;
-    for (int i = 0; i < AdminClient::SeriesLength + 20; ++i)
-        admin.handleMessage(frame(u"admin:counters"_s, {{u"inPerSecond"_s, i}, {u"outPerSecond"_s, 2 * i}, {u"connections"_s, 7}}));
-    QCOMPARE(admin.inSeries().size(), AdminClient::SeriesLength);
-    QCOMPARE(admin.inSeries().last().toInt(), AdminClient::SeriesLength + 19);
+    MetricsHistory &history = *admin.history();
+    const qint64 start = 1'700'000'000'000;
+    const int samples = MetricsHistory::Capacity + 30;
+    for (int i = 0; i < samples; ++i) {
+        QJsonObject counters{{u"t"_s, start + i * 1000LL}, {u"inPerSecond"_s, i}, {u"outPerSecond"_s, 2 * i}, {u"connections"_s, 7}};
+        if (i >= samples - 10 && i % 2 == 0) // rate_limited in five of the last ten seconds
+            counters.insert(u"errorsByCode"_s, QJsonObject{{u"rate_limited"_s, 3}});
+        if (i == samples - 1)
+            counters.insert(u"handlerMs"_s, QJsonObject{{u"p50"_s, 0.2}, {u"p99"_s, 1.5}});
+        admin.handleMessage(frame(u"admin:counters"_s, counters));
+    }
+    QCOMPARE(history.size(), MetricsHistory::Capacity); // an hour, the oldest dropped
+    QCOMPARE(history.lastTime(), start + (samples - 1) * 1000LL);
     QCOMPARE(admin.counters().value(u"connections"_s).toInt(), 7);
+
+    QLineSeries line;
+    QVERIFY(history.plot(&line, u"inPerSecond"_s, 300));
+    QCOMPARE(line.count(), 301); // the last five minutes, both ends included
+    QCOMPARE(line.at(300), QPointF(double(history.lastTime()), samples - 1));
+    QCOMPARE(line.at(0).x(), double(history.lastTime() - 300'000));
+    QVERIFY(history.plot(&line, u"outPerSecond"_s, 3600));
+    QCOMPARE(line.count(), MetricsHistory::Capacity);
+    QCOMPARE(history.peak({u"inPerSecond"_s, u"outPerSecond"_s}, 60), 2.0 * (samples - 1));
+
+    // Handler times came once: one point, not a line of zeros.
+    QVERIFY(history.plot(&line, u"handlerP99Ms"_s, 300));
+    QCOMPARE(line.count(), 1);
+    QCOMPARE(history.latest(u"handlerP99Ms"_s), 1.5);
+
+    // An error code counts 0 in the seconds it was not sent.
+    QCOMPARE(history.errorCodes(300), QStringList{u"rate_limited"_s});
+    QVERIFY(history.plot(&line, u"error:rate_limited"_s, 9));
+    QCOMPARE(line.count(), 10);
+    qreal sum = 0;
+    for (const QPointF &point : line.points())
+        sum += point.y();
+    QCOMPARE(sum, 15.0);
+    QVERIFY(!history.plot(&admin, u"inPerSecond"_s, 300)); // not an XY series
+}
+
+// Alerts rise when their rule holds and clear when it stops; errors come before warnings.
+void tst_ConsoleModels::alertsRiseAndClear()
+{
+    AdminClient admin;
+    AlertsModel &alerts = *admin.alerts();
+    QAbstractItemModelTester tester(&alerts, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    const QJsonObject storageUp{{u"connected"_s, true}, {u"backlog"_s, 0}, {u"commitLagMs"_s, 0}};
+    qint64 t = 1'700'000'000'000;
+    const auto tick = [&](QJsonObject counters) {
+        counters.insert(u"t"_s, t += 1000);
+        if (!counters.contains("storage"_L1))
+            counters.insert(u"storage"_s, storageUp);
+        admin.handleMessage(frame(u"admin:counters"_s, counters));
+    };
+    const auto keys = [&] {
+        QStringList keys;
+        for (int row = 0; row < alerts.rowCount(); ++row)
+            keys.append(alerts.index(row).data(AlertsModel::KeyRole).toString());
+        return keys;
+    };
+
+    tick({});
+    QCOMPARE(alerts.rowCount(), 0);
+
+    tick({{u"slowConsumersPerSecond"_s, 2}});
+    QCOMPARE(keys(), QStringList{u"slow-consumers"_s});
+    QVERIFY(alerts.index(0).data(AlertsModel::DetailRole).toString().startsWith("2 in the last minute"_L1));
+
+    // Refused handshakes: a few are normal, a spike is not.
+    for (int i = 0; i < 5; ++i)
+        tick({{u"refusedHandshakesPerSecond"_s, 2}});
+    QVERIFY(!keys().contains(u"refused-handshakes"_s));
+    for (int i = 0; i < 10; ++i)
+        tick({{u"refusedHandshakesPerSecond"_s, 2}});
+    QVERIFY(keys().contains(u"refused-handshakes"_s));
+
+    tick({{u"errorsByCode"_s, QJsonObject{{u"rate_limited"_s, 4}}},
+          {u"storage"_s, QJsonObject{{u"connected"_s, false}, {u"backlog"_s, 12}, {u"lastError"_s, u"disk full"_s}}}});
+    QCOMPARE(keys().first(), u"storage-down"_s); // the error first
+    QCOMPARE(alerts.index(0).data(AlertsModel::SeverityRole).toString(), u"error"_s);
+    QVERIFY(alerts.index(0).data(AlertsModel::DetailRole).toString().contains("disk full"_L1));
+    QVERIFY(keys().contains(u"rate-limited"_s));
+    QCOMPARE(alerts.errors(), 1);
+
+    tick({{u"storage"_s, QJsonObject{{u"connected"_s, true}, {u"backlog"_s, 900}, {u"commitLagMs"_s, 8000}}}});
+    QVERIFY(!keys().contains(u"storage-down"_s));
+    QVERIFY(keys().contains(u"storage-lag"_s));
+
+    // A quiet minute: the warnings of the last minute clear one by one.
+    for (int i = 0; i < AlertsModel::WindowSeconds; ++i)
+        tick({});
+    QCOMPARE(alerts.rowCount(), 0);
+
+    // Redis away in cluster mode is an error of its own.
+    admin.handleMessage(frame(u"admin:nodes"_s, {{u"nodes"_s, QJsonArray{}}, {u"cluster"_s, QJsonObject{{u"redis"_s, u"down"_s}, {u"lastError"_s, u"connection refused"_s}}}}));
+    tick({});
+    QCOMPARE(keys(), QStringList{u"redis"_s});
+    admin.handleMessage(frame(u"admin:nodes"_s, {{u"nodes"_s, QJsonArray{}}, {u"cluster"_s, QJsonObject{{u"redis"_s, u"up"_s}}}}));
+    tick({});
+    QCOMPARE(alerts.rowCount(), 0);
 }
 
 void tst_ConsoleModels::tokenIsNotStoredInPlainText()

@@ -3,6 +3,7 @@
 #include "adminclient.h"
 #include "consoletypes.h"
 
+#include <QApplication>
 #include <QQmlContext>
 #include <QQmlEngine>
 #include <QtQuickTest>
@@ -14,7 +15,6 @@ class Setup : public QObject
 public Q_SLOTS:
     void qmlEngineAvailable(QQmlEngine *engine)
     {
-        registerConsoleTypes();
         engine->rootContext()->setContextProperty(QStringLiteral("adminClient"), &m_admin);
         engine->rootContext()->setContextProperty(QStringLiteral("qmlViews"), QStringLiteral(CORTADO_QML_DIR));
     }
@@ -23,5 +23,12 @@ private:
     AdminClient m_admin;
 };
 
-QUICK_TEST_MAIN_WITH_SETUP(tst_qml, Setup)
+int main(int argc, char **argv)
+{
+    QApplication app(argc, argv); // Qt Charts' QML types (the Overview's charts) need QApplication
+    registerConsoleTypes(); // and the console's style, before any QML loads
+    QTEST_SET_MAIN_SOURCE_PATH
+    Setup setup;
+    return quick_test_main_with_setup(argc, argv, "tst_qml", QUICK_TEST_SOURCE_DIR, &setup);
+}
 #include "tst_qml.moc"

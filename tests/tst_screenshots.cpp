@@ -15,6 +15,7 @@
 #include <cortado/cluster.h>
 
 #include <QDir>
+#include <QtCharts/QXYSeries>
 #include <QImage>
 #include <QQmlApplicationEngine>
 #include <QQuickWindow>
@@ -112,25 +113,61 @@ void tst_Screenshots::everyPageShowsLiveData()
     QMetaObject::invokeMethod(window, "showSampleSelections");
     QTRY_VERIFY(!playground.connections().isEmpty());
 
+    // The Overview's charts need a few seconds of counters to draw lines; the last minute shows them.
+    QTRY_VERIFY_WITH_TIMEOUT(admin.history()->size() >= 5, 15000);
+    QObject *overview = window->findChild<QObject *>(u"overviewPage"_s);
+    QVERIFY(overview);
+    overview->setProperty("windowSeconds", 60);
+
     const QString shots = QDir(QStringLiteral(CORTADO_BUILD_DIR)).filePath(u"screenshots"_s);
     QDir(shots).removeRecursively();
     QVERIFY(QDir().mkpath(shots));
     const QStringList pages{u"connect"_s, u"overview"_s, u"nodes"_s, u"sockets"_s, u"rooms"_s, u"traffic"_s, u"playground"_s};
-    for (int i = 0; i < pages.size(); ++i) {
-        window->setProperty("currentPage", i);
-        QSignalSpy swapped(window, &QQuickWindow::frameSwapped);
-        window->requestUpdate();
-        QVERIFY2(swapped.wait(5000), qPrintable(pages.at(i))); // the page is on screen
-        const QImage image = window->grabWindow();
-        QVERIFY(image.save(QDir(shots).filePath(u"%1-%2.png"_s.arg(i + 1).arg(pages.at(i)))));
-        QCOMPARE(image.size(), QSize(1280, 800) * window->devicePixelRatio());
-        // Not a blank window: count the distinct colours in a sample.
-        QSet<QRgb> colours;
-        for (int y = 0; y < image.height(); y += 7)
-            for (int x = 0; x < image.width(); x += 7)
-                colours.insert(image.pixel(x, y));
-        QVERIFY2(colours.size() > 20, qPrintable(pages.at(i)));
+    const QStringList titles{u"Connect"_s, u"Overview"_s, u"Nodes"_s, u"Sockets"_s, u"Rooms"_s, u"Traffic"_s, u"Playground"_s};
+    auto *pageTitle = window->findChild<QObject *>(u"pageTitle"_s);
+    QVERIFY(pageTitle);
+    for (const QString &theme : {u"light"_s, u"dark"_s}) {
+        settings.setTheme(theme);
+        for (int i = 0; i < pages.size(); ++i) {
+            const QString name = u"%1-%2-%3"_s.arg(theme).arg(i + 1).arg(pages.at(i));
+            window->setProperty("currentPage", i);
+            QSignalSpy swapped(window, &QQuickWindow::frameSwapped);
+            window->requestUpdate();
+            QVERIFY2(swapped.wait(5000), qPrintable(name)); // the page is on screen
+            QCOMPARE(pageTitle->property("text").toString(), titles.at(i));
+            const QImage image = window->grabWindow();
+            QVERIFY(image.save(QDir(shots).filePath(name + u".png"_s)));
+            QCOMPARE(image.size(), QSize(1280, 800) * window->devicePixelRatio());
+            // Not a blank window: count the distinct colours in a sample.
+            QSet<QRgb> colours;
+            for (int y = 0; y < image.height(); y += 7)
+                for (int x = 0; x < image.width(); x += 7)
+                    colours.insert(image.pixel(x, y));
+            QVERIFY2(colours.size() > 20, qPrintable(name));
+            // The theme is really applied: the page's background (below the navigation's last
+            // entry, left edge) is dark in dark and light in light.
+            const int lightness = QColor(image.pixel(20 * int(window->devicePixelRatio()), image.height() - 80)).lightness();
+            QVERIFY2(theme == "dark"_L1 ? lightness < 90 : lightness > 200,
+                     qPrintable(u"%1: background lightness %2"_s.arg(name).arg(lightness)));
+        }
     }
+
+    // What the pages show is the live data, found by name rather than guessed from pixels.
+    QObject *messages = window->findChild<QObject *>(u"chartMessages"_s);
+    QVERIFY(messages);
+    QCOMPARE(messages->property("count").toInt(), 2); // in and out
+    QAbstractSeries *in = nullptr;
+    QMetaObject::invokeMethod(messages, "series", Q_RETURN_ARG(QAbstractSeries *, in), Q_ARG(int, 0));
+    QVERIFY(in);
+    QVERIFY(qobject_cast<QXYSeries *>(in)->count() >= 5);
+    QObject *connections = window->findChild<QObject *>(u"statConnections"_s);
+    QVERIFY(connections);
+    // Six chatters and the playground's test client.
+    QCOMPARE(admin.counters().value(u"connections"_s).toInt(), 7);
+    QCOMPARE(connections->property("value").toString(), u"7"_s);
+    QCOMPARE(window->findChild<QObject *>(u"alertsTitle"_s)->property("text").toString(),
+             u"No alerts: nothing needs an operator"_s);
+    settings.setTheme(u"system"_s);
     qInfo("screenshots in %s", qPrintable(shots));
 }
 

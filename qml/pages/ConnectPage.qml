@@ -1,14 +1,16 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Controls.Material
 import QtQuick.Layouts
 
 ColumnLayout {
     id: page
     required property var admin
+    function focusFilter() { url.forceActiveFocus() }
     required property var settings
     spacing: 12
 
-    Label { text: "Connect to a Cortado server"; font.pixelSize: 22; font.bold: true }
+    Label { text: "Connect to a Cortado server"; font.pixelSize: 22; font.weight: Font.Medium }
     Label { text: "The console connects to the server's admin channel (/_admin) with a token that has the admin or observer role.\nGet one with:  cortado-server token --user you --role admin"; opacity: 0.7 }
     GridLayout {
         columns: 2
@@ -32,6 +34,6 @@ ColumnLayout {
         Button { text: "Disconnect"; enabled: page.admin.state !== 0; onClicked: page.admin.disconnectFrom() }
     }
     Label { text: "State: " + page.admin.stateText + (page.admin.url ? "  (" + page.admin.url + ")" : ""); font.pixelSize: 16 }
-    Label { text: page.admin.error; color: "#b33"; visible: text.length > 0; wrapMode: Text.Wrap; Layout.fillWidth: true }
+    Label { text: page.admin.error; color: Material.color(Material.Red); visible: text.length > 0; wrapMode: Text.Wrap; Layout.fillWidth: true }
     Item { Layout.fillHeight: true }
 }

@@ -2,7 +2,10 @@
 // node the list holds this node alone.
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Controls.Material
 import QtQuick.Layouts
+import "../components"
+import "../components/format.js" as Format
 
 ColumnLayout {
     id: page
@@ -16,7 +19,7 @@ ColumnLayout {
         Layout.fillWidth: true
         Layout.preferredHeight: 36
         visible: page.degraded
-        color: "#b33"
+        color: Material.color(Material.Red)
         radius: 4
         Label {
             anchors.fill: parent
@@ -54,20 +57,16 @@ ColumnLayout {
             contentItem: Row {
                 Item {
                     width: 24; height: 20
-                    Rectangle {
-                        anchors.centerIn: parent
-                        width: 12; height: 12; radius: 6
-                        color: model.state === "ok" ? "#2e9d4f" : "#d89a1c"
-                    }
+                    StatusDot { anchors.centerIn: parent; status: model.state === "ok" ? "ok" : "warning" }
                 }
                 Label { text: (model.nodeId || "–") + (model.self ? "  (this node)" : ""); width: 140; elide: Text.ElideRight; font.bold: model.self }
                 Label { text: model.address; width: 240; elide: Text.ElideRight }
                 Label { text: model.uptime; width: 120 }
-                Label { text: model.connections; width: 110 }
-                Label { text: model.rooms; width: 80 }
-                Label { text: Number(model.messagesPerSecond).toFixed(1); width: 120 }
+                Label { text: Format.count(model.connections); width: 110 }
+                Label { text: Format.count(model.rooms); width: 80 }
+                Label { text: Format.perSecond(model.messagesPerSecond); width: 120 }
                 Label { text: model.self ? "–" : (model.lastHeartbeat / 1000).toFixed(1) + " s ago"; width: 130 }
-                Label { text: model.state; width: 80; color: model.state === "ok" ? palette.windowText : "#b33" }
+                Label { text: model.state; width: 80; color: model.state === "ok" ? Material.foreground : Material.color(Material.Red) }
             }
         }
     }

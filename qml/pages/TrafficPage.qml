@@ -1,7 +1,9 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Cortado.Console
+import "../components"
 
 ColumnLayout {
     id: page
@@ -11,6 +13,7 @@ ColumnLayout {
     property alias filter: traffic
     spacing: 8
 
+    function focusFilter() { event.forceActiveFocus() }
     function selectFirst() { if (list.count > 0) selectedRow = list.count - 1 }
     // The same filter goes to the server (so it sends less) and to the view.
     function applyFilter() {
@@ -32,12 +35,12 @@ ColumnLayout {
 
     RowLayout {
         TextField { id: route; placeholderText: "route"; Layout.preferredWidth: 90; onEditingFinished: page.applyFilter() }
-        TextField { id: event; placeholderText: "event"; Layout.preferredWidth: 130; onEditingFinished: page.applyFilter() }
+        TextField { id: event; objectName: "trafficEventFilter"; placeholderText: "event (Ctrl+F)"; Layout.preferredWidth: 130; onEditingFinished: page.applyFilter() }
         TextField { id: room; placeholderText: "room"; Layout.preferredWidth: 110; onEditingFinished: page.applyFilter() }
         TextField { id: socket; placeholderText: "socket"; Layout.preferredWidth: 150; onEditingFinished: page.applyFilter() }
         ComboBox { id: direction; model: ["both", "in", "out"]; onActivated: page.applyFilter() }
         Button {
-            text: page.admin.traffic.paused ? "Resume (" + page.admin.traffic.missed + " missed)" : "Pause"
+            text: page.admin.traffic.paused ? "Resume (" + page.admin.traffic.missed + " missed)" : "Pause (Ctrl+P)"
             onClicked: page.admin.traffic.paused = !page.admin.traffic.paused
         }
         Button { text: "Clear"; onClicked: page.admin.traffic.clear() }
@@ -55,6 +58,14 @@ ColumnLayout {
             Layout.fillHeight: true
             clip: true
             model: traffic
+            EmptyState {
+                anchors.centerIn: parent
+                visible: list.count === 0
+                title: page.admin.traffic.count === 0 ? "No traffic yet" : "Nothing matches the filter"
+                hint: page.admin.traffic.count === 0
+                      ? "Events appear here as clients send them and the server delivers them. Open a test client in the Playground (Ctrl+7) to make some."
+                      : "Clear a filter field, or widen the direction."
+            }
             onCountChanged: if (!page.admin.traffic.paused) positionViewAtEnd()
             delegate: ItemDelegate {
                 width: list.width
@@ -64,7 +75,7 @@ ColumnLayout {
                 contentItem: Row {
                     spacing: 8
                     Label { text: model.time; width: 95 }
-                    Label { text: model.direction === "in" ? "→ in" : "← out"; width: 45; color: model.direction === "in" ? "#2b6cb0" : "#d97706" }
+                    Label { text: model.direction === "in" ? "→ in" : "← out"; width: 45; color: model.direction === "in" ? Material.color(Material.Blue) : Material.color(Material.DeepOrange) }
                     Label { text: model.route; width: 60 }
                     Label { text: model.event; width: 130; elide: Text.ElideRight }
                     Label { text: model.room; width: 90; elide: Text.ElideRight }

@@ -19,6 +19,7 @@ Item {
     SocketsPage { id: sockets; admin: adminClient; anchors.fill: parent; visible: false }
     TrafficPage { id: traffic; admin: adminClient; anchors.fill: parent; visible: false }
     NodesPage { id: nodes; admin: adminClient; anchors.fill: parent; visible: false }
+    OverviewPage { id: overview; admin: adminClient; anchors.fill: parent; visible: false }
 
     TestCase {
         name: "Pages"
@@ -43,6 +44,40 @@ Item {
             sockets.selectFirst()
             compare(sockets.selected.length > 0, true)
             sockets.visible = false
+        }
+
+        // Charts with time axes fed from the counters, the window switch, and alerts that rise and clear.
+        function test_overviewChartsAndAlerts() {
+            overview.visible = true
+            const start = Date.now() - 20000
+            for (let i = 0; i < 10; ++i) {
+                root.feed("admin:counters", { t: start + i * 1000, connections: 3, rooms: 1, inPerSecond: i, outPerSecond: 2 * i,
+                                              bytesInPerSecond: 100 * i, bytesOutPerSecond: 300 * i, errorsPerSecond: 0,
+                                              errorsByCode: {}, handlerMs: { p50: 0.1, p99: 0.9 },
+                                              routes: [{ route: "/chat", connections: 3, inPerSecond: i, outPerSecond: 2 * i,
+                                                         bytesInPerSecond: 100 * i, bytesOutPerSecond: 300 * i, errorAcksPerSecond: 0 }],
+                                              storage: { connected: true, backlog: 0, commitLagMs: 0 } })
+            }
+            const messages = findChild(overview, "chartMessages")
+            verify(messages)
+            compare(messages.count, 2) // in and out
+            tryCompare(messages.series(0), "count", 10)
+            compare(messages.series(1).at(9).y, 18)
+            compare(messages.series(1).at(9).x, start + 9000)
+            verify(messages.series(0).name.startsWith("in"))
+            compare(findChild(overview, "alertsTitle").text, "No alerts: nothing needs an operator")
+
+            overview.windowSeconds = 5
+            tryCompare(messages.series(0), "count", 6) // the last five seconds, both ends
+            overview.windowSeconds = 300
+
+            root.feed("admin:counters", { t: start + 10000, connections: 3, slowConsumersPerSecond: 1,
+                                          storage: { connected: false, backlog: 40, commitLagMs: 9000, lastError: "disk full" } })
+            tryVerify(() => findChild(overview, "alert:storage-down") !== null)
+            verify(findChild(overview, "alert:slow-consumers"))
+            compare(findChild(overview, "alertsTitle").text, "2 alerts")
+            compare(findChild(overview, "statStorage").status, "error")
+            overview.visible = false
         }
 
         function test_nodesListAndDegradedBanner() {
