@@ -27,13 +27,8 @@ int main(int argc, char *argv[])
     parser.process(app);
 
     TokenStore store(QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation));
-    QString url = parser.isSet(urlOption) ? parser.value(urlOption) : qEnvironmentVariable("CORTADO_CONSOLE_URL");
-    QString token = parser.isSet(tokenOption) ? parser.value(tokenOption) : qEnvironmentVariable("CORTADO_CONSOLE_TOKEN");
-    const bool connectNow = !url.isEmpty();
-    if (url.isEmpty())
-        url = store.url().isEmpty() ? u"ws://127.0.0.1:8080"_s : store.url();
-    if (token.isEmpty())
-        token = store.token();
+    const QString url = parser.isSet(urlOption) ? parser.value(urlOption) : qEnvironmentVariable("CORTADO_CONSOLE_URL");
+    const QString token = parser.isSet(tokenOption) ? parser.value(tokenOption) : qEnvironmentVariable("CORTADO_CONSOLE_TOKEN");
 
     registerConsoleTypes();
     AdminClient admin;
@@ -47,7 +42,16 @@ int main(int argc, char *argv[])
     engine.load(QUrl(u"qrc:/qml/Main.qml"_s));
     if (engine.rootObjects().isEmpty())
         return 1;
-    if (connectNow)
+    // A server on the command line: connect now, with its token from the keychain when none was given.
+    if (!url.isEmpty() && !token.isEmpty()) {
         admin.connectTo(url, token);
+    } else if (!settings.url().isEmpty()) {
+        QObject::connect(&settings, &ConsoleSettings::tokenLoaded, &admin,
+                         [&admin, &settings, connectNow = !url.isEmpty()](const QString &server, const QString &stored) {
+                             if (connectNow && server == settings.url() && admin.state() == AdminClient::Disconnected)
+                                 admin.connectTo(server, stored);
+                         }, Qt::SingleShotConnection);
+        settings.loadToken(settings.url()); // fills the connect page (or connects, above)
+    }
     return app.exec();
 }

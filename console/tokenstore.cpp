@@ -2,100 +2,145 @@
 
 #include <QDir>
 #include <QFile>
-#include <QRandomGenerator>
+#include <QPointer>
 #include <QSettings>
 
-#include <openssl/evp.h>
+#include <qt6keychain/keychain.h>
 
 using namespace Qt::StringLiterals;
 
 namespace {
 
-constexpr int KeySize = 32, NonceSize = 12, TagSize = 16;
-
-QByteArray seal(const QByteArray &key, const QByteArray &plain)
+QString describe(QKeychain::Job *job)
 {
-    QByteArray nonce(NonceSize, Qt::Uninitialized);
-    QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(nonce.data()), NonceSize / 4);
-    QByteArray out(plain.size(), Qt::Uninitialized), tag(TagSize, Qt::Uninitialized);
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    int length = 0, total = 0;
-    const bool ok = EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr,
-                                       reinterpret_cast<const unsigned char *>(key.constData()),
-                                       reinterpret_cast<const unsigned char *>(nonce.constData()))
-            && EVP_EncryptUpdate(ctx, reinterpret_cast<unsigned char *>(out.data()), &length,
-                                 reinterpret_cast<const unsigned char *>(plain.constData()), int(plain.size()))
-            && (total = length, EVP_EncryptFinal_ex(ctx, reinterpret_cast<unsigned char *>(out.data()) + total, &length))
-            && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TagSize, tag.data());
-    EVP_CIPHER_CTX_free(ctx);
-    return ok ? nonce + tag + out : QByteArray();
+    switch (job->error()) {
+    case QKeychain::NoError:
+    case QKeychain::EntryNotFound: return {};
+    case QKeychain::NoBackendAvailable:
+        return u"no system keychain (Secret Service: GNOME Keyring or KWallet) is available"_s;
+    case QKeychain::AccessDeniedByUser: return u"access to the keychain was refused"_s;
+    default: return u"keychain: "_s + job->errorString();
+    }
 }
 
-QByteArray open(const QByteArray &key, const QByteArray &sealed)
+// Runs `job` and calls `done` with what it read (or its error) on `context`.
+void run(QKeychain::Job *job, QObject *context, TokenStore::Done done)
 {
-    if (sealed.size() < NonceSize + TagSize)
-        return {};
-    const QByteArray nonce = sealed.first(NonceSize), tag = sealed.sliced(NonceSize, TagSize),
-                     cipher = sealed.sliced(NonceSize + TagSize);
-    QByteArray out(cipher.size(), Qt::Uninitialized);
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    int length = 0;
-    const bool ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr,
-                                       reinterpret_cast<const unsigned char *>(key.constData()),
-                                       reinterpret_cast<const unsigned char *>(nonce.constData()))
-            && EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char *>(out.data()), &length,
-                                 reinterpret_cast<const unsigned char *>(cipher.constData()), int(cipher.size()))
-            && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TagSize, const_cast<char *>(tag.constData()))
-            && EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char *>(out.data()) + length, &length);
-    EVP_CIPHER_CTX_free(ctx);
-    return ok ? out : QByteArray();
+    job->setAutoDelete(true);
+    job->setInsecureFallback(false); // never a plain-text copy in a settings file
+    QPointer<QObject> guard(context);
+    QObject::connect(job, &QKeychain::Job::finished, context, [job, guard, done = std::move(done)] {
+        if (!guard)
+            return;
+        const auto *read = qobject_cast<QKeychain::ReadPasswordJob *>(job);
+        const QString token = read && job->error() == QKeychain::NoError ? read->textData() : QString();
+        done(token, describe(job));
+    });
+    job->start();
 }
 
 } // namespace
 
-TokenStore::TokenStore(QString directory) : m_directory(std::move(directory)) { }
+TokenStore::TokenStore(QString directory, QObject *parent) : QObject(parent), m_directory(std::move(directory))
+{
+    // The first console sealed the token into its settings under a key file beside them; both go
+    // (the operator enters the token once more, and it lands in the keychain).
+    QSettings settings(settingsPath(), QSettings::IniFormat);
+    if (settings.contains(u"token"_s)) {
+        if (!settings.contains(u"servers"_s) && settings.contains(u"url"_s))
+            rememberServer(settings.value(u"url"_s).toString());
+        settings.remove(u"token"_s);
+        settings.remove(u"url"_s);
+    }
+    QFile::remove(QDir(m_directory).filePath(u"console.key"_s));
+}
 
 QString TokenStore::settingsPath() const
 {
     return QDir(m_directory).filePath(u"console.ini"_s);
 }
 
-QByteArray TokenStore::key(bool create) const
-{
-    QFile file(QDir(m_directory).filePath(u"console.key"_s));
-    if (file.open(QIODevice::ReadOnly)) {
-        const QByteArray key = file.readAll();
-        if (key.size() == KeySize)
-            return key;
-    }
-    if (!create || !QDir().mkpath(m_directory))
-        return {};
-    QByteArray key(KeySize, Qt::Uninitialized);
-    QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(key.data()), KeySize / 4);
-    file.close();
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)
-        || !file.setPermissions(QFile::ReadOwner | QFile::WriteOwner) || file.write(key) != KeySize)
-        return {};
-    return key;
-}
-
-void TokenStore::save(const QString &url, const QString &token)
+QList<TokenStore::Server> TokenStore::servers() const
 {
     QSettings settings(settingsPath(), QSettings::IniFormat);
-    settings.setValue(u"url"_s, url);
-    const QByteArray sealed = token.isEmpty() ? QByteArray() : seal(key(true), token.toUtf8());
-    settings.setValue(u"token"_s, QString::fromLatin1(sealed.toBase64()));
+    QList<Server> servers;
+    const int size = settings.beginReadArray(u"servers"_s);
+    for (int i = 0; i < size; ++i) {
+        settings.setArrayIndex(i);
+        servers.append({settings.value(u"name"_s).toString(), settings.value(u"url"_s).toString()});
+    }
+    settings.endArray();
+    return servers;
 }
 
-QString TokenStore::url() const
+QString TokenStore::lastUrl() const
 {
-    return QSettings(settingsPath(), QSettings::IniFormat).value(u"url"_s).toString();
+    const QList<Server> list = servers();
+    return list.isEmpty() ? QString() : list.first().url;
 }
 
-QString TokenStore::token() const
+void TokenStore::saveServers(const QList<Server> &servers)
 {
-    const QByteArray sealed = QByteArray::fromBase64(
-            QSettings(settingsPath(), QSettings::IniFormat).value(u"token"_s).toString().toLatin1());
-    const QByteArray key = this->key(false);
-    return sealed.isEmpty() || key.isEmpty() ? QString() : QString::fromUtf8(open(key, sealed));
+    QDir().mkpath(m_directory);
+    QSettings settings(settingsPath(), QSettings::IniFormat);
+    settings.remove(u"servers"_s);
+    settings.beginWriteArray(u"servers"_s, int(servers.size()));
+    for (int i = 0; i < servers.size(); ++i) {
+        settings.setArrayIndex(i);
+        settings.setValue(u"name"_s, servers.at(i).name);
+        settings.setValue(u"url"_s, servers.at(i).url);
+    }
+    settings.endArray();
+}
+
+void TokenStore::rememberServer(const QString &url, const QString &name)
+{
+    if (url.isEmpty())
+        return;
+    QList<Server> list = servers();
+    QString kept = name;
+    for (qsizetype i = 0; i < list.size(); ++i) {
+        if (list.at(i).url == url) {
+            if (kept.isEmpty())
+                kept = list.at(i).name;
+            list.removeAt(i);
+            break;
+        }
+    }
+    list.prepend({kept.isEmpty() ? url : kept, url});
+    while (list.size() > MaxServers) {
+        deleteToken(list.last().url, this, [](const QString &, const QString &) { });
+        list.removeLast();
+    }
+    saveServers(list);
+}
+
+void TokenStore::forgetServer(const QString &url, QObject *context, Done done)
+{
+    QList<Server> list = servers();
+    list.removeIf([&url](const Server &server) { return server.url == url; });
+    saveServers(list);
+    deleteToken(url, context, std::move(done));
+}
+
+void TokenStore::readToken(const QString &url, QObject *context, Done done)
+{
+    auto *job = new QKeychain::ReadPasswordJob(m_service);
+    job->setKey(url);
+    run(job, context, std::move(done));
+}
+
+void TokenStore::writeToken(const QString &url, const QString &token, QObject *context, Done done)
+{
+    auto *job = new QKeychain::WritePasswordJob(m_service);
+    job->setKey(url);
+    job->setTextData(token);
+    run(job, context, std::move(done));
+}
+
+void TokenStore::deleteToken(const QString &url, QObject *context, Done done)
+{
+    auto *job = new QKeychain::DeletePasswordJob(m_service);
+    job->setKey(url);
+    run(job, context, std::move(done));
 }

@@ -1,6 +1,5 @@
 // The console's models, fed canned admin messages, checked by QAbstractItemModelTester.
 #include "adminclient.h"
-#include "tokenstore.h"
 
 #include <QAbstractItemModelTester>
 #include <QtCharts/QLineSeries>
@@ -49,7 +48,6 @@ private Q_SLOTS:
     void trafficPauseFilterExport();
     void historyKeepsAnHourAndPlotsAWindow();
     void alertsRiseAndClear();
-    void tokenIsNotStoredInPlainText();
     void nodesFromSnapshotThenLiveDeltas();
     void singleNodeListsItselfWithoutCluster();
 };
@@ -276,25 +274,6 @@ void tst_ConsoleModels::alertsRiseAndClear()
     admin.handleMessage(frame(u"admin:nodes"_s, {{u"nodes"_s, QJsonArray{}}, {u"cluster"_s, QJsonObject{{u"redis"_s, u"up"_s}}}}));
     tick({});
     QCOMPARE(alerts.rowCount(), 0);
-}
-
-void tst_ConsoleModels::tokenIsNotStoredInPlainText()
-{
-    QTemporaryDir dir;
-    const QString token = u"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvcHMifQ.c2lnbmF0dXJl"_s;
-    TokenStore(dir.path()).save(u"ws://127.0.0.1:8080"_s, token);
-    TokenStore store(dir.path());
-    QCOMPARE(store.token(), token);
-    QCOMPARE(store.url(), u"ws://127.0.0.1:8080"_s);
-    for (const QString &name : QDir(dir.path()).entryList(QDir::Files)) {
-        QFile file(dir.filePath(name));
-        QVERIFY(file.open(QIODevice::ReadOnly));
-        QVERIFY2(!file.readAll().contains(token.toUtf8()), qPrintable(name));
-    }
-    QFile key(dir.filePath(u"console.key"_s));
-    QCOMPARE(key.permissions() & (QFile::ReadGroup | QFile::ReadOther), QFileDevice::Permissions());
-    key.remove(); // without the key, nothing can be read back
-    QVERIFY(TokenStore(dir.path()).token().isEmpty());
 }
 
 static QJsonObject node(const QString &id, qint64 lastHeartbeatMs, int connections, bool self = false)
