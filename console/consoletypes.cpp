@@ -1,6 +1,7 @@
 #include "consoletypes.h"
 
 #include "adminclient.h"
+#include "jsontreemodel.h"
 #include "playground.h"
 
 #include <QQuickStyle>
@@ -22,6 +23,7 @@ void registerConsoleTypes()
     qmlRegisterUncreatableType<TrafficModel>(uri, 1, 0, "TrafficModel", QStringLiteral("owned by AdminClient"));
     qmlRegisterType<SocketsFilter>(uri, 1, 0, "SocketsFilter");
     qmlRegisterType<TrafficFilter>(uri, 1, 0, "TrafficFilter");
+    qmlRegisterType<JsonTreeModel>(uri, 1, 0, "JsonTreeModel");
     qmlRegisterUncreatableType<Playground>(uri, 1, 0, "Playground", QStringLiteral("created by the application"));
     qmlRegisterUncreatableType<TestConnection>(uri, 1, 0, "TestConnection", QStringLiteral("made by Playground.open()"));
 }

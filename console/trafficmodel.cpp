@@ -32,7 +32,9 @@ QVariant TrafficModel::data(const QModelIndex &index, int role) const
     case RouteRole: return entry.value("route"_L1).toString();
     case RoomRole: return entry.value("room"_L1).toString();
     case SocketRole: return entry.value("socket"_L1).toString();
+    case UserRole: return entry.value("user"_L1).toString();
     case SizeRole: return entry.value("size"_L1).toInt();
+    case PayloadJsonRole:
     case PayloadRole: {
         const QJsonValue payload = entry.value("payload"_L1);
         if (payload.isUndefined())
@@ -56,7 +58,7 @@ QHash<int, QByteArray> TrafficModel::roleNames() const
 {
     return {{TimeRole, "time"}, {DirectionRole, "direction"}, {RouteRole, "route"}, {EventRole, "event"},
             {RoomRole, "room"}, {SocketRole, "socket"}, {SizeRole, "size"}, {PayloadRole, "payload"},
-            {PrettyRole, "pretty"}, {JsonRole, "json"}};
+            {PrettyRole, "pretty"}, {JsonRole, "json"}, {UserRole, "user"}};
 }
 
 void TrafficModel::append(const QJsonObject &entry)
@@ -93,6 +95,7 @@ void TrafficModel::flush()
 
 void TrafficModel::clear()
 {
+    m_pending.clear(); // what arrived before the clear does not show after it
     if (m_rows.empty())
         return;
     beginRemoveRows({}, 0, int(m_rows.size()) - 1);
@@ -127,9 +130,23 @@ bool TrafficFilter::filterAcceptsRow(int row, const QModelIndex &parent) const
     auto matches = [&](const QString &filter, int role) {
         return filter.isEmpty() || index.data(role).toString().contains(filter, Qt::CaseInsensitive);
     };
+    const auto searched = [&] {
+        if (m_search.isEmpty())
+            return true;
+        for (const int role : {TrafficModel::EventRole, TrafficModel::RoomRole, TrafficModel::SocketRole,
+                               TrafficModel::UserRole, TrafficModel::RouteRole, TrafficModel::PayloadRole}) {
+            if (index.data(role).toString().contains(m_search, Qt::CaseInsensitive))
+                return true;
+        }
+        return false;
+    };
     return matches(m_route, TrafficModel::RouteRole) && matches(m_event, TrafficModel::EventRole)
             && matches(m_room, TrafficModel::RoomRole) && matches(m_socket, TrafficModel::SocketRole)
-            && (m_direction.isEmpty() || index.data(TrafficModel::DirectionRole).toString() == m_direction);
+            // A room's or route's broadcast names no user: the server's tap decided it reached them.
+            && (m_user.isEmpty() || index.data(TrafficModel::UserRole).toString() == m_user
+                || index.data(TrafficModel::UserRole).toString().isEmpty())
+            && (m_direction.isEmpty() || index.data(TrafficModel::DirectionRole).toString() == m_direction)
+            && searched();
 }
 
 int TrafficFilter::exportJsonLines(const QString &path) const

@@ -20,7 +20,7 @@ class TrafficModel : public QAbstractListModel
 
 public:
     enum Role { TimeRole = Qt::UserRole + 1, DirectionRole, RouteRole, EventRole, RoomRole, SocketRole,
-                SizeRole, PayloadRole, PrettyRole, JsonRole };
+                SizeRole, PayloadRole, PrettyRole, JsonRole, UserRole, PayloadJsonRole };
     Q_ENUM(Role)
 
     explicit TrafficModel(int capacity = 5000, QObject *parent = nullptr);
@@ -50,7 +50,8 @@ Q_SIGNALS:
     void pausedChanged();
 };
 
-// What the traffic page shows: route, event, room, socket and direction filters (empty = all).
+// What the traffic page shows: route, event, room, socket, user and direction filters (empty = all),
+// and a search of the kept traffic (any of those fields or the payload's text).
 class TrafficFilter : public QSortFilterProxyModel
 {
     Q_OBJECT
@@ -58,6 +59,8 @@ class TrafficFilter : public QSortFilterProxyModel
     Q_PROPERTY(QString event MEMBER m_event WRITE setEvent NOTIFY changed)
     Q_PROPERTY(QString room MEMBER m_room WRITE setRoom NOTIFY changed)
     Q_PROPERTY(QString socket MEMBER m_socket WRITE setSocket NOTIFY changed)
+    Q_PROPERTY(QString user MEMBER m_user WRITE setUser NOTIFY changed)
+    Q_PROPERTY(QString search MEMBER m_search WRITE setSearch NOTIFY changed)
     Q_PROPERTY(QString direction MEMBER m_direction WRITE setDirection NOTIFY changed) // "", "in", "out"
 
 public:
@@ -67,10 +70,14 @@ public:
     void setRoom(const QString &v) { set(m_room, v); }
     void setSocket(const QString &v) { set(m_socket, v); }
     void setDirection(const QString &v) { set(m_direction, v); }
+    void setUser(const QString &v) { set(m_user, v); }
+    void setSearch(const QString &v) { set(m_search, v); }
     // Writes what is shown, one JSON object per line; returns the number of lines (-1 on error).
     Q_INVOKABLE int exportJsonLines(const QString &path) const;
     // The payload of the row shown at `row`, indented.
     Q_INVOKABLE QString prettyPayload(int row) const { return index(row, 0).data(TrafficModel::PrettyRole).toString(); }
+    // The payload of the row shown at `row` as compact JSON ("" when the tap had no payloads).
+    Q_INVOKABLE QString payloadJson(int row) const { return index(row, 0).data(TrafficModel::PayloadJsonRole).toString(); }
 
 Q_SIGNALS:
     void changed();
@@ -80,5 +87,5 @@ protected:
 
 private:
     void set(QString &field, const QString &value);
-    QString m_route, m_event, m_room, m_socket, m_direction;
+    QString m_route, m_event, m_room, m_socket, m_user, m_search, m_direction;
 };

@@ -3,6 +3,7 @@
 
 #include <QJsonArray>
 #include <QElapsedTimer>
+#include <QRegularExpression>
 #include <QTcpSocket>
 #include <QTest>
 
@@ -41,6 +42,7 @@ private Q_SLOTS:
     void deltasFollow();
     void countersEverySecond();
     void countersCarryRatesErrorsAndRoutes();
+    void tapFollowsAUser();
     void tapIsFilteredServerSide();
     void actions();
     void observerMayNotAct();
@@ -179,8 +181,60 @@ void tst_Admin::countersCarryRatesErrorsAndRoutes()
     QVERIFY2(bytesIn > 5 * 20, qPrintable(QString::number(bytesIn))); // five frames of JSON
     QVERIFY(bytesOut > bytesIn / 2); // the messages went back out to alice, with the acks
     QCOMPARE(chat.value("connections"_L1).toInt(), 1);
+    // The busiest events, server-wide: chat:send came in five times, chat:message went out four.
+    qint64 sendsIn = 0, messagesOut = 0;
+    for (const QJsonObject &frame : ops->received(u"admin:counters"_s).mid(ticks)) {
+        for (const QJsonValue event : frame.value("payload"_L1).toObject().value("events"_L1).toArray()) {
+            const QJsonObject rate = event.toObject();
+            if (rate.value("event"_L1).toString() == "chat:send"_L1)
+                sendsIn += rate.value("inPerSecond"_L1).toInteger();
+            if (rate.value("event"_L1).toString() == "chat:message"_L1)
+                messagesOut += rate.value("outPerSecond"_L1).toInteger();
+        }
+    }
+    QCOMPARE(sendsIn, 5);
+    QCOMPARE(messagesOut, 4);
     for (const QJsonValue route : lastPayload(*ops, u"admin:counters"_s).value("routes"_L1).toArray())
         QVERIFY2(!route.toObject().value("route"_L1).toString().startsWith("/_"_L1), "the console's own route is left out");
+}
+
+// Follow a user: what their sockets send, and what reaches them (in a room they are in, or to one of
+// their sockets, including a tab opened after the tap was set) — not another user's traffic.
+void tst_Admin::tapFollowsAUser()
+{
+    ExampleServer server;
+    auto ops = console(server);
+    auto alice = server.client(u"/chat"_s, u"alice"_s);
+    auto bob = server.client(u"/chat"_s, u"bob"_s);
+    QVERIFY(ops && alice && bob);
+    QVERIFY(alice->join(u"a-room"_s).ok());
+    QVERIFY(bob->join(u"b-room"_s).ok());
+    QVERIFY(ops->request(u"admin:tap"_s, QJsonObject{{u"users"_s, QJsonArray{u"alice"_s}}, {u"payloads"_s, true}}).ok());
+
+    QVERIFY(bob->request(u"chat:send"_s, u"bob alone"_s, u"b-room"_s).ok()); // not alice's: not tapped
+    QVERIFY(alice->request(u"chat:send"_s, u"from alice"_s, u"a-room"_s).ok());
+    QVERIFY(ops->waitFor(u"admin:traffic"_s, 2));
+    auto secondTab = server.client(u"/chat"_s, u"alice"_s); // followed from the start
+    QVERIFY(secondTab && secondTab->join(u"b-room"_s).ok());
+    QVERIFY(bob->request(u"chat:send"_s, u"to alice's room"_s, u"b-room"_s).ok()); // alice is in b-room now
+    QVERIFY(ops->waitFor(u"admin:traffic"_s, 4));
+    QVERIFY(ops->fence());
+
+    QStringList seen; // "dir event room user payload"
+    for (const QJsonObject &frame : ops->received(u"admin:traffic"_s)) {
+        const QJsonObject entry = frame.value("payload"_L1).toObject();
+        seen.append(QStringList{entry.value("dir"_L1).toString(), entry.value("event"_L1).toString(),
+                                entry.value("room"_L1).toString(), entry.value("user"_L1).toString(),
+                                entry.value("payload"_L1).toString()}.join(u' '));
+    }
+    const QString all = seen.join(u" | "_s);
+    // alice's send (in, with her id) and its delivery to her room; bob's send into b-room once her
+    // second tab is in it — not before, and never bob's own frames in.
+    QVERIFY2(seen.contains(u"in chat:send a-room alice from alice"_s), qPrintable(all));
+    QVERIFY2(seen.contains(u"out chat:message a-room  from alice"_s), qPrintable(all));
+    QVERIFY2(seen.contains(u"out chat:message b-room  to alice's room"_s), qPrintable(all));
+    QVERIFY2(!all.contains("bob alone"_L1), qPrintable(all));
+    QVERIFY2(seen.filter(QRegularExpression(u"^in .* bob "_s)).isEmpty(), qPrintable(all));
 }
 
 void tst_Admin::tapIsFilteredServerSide()

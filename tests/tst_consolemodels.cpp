@@ -1,5 +1,6 @@
 // The console's models, fed canned admin messages, checked by QAbstractItemModelTester.
 #include "adminclient.h"
+#include "jsontreemodel.h"
 
 #include <QAbstractItemModelTester>
 #include <QtCharts/QLineSeries>
@@ -47,6 +48,7 @@ private Q_SLOTS:
     void trafficIsABoundedBatchedRing();
     void trafficPauseFilterExport();
     void historyKeepsAnHourAndPlotsAWindow();
+    void payloadAsAFoldableTree();
     void alertsRiseAndClear();
     void nodesFromSnapshotThenLiveDeltas();
     void singleNodeListsItselfWithoutCluster();
@@ -212,6 +214,48 @@ void tst_ConsoleModels::historyKeepsAnHourAndPlotsAWindow()
         sum += point.y();
     QCOMPARE(sum, 15.0);
     QVERIFY(!history.plot(&admin, u"inPerSecond"_s, 300)); // not an XY series
+}
+
+// The Traffic page's payload tree: keys and values, containers summarised, bad JSON marked invalid.
+void tst_ConsoleModels::payloadAsAFoldableTree()
+{
+    JsonTreeModel tree;
+    QAbstractItemModelTester tester(&tree, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    tree.setJson(uR"({"text":"hi","n":2,"tags":["a",{"deep":null}],"ok":true})"_s);
+    QVERIFY(tree.valid());
+    QCOMPARE(tree.rowCount(), 4); // QJsonObject orders keys: n, ok, tags, text
+    const auto find = [&](const QString &key, const QModelIndex &parent = {}) {
+        for (int row = 0; row < tree.rowCount(parent); ++row) {
+            const QModelIndex index = tree.index(row, 0, parent);
+            if (index.data(JsonTreeModel::KeyRole).toString() == key)
+                return index;
+        }
+        return QModelIndex();
+    };
+    QCOMPARE(find(u"text"_s).data(JsonTreeModel::ValueRole).toString(), u"\"hi\""_s);
+    QCOMPARE(find(u"n"_s).data(JsonTreeModel::KindRole).toString(), u"number"_s);
+    const QModelIndex tags = find(u"tags"_s);
+    QCOMPARE(tags.data(JsonTreeModel::ValueRole).toString(), u"[2 items]"_s);
+    QCOMPARE(tree.rowCount(tags), 2);
+    const QModelIndex second = tree.index(1, 0, tags);
+    QCOMPARE(second.data(JsonTreeModel::ValueRole).toString(), u"{1 key}"_s);
+    QCOMPARE(tree.parent(second), tags);
+    QCOMPARE(tree.index(0, 0, second).data(Qt::DisplayRole).toString(), u"deep: null"_s);
+
+    tree.setJson(u"\"just a string\""_s);
+    QVERIFY(tree.valid());
+    QCOMPARE(tree.rowCount(), 0); // a bare value has no members to fold
+    tree.setJson(u"{not json"_s);
+    QVERIFY(!tree.valid());
+    QCOMPARE(tree.rowCount(), 0);
+
+    // A huge payload is cut at MaxNodes with a "…" row, not built whole.
+    QJsonArray many;
+    for (int i = 0; i < JsonTreeModel::MaxNodes + 50; ++i)
+        many.append(i);
+    tree.setJson(QString::fromUtf8(QJsonDocument(many).toJson(QJsonDocument::Compact)));
+    QCOMPARE(tree.rowCount(), JsonTreeModel::MaxNodes + 1);
+    QCOMPARE(tree.index(JsonTreeModel::MaxNodes, 0).data(JsonTreeModel::KindRole).toString(), u"more"_s);
 }
 
 // Alerts rise when their rule holds and clear when it stops; errors come before warnings.

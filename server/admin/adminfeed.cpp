@@ -9,6 +9,7 @@
 #include <QLoggingCategory>
 
 #include <algorithm>
+#include <tuple>
 #include <cmath>
 #include <utility>
 
@@ -20,11 +21,17 @@ namespace cortado {
 
 namespace {
 
+// The busiest events in each admin:counters.
+constexpr qsizetype MaxEventRates = 20;
+
+// A tap filter's list; a console asking for more than MaxTapFilterItems gets the first ones.
+constexpr qsizetype MaxTapFilterItems = 1000;
+
 QSet<QString> stringSet(const QJsonValue &value)
 {
     QSet<QString> result;
     for (const QJsonValue &item : value.toArray()) {
-        if (item.isString())
+        if (item.isString() && result.size() < MaxTapFilterItems)
             result.insert(item.toString());
     }
     return result;
@@ -45,6 +52,26 @@ bool AdminFeed::TapFilter::matches(const QString &route, const QString &event, c
     return enabled && (incoming ? in : out) && (routes.isEmpty() || routes.contains(route))
             && (events.isEmpty() || events.contains(event)) && (rooms.isEmpty() || rooms.contains(room))
             && (sockets.isEmpty() || sockets.contains(socket));
+}
+
+bool AdminFeed::TapFilter::concernsUsers(const Hub &hub, const QString &route, const QString &room,
+                                         const QString &socket) const
+{
+    if (users.isEmpty())
+        return true;
+    if (!socket.isEmpty()) // from one of their sockets, or sent to one
+        return userSockets.contains(socket);
+    for (const SocketId &id : userSockets) { // to a room they are in, their route, or everyone
+        const Session *session = hub.session(id);
+        if (session && (route.isEmpty() || session->route() == route) && (room.isEmpty() || session->rooms().contains(room)))
+            return true;
+    }
+    return false;
+}
+
+QString AdminFeed::userIdOf(const Session &session)
+{
+    return session.data.value(u"user"_s).toMap().value(u"id"_s).toString();
 }
 
 AdminFeed *AdminFeed::install(Server &server, AdminLimits limits)
@@ -83,6 +110,14 @@ AdminFeed *AdminFeed::install(Server &server, AdminLimits limits)
             tap.events = stringSet(request.value("events"_L1));
             tap.rooms = stringSet(request.value("rooms"_L1));
             tap.sockets = stringSet(request.value("sockets"_L1));
+            tap.users = stringSet(request.value("users"_L1));
+            tap.userSockets.clear();
+            if (!tap.users.isEmpty()) {
+                for (const Session *session : feed->m_hub.sessions()) {
+                    if (!Hub::isInternalRoute(session->route()) && tap.users.contains(userIdOf(*session)))
+                        tap.userSockets.insert(session->id());
+                }
+            }
             const QString direction = request.value("direction"_L1).toString(u"both"_s);
             tap.in = direction != "out"_L1;
             tap.out = direction != "in"_L1;
@@ -157,12 +192,20 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
         m_lastTotals = traffic->totals();
     // The deltas below are built only while a console listens: without one, a join costs nothing here.
     connect(&m_hub, &Hub::connected, this, [this](const Session &session) {
-        if (!m_consoles.isEmpty() && !Hub::isInternalRoute(session.route()))
-            broadcast(u"admin:socket"_s, socketJson(session));
+        if (m_consoles.isEmpty() || Hub::isInternalRoute(session.route()))
+            return;
+        broadcast(u"admin:socket"_s, socketJson(session));
+        for (Console &console : m_consoles) { // a followed user's new tab
+            if (!console.tap.users.isEmpty() && console.tap.users.contains(userIdOf(session)))
+                console.tap.userSockets.insert(session.id());
+        }
     });
     connect(&m_hub, &Hub::disconnected, this, [this](const Session &session, int code) {
-        if (!Hub::isInternalRoute(session.route()))
-            broadcast(u"admin:socket_closed"_s, QJsonObject{{u"id"_s, session.id()}, {u"code"_s, code}});
+        if (Hub::isInternalRoute(session.route()))
+            return;
+        broadcast(u"admin:socket_closed"_s, QJsonObject{{u"id"_s, session.id()}, {u"code"_s, code}});
+        for (Console &console : m_consoles)
+            console.tap.userSockets.remove(session.id());
     });
     auto roomChange = [this](const QString &event) {
         return [this, event](const Session &session, const QString &room) {
@@ -510,7 +553,8 @@ void AdminFeed::tap(const QString &route, const QString &event, const QString &r
     QList<SocketId> tooSlow;
     for (auto it = m_consoles.begin(); it != m_consoles.end(); ++it) {
         Console &console = *it;
-        if (!console.tap.matches(route, event, room, socket, incoming))
+        if (!console.tap.matches(route, event, room, socket, incoming)
+            || !console.tap.concernsUsers(m_hub, route, room, socket))
             continue;
         if (console.sentThisSecond >= m_limits.tapPerSecond) {
             ++console.dropped; // summarised in the next admin:counters instead
@@ -526,8 +570,11 @@ void AdminFeed::tap(const QString &route, const QString &event, const QString &r
                             {u"route"_s, route},
                             {u"event"_s, event},
                             {u"size"_s, bytes}};
-        if (!socket.isEmpty())
+        if (!socket.isEmpty()) {
             traffic.insert(u"socket"_s, socket);
+            if (const Session *session = m_hub.session(socket); session && !userIdOf(*session).isEmpty())
+                traffic.insert(u"user"_s, userIdOf(*session)); // the sender (in) or the one addressed (out)
+        }
         if (!room.isEmpty())
             traffic.insert(u"room"_s, room);
         if (!incoming)
@@ -609,6 +656,32 @@ void AdminFeed::addTrafficRates(QJsonObject &counters, const QHash<QString, qint
         }
     }
     counters.insert(u"errorsPerSecond"_s, errorsPerSecond);
+
+    // The busiest events of the last second (the Traffic page's rates: the tap itself is capped).
+    struct EventRate
+    {
+        QString route, event;
+        qint64 in, out;
+    };
+    QList<EventRate> rates;
+    for (auto it = now.events.cbegin(); it != now.events.cend(); ++it) {
+        if (Hub::isInternalRoute(it.key().first))
+            continue;
+        const QPair<qint64, qint64> last = before.events.value(it.key());
+        const qint64 in = it->first - last.first, out = it->second - last.second;
+        if (in > 0 || out > 0)
+            rates.append({it.key().first, it.key().second, in, out});
+    }
+    std::sort(rates.begin(), rates.end(), [](const EventRate &a, const EventRate &b) {
+        return a.in + a.out != b.in + b.out ? a.in + a.out > b.in + b.out
+                                            : std::tie(a.route, a.event) < std::tie(b.route, b.event);
+    });
+    QJsonArray events;
+    for (const EventRate &rate : std::as_const(rates).first(std::min<qsizetype>(rates.size(), MaxEventRates))) {
+        events.append(QJsonObject{{u"route"_s, rate.route}, {u"event"_s, rate.event},
+                                  {u"inPerSecond"_s, rate.in}, {u"outPerSecond"_s, rate.out}});
+    }
+    counters.insert(u"events"_s, events);
     counters.insert(u"errorsByCode"_s, errors);
     counters.insert(u"refusedHandshakesPerSecond"_s, now.refusedHandshakes - before.refusedHandshakes);
 

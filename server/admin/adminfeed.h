@@ -46,9 +46,14 @@ private:
         bool enabled = false;
         bool payloads = false;
         QSet<QString> routes, events, rooms, sockets;
+        // Follow users: their traffic in, and what is sent to their sockets or rooms. userSockets
+        // are the followed users' sockets on this node, kept current as they come and go.
+        QSet<QString> users;
+        QSet<SocketId> userSockets;
         bool in = true, out = true;
         bool matches(const QString &route, const QString &event, const QString &room,
                      const QString &socket, bool incoming) const;
+        bool concernsUsers(const Hub &hub, const QString &route, const QString &room, const QString &socket) const;
     };
     struct Console
     {
@@ -71,6 +76,7 @@ private:
     void tap(const QString &route, const QString &event, const QString &room, const QString &socket,
              bool incoming, qsizetype bytes, const QJsonValue &payload, qsizetype recipients);
     void updateTapConnections();
+    static QString userIdOf(const Session &session);
     void tick();
     // The change of the hub's traffic totals since the last tick: byte, error, slow-consumer,
     // refused-handshake and per-route rates and the handlers' p50/p99 (docs/admin.md, admin:counters).

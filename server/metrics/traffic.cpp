@@ -84,9 +84,13 @@ TrafficMetrics::Totals TrafficMetrics::totals() const
             sum.messagesOut += counters.messagesOut;
             sum.bytesOut += counters.bytesOut;
         };
-        for (const EventCounters &counters : route->events)
-            add(counters);
+        for (auto event = route->events.cbegin(); event != route->events.cend(); ++event) {
+            add(*event);
+            totals.events.insert({route.key(), event.key()}, {event->messagesIn, event->messagesOut});
+        }
         add(route->other);
+        if (route->other.messagesIn > 0 || route->other.messagesOut > 0)
+            totals.events.insert({route.key(), QString(OtherEvent)}, {route->other.messagesIn, route->other.messagesOut});
         sum.acksError = route->acksError;
         sum.slowConsumers = route->slowConsumers;
         totals.routes.insert(route.key(), sum);

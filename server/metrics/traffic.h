@@ -51,6 +51,7 @@ public:
     {
         RouteTotals all;
         QHash<QString, RouteTotals> routes;
+        QHash<QPair<QString, QString>, QPair<qint64, qint64>> events; // (route, event) → messages (in, out)
         QHash<QString, qint64> errors; // by code, error acks and system:error together
         qint64 refusedHandshakes = 0;
         Histogram::Counts handlerTimes{}; // every route's handler durations together

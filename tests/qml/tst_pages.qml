@@ -101,6 +101,7 @@ Item {
 
         function test_trafficShowsFiltersAndPauses() {
             traffic.visible = true
+            adminClient.traffic.clear()
             for (let i = 0; i < 5; ++i)
                 root.feed("admin:traffic", { t: Date.now(), dir: i % 2 ? "out" : "in", route: "/chat", event: "chat:send", size: 10, payload: { n: i } })
             tryCompare(traffic, "shown", 5)
@@ -113,6 +114,40 @@ Item {
             compare(traffic.shown, 5)
             compare(adminClient.traffic.missed, 1)
             adminClient.traffic.paused = false
+            traffic.visible = false
+        }
+
+        // Search what is kept, follow a user (clears the log, the filter goes to the server), and a
+        // payload as a tree that folds.
+        function test_trafficSearchFollowAndPayloadTree() {
+            traffic.visible = true
+            adminClient.traffic.clear()
+            root.feed("admin:traffic", { t: Date.now(), dir: "in", route: "/chat", event: "chat:send", room: "lobby", socket: "s1",
+                                         user: "alice", size: 40, payload: { text: "needle in a haystack", tags: ["a", "b"] } })
+            root.feed("admin:traffic", { t: Date.now(), dir: "in", route: "/chat", event: "chat:send", room: "lobby", socket: "s2",
+                                         user: "bob", size: 12, payload: { text: "hay" } })
+            tryCompare(traffic, "shown", 2)
+            const search = findChild(traffic, "trafficSearch")
+            search.text = "NEEDLE"
+            tryCompare(traffic, "shown", 1)
+            search.text = ""
+            tryCompare(traffic, "shown", 2)
+
+            traffic.selectedRow = 0
+            const tree = findChild(traffic, "payloadTree")
+            tryVerify(() => tree.visible && tree.rows >= 2)
+            tryCompare(tree, "rows", 4) // tags, its two items, text: opened
+            tree.collapse(0) // the tags array folds
+            tryCompare(tree, "rows", 2)
+
+            traffic.follow("user", "alice")
+            compare(findChild(traffic, "trafficUserFilter").text, "alice")
+            compare(adminClient.traffic.count, 0) // what was kept before is gone
+            root.feed("admin:traffic", { t: Date.now(), dir: "in", route: "/chat", event: "chat:send", room: "lobby", socket: "s1", user: "alice", size: 5 })
+            root.feed("admin:traffic", { t: Date.now(), dir: "out", route: "/chat", event: "chat:message", room: "lobby", size: 5, recipients: 2 })
+            tryCompare(traffic, "shown", 2) // hers, and the room's broadcast the server sent for her
+            traffic.follow("room", "")
+            adminClient.traffic.clear()
             traffic.visible = false
         }
     }
