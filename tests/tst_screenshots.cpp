@@ -168,6 +168,22 @@ void tst_Screenshots::everyPageShowsLiveData()
     QCOMPARE(window->findChild<QObject *>(u"alertsTitle"_s)->property("text").toString(),
              u"No alerts: nothing needs an operator"_s);
     settings.setTheme(u"system"_s);
+
+    // The keyboard: Ctrl+3 opens Nodes, Ctrl+6 Traffic, where Ctrl+F puts the cursor in the search
+    // and Ctrl+P pauses the log.
+    window->requestActivate();
+    QVERIFY(QTest::qWaitForWindowActive(window));
+    QTest::keyClick(window, Qt::Key_3, Qt::ControlModifier);
+    QTRY_COMPARE(window->property("currentPage").toInt(), 2);
+    QTest::keyClick(window, Qt::Key_6, Qt::ControlModifier);
+    QTRY_COMPARE(window->property("currentPage").toInt(), 5);
+    QTest::keyClick(window, Qt::Key_F, Qt::ControlModifier);
+    QTRY_VERIFY(window->findChild<QObject *>(u"trafficSearch"_s)->property("activeFocus").toBool());
+    const bool paused = admin.traffic()->paused();
+    QTest::keyClick(window, Qt::Key_P, Qt::ControlModifier);
+    QTRY_COMPARE(admin.traffic()->paused(), !paused);
+    QTest::keyClick(window, Qt::Key_P, Qt::ControlModifier);
+    QTRY_COMPARE(admin.traffic()->paused(), paused);
     qInfo("screenshots in %s", qPrintable(shots));
 }
 
