@@ -3,6 +3,7 @@
 
 #include <QJsonArray>
 #include <QElapsedTimer>
+#include <QRegularExpression>
 #include <QTcpSocket>
 #include <QTest>
 
@@ -44,6 +45,7 @@ private Q_SLOTS:
     void actions();
     void observerMayNotAct();
     void stalledConsoleIsDroppedNotWaitedFor();
+    void catalogDescribesEachRoutesEvents();
 };
 
 void tst_Admin::onlyAdminsAndObservers()
@@ -257,6 +259,44 @@ void tst_Admin::stalledConsoleIsDroppedNotWaitedFor()
     qInfo("600 x 8 KB delivered in %lld ms with a stalled console attached", timer.elapsed());
     QTRY_COMPARE(server.hub().sessionCount(), 2); // the console was dropped
     QVERIFY(!server.hub().sessions().contains(nullptr));
+}
+
+void tst_Admin::catalogDescribesEachRoutesEvents()
+{
+    ExampleServer server;
+    auto watcher = console(server, u"observer"_s); // reading the catalog is watching: observers too
+    QVERIFY(watcher);
+    const QJsonObject inSnapshot = lastPayload(*watcher, u"admin:snapshot"_s).value("catalog"_L1).toObject();
+    const Reply asked = watcher->request(u"admin:catalog"_s);
+    QVERIFY2(asked.ok(), qPrintable(asked.toString()));
+    QCOMPARE(asked.payload().toObject(), inSnapshot);
+
+    QHash<QString, QHash<QString, QJsonObject>> events; // route -> event -> entry
+    for (const QJsonValue &route : inSnapshot.value("routes"_L1).toArray()) {
+        for (const QJsonValue &event : route.toObject().value("events"_L1).toArray())
+            events[route.toObject().value("path"_L1).toString()].insert(event.toObject().value("event"_L1).toString(),
+                                                                       event.toObject());
+    }
+    QCOMPARE(events.keys().size(), 2); // /chat and /board; never the internal /_admin
+    QVERIFY(events.contains(u"/chat"_s) && events.contains(u"/board"_s));
+    const QJsonObject send = events[u"/chat"_s].value(u"chat:send"_s);
+    QVERIFY(!send.value("summary"_L1).toString().isEmpty());
+    QCOMPARE(send.value("example"_L1).toObject(), (QJsonObject{{u"text"_s, u"hello"_s}}));
+    QCOMPARE(send.value("requiresMembership"_L1).toBool(), true);
+    QCOMPARE(send.value("schema"_L1).toObject().value("required"_L1).toArray(), QJsonArray{u"text"_s});
+    QCOMPARE(events[u"/board"_s].size(), 2);
+    QVERIFY(events[u"/board"_s].value(u"board:clear"_s).contains("summary"_L1));
+    QVERIFY(!events[u"/board"_s].value(u"board:clear"_s).contains("example"_L1)); // it takes no payload
+
+    QStringList common;
+    for (const QJsonValue &event : inSnapshot.value("common"_L1).toArray())
+        common.append(event.toObject().value("event"_L1).toString());
+    QCOMPARE(common, (QStringList{u"auth:refresh"_s, u"presence:update"_s, u"room:join"_s, u"room:leave"_s}));
+
+    // The example is one the route really takes.
+    auto alice = server.client(u"/chat"_s, u"alice"_s);
+    QVERIFY(alice && alice->join(u"lobby"_s).ok());
+    QVERIFY(alice->request(u"chat:send"_s, send.value("example"_L1), u"lobby"_s).ok());
 }
 
 QTEST_GUILESS_MAIN(tst_Admin)

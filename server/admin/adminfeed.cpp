@@ -72,6 +72,7 @@ AdminFeed *AdminFeed::install(Server &server, AdminLimits limits)
         route.on(u"admin:snapshot"_s, [feed](EventContext &ctx) {
             return Ack::ok(feed->snapshot(ctx.session().id()));
         });
+        route.on(u"admin:catalog"_s, [feed](EventContext &) { return Ack::ok(feed->catalogJson()); });
         // Every node's sockets (a cluster asks the others; a single node answers its own): watching only.
         route.on(u"admin:sockets"_s, [feed](EventContext &) { return feed->socketsOfEveryNode(); });
         route.on(u"admin:tap"_s, [feed](EventContext &ctx) {
@@ -295,6 +296,36 @@ QJsonObject AdminFeed::roomJson(const RoomInfo &room) const
     return json;
 }
 
+QJsonObject AdminFeed::catalogJson() const
+{
+    const auto eventJson = [](const QString &event, const WsRoute::EventBinding &binding) {
+        QJsonObject json{{u"event"_s, event}, {u"requiresMembership"_s, binding.membershipRequired}};
+        if (binding.doc) {
+            json.insert(u"summary"_s, binding.doc->summary);
+            if (!binding.doc->example.isUndefined())
+                json.insert(u"example"_s, binding.doc->example);
+            if (!binding.doc->schema.isEmpty())
+                json.insert(u"schema"_s, binding.doc->schema);
+        }
+        return json;
+    };
+    QJsonArray routes;
+    for (const auto &entry : m_server.router().webSocketRoutes()) {
+        if (Hub::isInternalRoute(entry->path.pattern()))
+            continue;
+        QStringList names = entry->route.events();
+        names.sort();
+        QJsonArray events;
+        for (const QString &event : std::as_const(names))
+            events.append(eventJson(event, *entry->route.binding(event)));
+        routes.append(QJsonObject{{u"path"_s, entry->path.pattern()}, {u"events"_s, events}});
+    }
+    QJsonArray common;
+    for (const QString &event : m_server.router().globalEvents())
+        common.append(eventJson(event, *m_server.router().globalBinding(event)));
+    return QJsonObject{{u"routes"_s, routes}, {u"common"_s, common}};
+}
+
 QJsonObject AdminFeed::snapshot(const SocketId &consoleId) const
 {
     QJsonArray sockets, rooms, presence, wsRoutes, restRoutes;
@@ -334,6 +365,7 @@ QJsonObject AdminFeed::snapshot(const SocketId &consoleId) const
         server.insert(u"storage"_s, storage->status().toJson());
     const Console console = m_consoles.value(consoleId);
     QJsonObject snapshot{{u"server"_s, server},
+                       {u"catalog"_s, catalogJson()},
                        {u"you"_s, QJsonObject{{u"socketId"_s, consoleId}, {u"user"_s, console.actor},
                                              {u"role"_s, console.canAct ? u"admin"_s : u"observer"_s}}},
                        {u"sockets"_s, sockets},

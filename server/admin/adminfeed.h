@@ -63,6 +63,10 @@ private:
     void attach(Session &session);
     void detach(const Session &session);
     QJsonObject snapshot(const SocketId &consoleId) const;
+    // The event catalog (docs/admin.md, "Event catalog"): every WebSocket route's events with what
+    // describe() said of them, and the events every route answers. Local: every node of a cluster
+    // has the same routes.
+    QJsonObject catalogJson() const;
     QJsonObject socketJson(const Session &session) const;
     QJsonObject roomJson(const RoomInfo &room) const;
     void broadcast(const QString &event, const QJsonValue &payload); // to every console
