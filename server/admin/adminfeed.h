@@ -67,6 +67,11 @@ private:
     // describe() said of them, and the events every route answers. Local: every node of a cluster
     // has the same routes.
     QJsonObject catalogJson() const;
+    // Tokens for the playground's test clients. Bounded so a forgotten test token dies soon.
+    static constexpr qint64 DefaultMintedTokenSeconds = 3600;
+    static constexpr qint64 MaxMintedTokenSeconds = 24 * 3600;
+    static constexpr qsizetype MaxMintedRoles = 16;
+    Ack mintToken(EventContext &ctx) const;
     QJsonObject socketJson(const Session &session) const;
     QJsonObject roomJson(const RoomInfo &room) const;
     void broadcast(const QString &event, const QJsonValue &payload); // to every console
