@@ -7,8 +7,8 @@
 #include <QDateTime>
 #include <QFile>
 #include <QJsonArray>
-#include <QSaveFile>
 #include <QJsonDocument>
+#include <QSaveFile>
 #include <QSettings>
 
 using namespace Qt::StringLiterals;
@@ -20,6 +20,12 @@ cortado::ClientOptions probeOptions()
     cortado::ClientOptions options;
     options.reconnect = false;
     return options;
+}
+
+// A frame's id as its ack carries it, as compact JSON: 1 and "1" are different ids.
+QString idKey(const QJsonValue &id)
+{
+    return QString::fromUtf8(QJsonDocument(QJsonArray{id}).toJson(QJsonDocument::Compact));
 }
 
 } // namespace
@@ -44,8 +50,7 @@ TestConnection::TestConnection(const QUrl &url, const QString &label, QObject *p
             return;
         }
         double roundTripMs = -1;
-        const QString id = QString::fromUtf8(QJsonDocument(QJsonArray{frame.value("id"_L1)}).toJson(QJsonDocument::Compact));
-        if (const auto sent = m_sentAtNs.constFind(id); sent != m_sentAtNs.cend()) {
+        if (const auto sent = m_sentAtNs.constFind(idKey(frame.value("id"_L1))); sent != m_sentAtNs.cend()) {
             roundTripMs = double(m_clock.nsecsElapsed() - *sent) / 1e6;
             m_sentAtNs.erase(sent); // the order queue forgets it when it comes up
             m_lastRoundTripMs = roundTripMs;
@@ -124,8 +129,7 @@ bool TestConnection::send(const QString &json)
         log(u"error"_s, u"not sent (the connection is not open): "_s + text);
         return true;
     }
-    // The id as its ack will carry it, compact JSON: 1 and "1" are different ids.
-    const QString id = QString::fromUtf8(QJsonDocument(QJsonArray{frame.value("id"_L1)}).toJson(QJsonDocument::Compact));
+    const QString id = idKey(frame.value("id"_L1));
     m_sentAtNs.insert(id, m_clock.nsecsElapsed());
     m_sentOrder.push_back(id);
     while (m_sentOrder.size() > MaxPendingAcks) { // bounded: acks that never come are forgotten
