@@ -29,7 +29,7 @@ install(TARGETS ${cortado_framework_libraries} cortado_server
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} ${CMAKE_INSTALL_INCLUDEDIR}/cortado)
 
 install(DIRECTORY server/include/cortado DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(FILES shared/cortado/protocol.h shared/client/cortado/client.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cortado)
+install(FILES shared/cortado/protocol.h shared/cortado/jsonschema.h shared/client/cortado/client.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cortado)
 foreach(module metrics core routing transport auth storage cluster admin config app testing)
     install(DIRECTORY server/${module} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cortado
             FILES_MATCHING PATTERN "*.h")

@@ -110,6 +110,12 @@ void AdminClient::onReply(const QString &action, const cortado::Reply &reply)
         refreshSockets();
 }
 
+void AdminClient::mintToken(const QJsonObject &request, const QObject *context,
+                            std::function<void(const cortado::Reply &)> done)
+{
+    m_client.request(u"admin:mint_token"_s, request)->then(context, std::move(done));
+}
+
 void AdminClient::setTap(const QVariantMap &filter)
 {
     m_tap = QJsonObject::fromVariantMap(filter);
@@ -202,6 +208,7 @@ void AdminClient::onFrame(const QJsonObject &frame)
                                 payload.value("users"_L1).toArray());
     } else if (event == "admin:snapshot"_L1) {
         m_server = payload.value("server"_L1).toObject().toVariantMap();
+        m_catalog = payload.value("catalog"_L1).toObject();
         m_role = payload.value("you"_L1).toObject().value("role"_L1).toString();
         m_sockets.reset(payload.value("sockets"_L1).toArray());
         m_rooms.reset(payload.value("rooms"_L1).toArray(), payload.value("presence"_L1).toArray());

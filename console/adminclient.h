@@ -27,6 +27,8 @@ class AdminClient : public QObject
     Q_PROPERTY(QString url READ url NOTIFY stateChanged)
     Q_PROPERTY(QString role READ role NOTIFY serverChanged)
     Q_PROPERTY(QVariantMap server READ server NOTIFY serverChanged)
+    // The event catalog of the snapshot (docs/admin.md, "Event catalog"): {routes, common}.
+    Q_PROPERTY(QJsonObject catalog READ catalog NOTIFY serverChanged)
     Q_PROPERTY(QVariantMap counters READ counters NOTIFY countersChanged)
     // An hour of counters for the Overview's charts, and what needs an operator.
     Q_PROPERTY(MetricsHistory *history READ history CONSTANT)
@@ -57,6 +59,7 @@ public:
     QString url() const { return m_url.toString(); }
     QString role() const { return m_role; }
     QVariantMap server() const { return m_server; }
+    QJsonObject catalog() const { return m_catalog; }
     QVariantMap counters() const { return m_counters; }
     MetricsHistory *history() { return &m_history; }
     AlertsModel *alerts() { return &m_alerts; }
@@ -87,6 +90,10 @@ public:
     Q_INVOKABLE bool emitEvent(const QString &scope, const QString &route, const QString &room,
                                const QString &socket, const QString &event, const QString &payloadJson);
 
+    // admin:mint_token (admins only): a token for a test client; `done` gets the ack {token,
+    // expiresAt} or the refusal, on `context`'s thread (nothing if `context` is gone).
+    void mintToken(const QJsonObject &request, const QObject *context, std::function<void(const cortado::Reply &)> done);
+
     // Applies one admin message as if it came from the server (the tests feed canned messages).
     Q_INVOKABLE void handleMessage(const QString &text) { onMessage(text); }
 
@@ -115,6 +122,7 @@ private:
     QVariantMap m_server, m_counters;
     MetricsHistory m_history;
     AlertsModel m_alerts;
+    QJsonObject m_catalog;
     SocketsModel m_sockets;
     RoomsModel m_rooms;
     TrafficModel m_traffic;

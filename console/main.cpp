@@ -32,7 +32,7 @@ int main(int argc, char *argv[])
 
     registerConsoleTypes();
     AdminClient admin;
-    Playground playground(store.settingsPath());
+    Playground playground(store.settingsPath(), &admin);
     ConsoleSettings settings(store, url, token);
 
     QQmlApplicationEngine engine;

@@ -47,6 +47,10 @@ private Q_SLOTS:
     void actions();
     void observerMayNotAct();
     void stalledConsoleIsDroppedNotWaitedFor();
+    void catalogDescribesEachRoutesEvents();
+    void mintTokenForTestClients();
+    void mintTokenRefusesBadInput_data();
+    void mintTokenRefusesBadInput();
 };
 
 void tst_Admin::onlyAdminsAndObservers()
@@ -362,6 +366,115 @@ void tst_Admin::stalledConsoleIsDroppedNotWaitedFor()
     qInfo("600 x 8 KB delivered in %lld ms with a stalled console attached", timer.elapsed());
     QTRY_COMPARE(server.hub().sessionCount(), 2); // the console was dropped
     QVERIFY(!server.hub().sessions().contains(nullptr));
+}
+
+void tst_Admin::catalogDescribesEachRoutesEvents()
+{
+    ExampleServer server;
+    auto watcher = console(server, u"observer"_s); // reading the catalog is watching: observers too
+    QVERIFY(watcher);
+    const QJsonObject inSnapshot = lastPayload(*watcher, u"admin:snapshot"_s).value("catalog"_L1).toObject();
+    const Reply asked = watcher->request(u"admin:catalog"_s);
+    QVERIFY2(asked.ok(), qPrintable(asked.toString()));
+    QCOMPARE(asked.payload().toObject(), inSnapshot);
+
+    QHash<QString, QHash<QString, QJsonObject>> events; // route -> event -> entry
+    for (const QJsonValue &route : inSnapshot.value("routes"_L1).toArray()) {
+        for (const QJsonValue &event : route.toObject().value("events"_L1).toArray())
+            events[route.toObject().value("path"_L1).toString()].insert(event.toObject().value("event"_L1).toString(),
+                                                                       event.toObject());
+    }
+    QCOMPARE(events.keys().size(), 2); // /chat and /board; never the internal /_admin
+    QVERIFY(events.contains(u"/chat"_s) && events.contains(u"/board"_s));
+    const QJsonObject send = events[u"/chat"_s].value(u"chat:send"_s);
+    QVERIFY(!send.value("summary"_L1).toString().isEmpty());
+    QCOMPARE(send.value("example"_L1).toObject(), (QJsonObject{{u"text"_s, u"hello"_s}}));
+    QCOMPARE(send.value("requiresMembership"_L1).toBool(), true);
+    QCOMPARE(send.value("schema"_L1).toObject().value("required"_L1).toArray(), QJsonArray{u"text"_s});
+    QCOMPARE(events[u"/board"_s].size(), 2);
+    QVERIFY(events[u"/board"_s].value(u"board:clear"_s).contains("summary"_L1));
+    QVERIFY(!events[u"/board"_s].value(u"board:clear"_s).contains("example"_L1)); // it takes no payload
+
+    QStringList common;
+    for (const QJsonValue &event : inSnapshot.value("common"_L1).toArray())
+        common.append(event.toObject().value("event"_L1).toString());
+    QCOMPARE(common, (QStringList{u"auth:refresh"_s, u"presence:update"_s, u"room:join"_s, u"room:leave"_s}));
+
+    // The example is one the route really takes.
+    auto alice = server.client(u"/chat"_s, u"alice"_s);
+    QVERIFY(alice && alice->join(u"lobby"_s).ok());
+    QVERIFY(alice->request(u"chat:send"_s, send.value("example"_L1), u"lobby"_s).ok());
+}
+
+void tst_Admin::mintTokenForTestClients()
+{
+    ExampleServer server;
+    auto ops = console(server);
+    QVERIFY(ops);
+    QTest::ignoreMessage(QtInfoMsg, QRegularExpression(u"^ops-admin minted a token for user bob with roles "
+                                                       "\\[moderator\\], valid 600s$"_s));
+    const qint64 before = QDateTime::currentMSecsSinceEpoch();
+    const Reply minted = ops->request(u"admin:mint_token"_s,
+                                      QJsonObject{{u"user"_s, u"bob"_s}, {u"name"_s, u"Bob"_s},
+                                                  {u"roles"_s, QJsonArray{u"moderator"_s}}, {u"ttlSeconds"_s, 600}});
+    QVERIFY2(minted.ok(), qPrintable(minted.toString()));
+    const QString token = minted.payload().toObject().value("token"_L1).toString();
+    const qint64 expiresAt = minted.payload().toObject().value("expiresAt"_L1).toInteger();
+    QVERIFY(expiresAt >= before / 1000 * 1000 + 600'000 && expiresAt <= before + 605'000);
+
+    // The token really authenticates, as bob with the moderator role: /board needs a user, and
+    // board:clear the role.
+    TestClient bob;
+    QVERIFY(bob.open(server.wsUrl(u"/board?token="_s + token)));
+    QVERIFY(bob.join(u"r1"_s).ok());
+    const Reply cleared = bob.request(u"board:clear"_s, {}, u"r1"_s);
+    QVERIFY2(cleared.ok(), qPrintable(cleared.toString()));
+    QVERIFY(ops->waitFor(u"admin:socket"_s));
+    const QJsonObject user = lastPayload(*ops, u"admin:socket"_s).value("user"_L1).toObject();
+    QCOMPARE(user.value("id"_L1).toString(), u"bob"_s);
+    QCOMPARE(user.value("name"_L1).toString(), u"Bob"_s);
+    QCOMPARE(user.value("roles"_L1).toArray(), QJsonArray{u"moderator"_s});
+
+    // Without roles and ttl: no roles (board:clear refused), an hour.
+    QTest::ignoreMessage(QtInfoMsg, QRegularExpression(u"minted a token for user carol with roles \\[\\], valid 3600s"_s));
+    const Reply plain = ops->request(u"admin:mint_token"_s, QJsonObject{{u"user"_s, u"carol"_s}});
+    QVERIFY2(plain.ok(), qPrintable(plain.toString()));
+    TestClient carol;
+    QVERIFY(carol.open(server.wsUrl(u"/board?token="_s + plain.payload().toObject().value("token"_L1).toString())));
+    QVERIFY(carol.join(u"r1"_s).ok());
+    QCOMPARE(carol.request(u"board:clear"_s, {}, u"r1"_s).errorCode(), u"forbidden"_s);
+
+    // Observers may not mint.
+    auto watcher = console(server, u"observer"_s);
+    QVERIFY(watcher);
+    QCOMPARE(errorCode(watcher->request(u"admin:mint_token"_s, QJsonObject{{u"user"_s, u"eve"_s}})), u"forbidden"_s);
+}
+
+void tst_Admin::mintTokenRefusesBadInput_data()
+{
+    QTest::addColumn<QJsonValue>("request");
+    QTest::newRow("no payload") << QJsonValue(QJsonValue::Undefined);
+    QTest::newRow("no user") << QJsonValue(QJsonObject{{u"roles"_s, QJsonArray{u"admin"_s}}});
+    QTest::newRow("user too long") << QJsonValue(QJsonObject{{u"user"_s, QString(65, u'x')}});
+    QTest::newRow("user not a string") << QJsonValue(QJsonObject{{u"user"_s, 42}});
+    QTest::newRow("roles not an array") << QJsonValue(QJsonObject{{u"user"_s, u"a"_s}, {u"roles"_s, u"admin"_s}});
+    QTest::newRow("role not a string") << QJsonValue(QJsonObject{{u"user"_s, u"a"_s}, {u"roles"_s, QJsonArray{1}}});
+    QTest::newRow("ttl zero") << QJsonValue(QJsonObject{{u"user"_s, u"a"_s}, {u"ttlSeconds"_s, 0}});
+    QTest::newRow("ttl over a day") << QJsonValue(QJsonObject{{u"user"_s, u"a"_s}, {u"ttlSeconds"_s, 86401}});
+    QTest::newRow("ttl fraction") << QJsonValue(QJsonObject{{u"user"_s, u"a"_s}, {u"ttlSeconds"_s, 1.5}});
+    QTest::newRow("name not a string") << QJsonValue(QJsonObject{{u"user"_s, u"a"_s}, {u"name"_s, true}});
+}
+
+void tst_Admin::mintTokenRefusesBadInput()
+{
+    QFETCH(QJsonValue, request);
+    ExampleServer server;
+    auto ops = console(server);
+    QVERIFY(ops);
+    const Reply refused = ops->request(u"admin:mint_token"_s, request);
+    QCOMPARE(refused.errorCode(), u"bad_payload"_s);
+    QVERIFY(!refused.errorMessage().isEmpty());
+    QVERIFY(ops->isConnected()); // an error ack, nothing worse
 }
 
 QTEST_GUILESS_MAIN(tst_Admin)

@@ -89,6 +89,8 @@ private Q_SLOTS:
     void overloadedIs503OverRest();
     void missingRequiredServiceStopsTheServer();
     void bindingRoomJoinIsAStartupError();
+    void describedEventsAreCheckedAtStartup_data();
+    void describedEventsAreCheckedAtStartup();
 
 private:
     std::unique_ptr<TestServer> m_server;
@@ -280,6 +282,51 @@ void tst_HandlerApi::bindingRoomJoinIsAStartupError()
     QString error;
     QVERIFY(!server.listen(&error));
     QVERIFY2(error.contains(u"route file \"sneaky.ws.cpp\": \"room:join\" is built in"_s), qPrintable(error));
+}
+
+void tst_HandlerApi::describedEventsAreCheckedAtStartup_data()
+{
+    QTest::addColumn<QJsonValue>("example");
+    QTest::addColumn<QJsonObject>("schema");
+    QTest::addColumn<QString>("error"); // empty: the server starts
+
+    const QJsonObject textSchema{{u"type"_s, u"object"_s},
+                                 {u"required"_s, QJsonArray{u"text"_s}},
+                                 {u"properties"_s, QJsonObject{{u"text"_s, QJsonObject{{u"type"_s, u"string"_s}}}}}};
+    QTest::newRow("example matches") << QJsonValue(QJsonObject{{u"text"_s, u"hi"_s}}) << textSchema << QString();
+    QTest::newRow("no example, no schema") << QJsonValue(QJsonValue::Undefined) << QJsonObject() << QString();
+    QTest::newRow("example breaks the schema")
+            << QJsonValue(QJsonObject{{u"text"_s, 3}}) << textSchema
+            << u"the description of \"t:send\": /text: must be string"_s;
+    QTest::newRow("unsupported keyword")
+            << QJsonValue(QJsonValue::Undefined) << QJsonObject{{u"oneOf"_s, QJsonArray{}}}
+            << u"unsupported keyword \"oneOf\""_s;
+}
+
+void tst_HandlerApi::describedEventsAreCheckedAtStartup()
+{
+    // A description the console's playground could not use (a schema keyword it would ignore, an
+    // example its own schema refuses) stops the server instead of misleading an operator later.
+    QFETCH(QJsonValue, example);
+    QFETCH(QJsonObject, schema);
+    QFETCH(QString, error);
+    cortado::ServerConfig config;
+    config.port = 0;
+    cortado::Server server(config);
+    server.router().addWebSocketRoute(u"described.ws.cpp"_s, [&](cortado::WsRoute &route) {
+        route.on(u"t:send"_s, [](cortado::EventContext &) { return cortado::Ack::ok(); })
+                .requireMembership()
+                .describe(u"Send something"_s, example, schema);
+    });
+    QString problem;
+    QCOMPARE(server.listen(&problem), error.isEmpty());
+    QVERIFY2(problem.contains(error), qPrintable(problem));
+    if (error.isEmpty()) {
+        const auto *binding = server.router().webSocketRoute(u"/described"_s)->route.binding(u"t:send"_s);
+        QVERIFY(binding->doc && binding->membershipRequired); // describe() chains like the rest
+        QCOMPARE(binding->doc->summary, u"Send something"_s);
+        QCOMPARE(binding->doc->example, example);
+    }
 }
 
 QTEST_MAIN(tst_HandlerApi)

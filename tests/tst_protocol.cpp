@@ -1,4 +1,5 @@
 // The envelope parser and encoders: what every client frame goes through.
+#include "cortado/jsonschema.h"
 #include "cortado/protocol.h"
 
 #include <QJsonArray>
@@ -30,6 +31,10 @@ private Q_SLOTS:
     void compactJsonIsWhatQJsonDocumentWrites();
     void encodersWriteWhatQJsonObjectWould();
     void fastPathReadsWhatQtReads();
+    void jsonSchemaSubset_data();
+    void jsonSchemaSubset();
+    void jsonSchemaRefusesWhatItWouldIgnore_data();
+    void jsonSchemaRefusesWhatItWouldIgnore();
 };
 
 void tst_Protocol::parse_data()
@@ -279,6 +284,72 @@ void tst_Protocol::fastPathReadsWhatQtReads()
         for (const QJsonDocument::JsonFormat format : {QJsonDocument::Compact, QJsonDocument::Indented})
             check(QJsonDocument(envelope).toJson(format));
     }
+}
+
+static QJsonObject parsedObject(const char *json)
+{
+    return QJsonDocument::fromJson(json).object();
+}
+
+void tst_Protocol::jsonSchemaSubset_data()
+{
+    QTest::addColumn<QByteArray>("value"); // wrapped as {"v": value} so scalars can be given too
+    QTest::addColumn<QByteArray>("schema");
+    QTest::addColumn<QString>("error"); // empty: valid; ~ stands for a double quote
+
+    const QByteArray message = R"({"type":"object","required":["text"],"additionalProperties":false,
+        "properties":{"text":{"type":"string","minLength":1,"maxLength":5},
+                      "tags":{"type":"array","items":{"enum":["a","b"]},"maxItems":2},
+                      "n":{"type":"integer","minimum":0,"maximum":9}}})";
+    QTest::newRow("valid") << QByteArray(R"({"text":"hi","tags":["a"],"n":3})") << message << QString();
+    QTest::newRow("missing required") << QByteArray(R"({"n":1})") << message << u"/: needs ~text~"_s;
+    QTest::newRow("wrong type") << QByteArray(R"({"text":5})") << message << u"/text: must be string"_s;
+    QTest::newRow("not an object") << QByteArray(R"("hi")") << message << u"/: must be object"_s;
+    QTest::newRow("too short") << QByteArray(R"({"text":""})") << message << u"/text: needs at least 1 characters"_s;
+    QTest::newRow("too long") << QByteArray(R"({"text":"toolong"})") << message << u"/text: takes at most 5 characters"_s;
+    QTest::newRow("extra property") << QByteArray(R"({"text":"x","y":1})") << message << u"/: ~y~ is not allowed"_s;
+    QTest::newRow("enum in items") << QByteArray(R"({"text":"x","tags":["c"]})") << message << u"/tags/0: must be one of ~a~, ~b~"_s;
+    QTest::newRow("maxItems") << QByteArray(R"({"text":"x","tags":["a","b","a"]})") << message << u"/tags: takes at most 2 items"_s;
+    QTest::newRow("integer") << QByteArray(R"({"text":"x","n":1.5})") << message << u"/n: must be integer"_s;
+    QTest::newRow("maximum") << QByteArray(R"({"text":"x","n":10})") << message << u"/n: must be at most 9"_s;
+    QTest::newRow("type list") << QByteArray("null") << QByteArray(R"({"type":["object","null"]})") << QString();
+    QTest::newRow("pattern") << QByteArray(R"("ab1")") << QByteArray(R"({"pattern":"^[a-z]+$"})") << u"/: must match ^[a-z]+$"_s;
+    QTest::newRow("empty schema accepts all") << QByteArray("[1,2]") << QByteArray("{}") << QString();
+}
+
+void tst_Protocol::jsonSchemaSubset()
+{
+    QFETCH(QByteArray, value);
+    QFETCH(QByteArray, schema);
+    QFETCH(QString, error);
+    error.replace(u'~', u'"');
+    const QJsonObject parsedSchema = parsedObject(schema.constData());
+    QCOMPARE(cortado::jsonschema::checkSchema(parsedSchema), QString());
+    const QJsonValue parsed = QJsonDocument::fromJson('[' + value + ']').array().at(0);
+    QVERIFY(!parsed.isUndefined());
+    QCOMPARE(cortado::jsonschema::validate(parsed, parsedSchema), error);
+}
+
+void tst_Protocol::jsonSchemaRefusesWhatItWouldIgnore_data()
+{
+    QTest::addColumn<QByteArray>("schema");
+    QTest::addColumn<QString>("error"); // ~ stands for a double quote
+    QTest::newRow("$ref") << QByteArray(R"({"$ref":"#/defs/x"})") << u"/: unsupported keyword ~$ref~"_s;
+    QTest::newRow("nested format") << QByteArray(R"({"properties":{"at":{"type":"string","format":"date-time"}}})")
+                                   << u"/properties/at: unsupported keyword ~format~"_s;
+    QTest::newRow("unknown type") << QByteArray(R"({"type":"text"})") << u"/type: ~text~ is not a JSON type"_s;
+    QTest::newRow("schema additionalProperties") << QByteArray(R"({"additionalProperties":{}})")
+                                                 << u"/additionalProperties: only true or false are supported"_s;
+    QTest::newRow("bad pattern") << QByteArray(R"({"pattern":"(("})") << u"/pattern: must be a valid regular expression"_s;
+    QTest::newRow("negative length") << QByteArray(R"({"minLength":-1})") << u"/minLength: must be a non-negative integer"_s;
+}
+
+void tst_Protocol::jsonSchemaRefusesWhatItWouldIgnore()
+{
+    QFETCH(QByteArray, schema);
+    QFETCH(QString, error);
+    error.replace(u'~', u'"');
+    QCOMPARE(cortado::jsonschema::checkSchema(parsedObject(schema.constData())), error);
 }
 
 #include "tst_protocol.moc"

@@ -2,10 +2,12 @@
 // AdminClient fed canned admin messages (the C++ side is set up here).
 #include "adminclient.h"
 #include "consoletypes.h"
+#include "playground.h"
 
 #include <QApplication>
 #include <QQmlContext>
 #include <QQmlEngine>
+#include <QTemporaryDir>
 #include <QtQuickTest>
 
 class Setup : public QObject
@@ -16,11 +18,14 @@ public Q_SLOTS:
     void qmlEngineAvailable(QQmlEngine *engine)
     {
         engine->rootContext()->setContextProperty(QStringLiteral("adminClient"), &m_admin);
+        engine->rootContext()->setContextProperty(QStringLiteral("playgroundObject"), &m_playground);
         engine->rootContext()->setContextProperty(QStringLiteral("qmlViews"), QStringLiteral(CORTADO_QML_DIR));
     }
 
 private:
     AdminClient m_admin;
+    QTemporaryDir m_settings;
+    Playground m_playground{m_settings.filePath(QStringLiteral("console.ini")), &m_admin};
 };
 
 int main(int argc, char **argv)

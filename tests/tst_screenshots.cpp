@@ -90,7 +90,7 @@ void tst_Screenshots::everyPageShowsLiveData()
     // The console, composed as console/main.cpp composes it, from the QML in the source tree.
     TokenStore store(data.filePath(u"config"_s));
     AdminClient admin;
-    Playground playground(store.settingsPath());
+    Playground playground(store.settingsPath(), &admin);
     ConsoleSettings settings(store, server.ws(u"/"_s).toString(), adminToken);
     QQmlApplicationEngine engine;
     engine.setInitialProperties({{u"admin"_s, QVariant::fromValue(&admin)},
@@ -220,7 +220,7 @@ void tst_Screenshots::nodesAndSocketsOfACluster()
     QTemporaryDir data;
     TokenStore store(data.filePath(u"config"_s));
     AdminClient admin;
-    Playground playground(store.settingsPath());
+    Playground playground(store.settingsPath(), &admin);
     ConsoleSettings settings(store, nodes.at(0)->wsUrl(u"/"_s).toString(),
                              QString::fromLatin1(TestServer::token(u"ops"_s, {u"admin"_s})));
     QQmlApplicationEngine engine;

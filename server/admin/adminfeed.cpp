@@ -1,6 +1,7 @@
 #include "adminfeed.h"
 
 #include "auth/auth.h"
+#include "auth/tokens.h"
 #include "cluster/cluster.h"
 #include "transport/server.h"
 
@@ -99,6 +100,7 @@ AdminFeed *AdminFeed::install(Server &server, AdminLimits limits)
         route.on(u"admin:snapshot"_s, [feed](EventContext &ctx) {
             return Ack::ok(feed->snapshot(ctx.session().id()));
         });
+        route.on(u"admin:catalog"_s, [feed](EventContext &) { return Ack::ok(feed->catalogJson()); });
         // Every node's sockets (a cluster asks the others; a single node answers its own): watching only.
         route.on(u"admin:sockets"_s, [feed](EventContext &) { return feed->socketsOfEveryNode(); });
         route.on(u"admin:tap"_s, [feed](EventContext &ctx) {
@@ -155,6 +157,7 @@ AdminFeed *AdminFeed::install(Server &server, AdminLimits limits)
                 return Ack::ok(QJsonObject{{u"changed"_s, changed}});
             }).use(adminOnly);
         }
+        route.on(u"admin:mint_token"_s, [feed](EventContext &ctx) { return feed->mintToken(ctx); }).use(adminOnly);
         route.on(u"admin:emit"_s, [feed](EventContext &ctx) -> Ack {
             const QJsonObject request = ctx.payload().toObject();
             const QString event = request.value("event"_L1).toString();
@@ -340,6 +343,91 @@ QJsonObject AdminFeed::roomJson(const RoomInfo &room) const
     return json;
 }
 
+QJsonObject AdminFeed::catalogJson() const
+{
+    const auto eventJson = [](const QString &event, const WsRoute::EventBinding &binding) {
+        QJsonObject json{{u"event"_s, event}, {u"requiresMembership"_s, binding.membershipRequired}};
+        if (binding.doc) {
+            json.insert(u"summary"_s, binding.doc->summary);
+            if (!binding.doc->example.isUndefined())
+                json.insert(u"example"_s, binding.doc->example);
+            if (!binding.doc->schema.isEmpty())
+                json.insert(u"schema"_s, binding.doc->schema);
+        }
+        return json;
+    };
+    QJsonArray routes;
+    for (const auto &entry : m_server.router().webSocketRoutes()) {
+        if (Hub::isInternalRoute(entry->path.pattern()))
+            continue;
+        QStringList names = entry->route.events();
+        names.sort();
+        QJsonArray events;
+        for (const QString &event : std::as_const(names))
+            events.append(eventJson(event, *entry->route.binding(event)));
+        routes.append(QJsonObject{{u"path"_s, entry->path.pattern()}, {u"events"_s, events}});
+    }
+    QJsonArray common;
+    for (const QString &event : m_server.router().globalEvents())
+        common.append(eventJson(event, *m_server.router().globalBinding(event)));
+    return QJsonObject{{u"routes"_s, routes}, {u"common"_s, common}};
+}
+
+Ack AdminFeed::mintToken(EventContext &ctx) const
+{
+    namespace errors = protocol::errors;
+    const QJsonObject request = ctx.payload().toObject();
+    const QString user = request.value("user"_L1).toString();
+    if (user.isEmpty() || user.size() > protocol::MaxStringIdLength)
+        return Error::badRequest(errors::BadPayload,
+                                 u"\"user\" is the user id: 1 to %1 characters"_s.arg(protocol::MaxStringIdLength));
+    const QJsonValue nameValue = request.value("name"_L1);
+    if (!nameValue.isUndefined() && (!nameValue.isString() || nameValue.toString().size() > 128))
+        return Error::badRequest(errors::BadPayload, u"\"name\" is a display name of at most 128 characters"_s);
+    const QJsonValue rolesValue = request.value("roles"_L1);
+    QStringList roles;
+    if (!rolesValue.isUndefined()) {
+        const QJsonArray list = rolesValue.toArray();
+        if (!rolesValue.isArray() || list.size() > MaxMintedRoles)
+            return Error::badRequest(errors::BadPayload, u"\"roles\" is an array of at most %1 names"_s.arg(MaxMintedRoles));
+        for (const QJsonValue &role : list) {
+            if (!role.isString() || role.toString().isEmpty() || role.toString().size() > protocol::MaxStringIdLength)
+                return Error::badRequest(errors::BadPayload, u"each role is a name of 1 to %1 characters"_s.arg(protocol::MaxStringIdLength));
+            roles.append(role.toString());
+        }
+    }
+    const QJsonValue ttlValue = request.value("ttlSeconds"_L1);
+    qint64 ttl = DefaultMintedTokenSeconds;
+    if (!ttlValue.isUndefined()) {
+        const double seconds = ttlValue.toDouble(-1);
+        if (!ttlValue.isDouble() || seconds < 1 || seconds > MaxMintedTokenSeconds || std::trunc(seconds) != seconds)
+            return Error::badRequest(errors::BadPayload,
+                                     u"\"ttlSeconds\" is a whole number from 1 to %1"_s.arg(MaxMintedTokenSeconds));
+        ttl = qint64(seconds);
+    }
+    const auto *verifier = ctx.services().get<auth::TokenVerifier>();
+    if (!verifier) // a server without token authentication: every client is a guest anyway
+        return Error::notFound(u"this server has no token authentication: connect without a token"_s);
+    const auth::TokenConfig &tokens = verifier->config();
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    QJsonObject claims{{u"sub"_s, user},
+                       {u"name"_s, nameValue.isString() && !nameValue.toString().isEmpty() ? nameValue.toString() : user},
+                       {u"roles"_s, QJsonArray::fromStringList(roles)},
+                       {u"iat"_s, now},
+                       {u"exp"_s, now + ttl}};
+    if (!tokens.issuer.isEmpty())
+        claims.insert(u"iss"_s, tokens.issuer);
+    if (!tokens.audience.isEmpty())
+        claims.insert(u"aud"_s, tokens.audience);
+    const QByteArray token = auth::issueToken(tokens, claims);
+    if (token.isEmpty()) // RS256 with a public key only: this server verifies but cannot sign
+        return Error::notFound(u"this server cannot sign tokens (RS256 without a private key)"_s);
+    qCInfo(lcAdmin, "%s minted a token for user %s with roles [%s], valid %llds",
+           qUtf8Printable(m_consoles.value(ctx.session().id()).actor), qUtf8Printable(user),
+           qUtf8Printable(roles.join(u", "_s)), static_cast<long long>(ttl));
+    return Ack::ok(QJsonObject{{u"token"_s, QString::fromLatin1(token)}, {u"expiresAt"_s, (now + ttl) * 1000}});
+}
+
 QJsonObject AdminFeed::snapshot(const SocketId &consoleId) const
 {
     QJsonArray sockets, rooms, presence, wsRoutes, restRoutes;
@@ -379,6 +467,7 @@ QJsonObject AdminFeed::snapshot(const SocketId &consoleId) const
         server.insert(u"storage"_s, storage->status().toJson());
     const Console console = m_consoles.value(consoleId);
     QJsonObject snapshot{{u"server"_s, server},
+                       {u"catalog"_s, catalogJson()},
                        {u"you"_s, QJsonObject{{u"socketId"_s, consoleId}, {u"user"_s, console.actor},
                                              {u"role"_s, console.canAct ? u"admin"_s : u"observer"_s}}},
                        {u"sockets"_s, sockets},

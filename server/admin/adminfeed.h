@@ -69,6 +69,15 @@ private:
     void attach(Session &session);
     void detach(const Session &session);
     QJsonObject snapshot(const SocketId &consoleId) const;
+    // The event catalog (docs/admin.md, "Event catalog"): every WebSocket route's events with what
+    // describe() said of them, and the events every route answers. Local: every node of a cluster
+    // has the same routes.
+    QJsonObject catalogJson() const;
+    // Tokens for the playground's test clients. Bounded so a forgotten test token dies soon.
+    static constexpr qint64 DefaultMintedTokenSeconds = 3600;
+    static constexpr qint64 MaxMintedTokenSeconds = 24 * 3600;
+    static constexpr qsizetype MaxMintedRoles = 16;
+    Ack mintToken(EventContext &ctx) const;
     QJsonObject socketJson(const Session &session) const;
     QJsonObject roomJson(const RoomInfo &room) const;
     void broadcast(const QString &event, const QJsonValue &payload); // to every console

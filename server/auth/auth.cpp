@@ -2,6 +2,7 @@
 
 #include "cortado/protocol.h"
 
+#include <QJsonArray>
 #include <QLoggingCategory>
 
 Q_LOGGING_CATEGORY(lcAuth, "cortado.auth", QtInfoMsg)
@@ -241,7 +242,12 @@ void install(Router &router, Hub &hub, std::shared_ptr<const TokenVerifier> veri
     });
     router.services().provide(verifier);
     auto *lifetime = new TokenLifetime(hub, verifier, &hub);
-    router.on(u"auth:refresh"_s, [lifetime](EventContext &ctx) { return lifetime->refresh(ctx); });
+    router.on(u"auth:refresh"_s, [lifetime](EventContext &ctx) { return lifetime->refresh(ctx); })
+            .describe(u"Replace the socket's token with a fresh one for the same user"_s,
+                      QJsonObject{{u"token"_s, u"<a fresh token>"_s}},
+                      QJsonObject{{u"type"_s, u"object"_s},
+                                  {u"required"_s, QJsonArray{u"token"_s}},
+                                  {u"properties"_s, QJsonObject{{u"token"_s, QJsonObject{{u"type"_s, u"string"_s}}}}}});
 }
 
 } // namespace cortado::auth

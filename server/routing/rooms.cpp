@@ -3,6 +3,8 @@
 #include "core/presence.h"
 #include "router.h"
 
+#include <QJsonArray>
+
 #include <cmath>
 
 using namespace Qt::StringLiterals;
@@ -84,10 +86,23 @@ Ack updatePresence(EventContext &context)
 
 void install(Router &router, Hub &hub)
 {
-    router.onBuiltin(protocol::events::RoomJoin, [&hub](EventContext &ctx) { return join(hub, ctx); });
-    router.onBuiltin(protocol::events::RoomLeave, [](EventContext &ctx) { return leave(ctx); });
+    router.onBuiltin(protocol::events::RoomJoin, [&hub](EventContext &ctx) { return join(hub, ctx); })
+            .describe(u"Join the frame's \"room\"; {\"since\": offset} replays the history after it"_s,
+                      QJsonValue::Undefined,
+                      QJsonObject{{u"type"_s, QJsonArray{u"object"_s, u"null"_s}},
+                                  {u"properties"_s, QJsonObject{{u"since"_s, QJsonObject{{u"type"_s, u"integer"_s},
+                                                                                         {u"minimum"_s, 0}}}}}});
+    router.onBuiltin(protocol::events::RoomLeave, [](EventContext &ctx) { return leave(ctx); })
+            .describe(u"Leave the frame's \"room\""_s);
     // A fallback like auth:refresh: a route that does not track presence may use the name itself.
-    router.on(u"presence:update"_s, [](EventContext &ctx) { return updatePresence(ctx); });
+    router.on(u"presence:update"_s, [](EventContext &ctx) { return updatePresence(ctx); })
+            .describe(u"Set your presence status in the frame's \"room\" (routes that track presence)"_s,
+                      QJsonObject{{u"status"_s, u"away"_s}},
+                      QJsonObject{{u"type"_s, u"object"_s},
+                                  {u"required"_s, QJsonArray{u"status"_s}},
+                                  {u"properties"_s, QJsonObject{{u"status"_s, QJsonObject{{u"type"_s, u"string"_s},
+                                                                                          {u"minLength"_s, 1},
+                                                                                          {u"maxLength"_s, 32}}}}}});
 }
 
 } // namespace cortado::rooms

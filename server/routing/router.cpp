@@ -1,5 +1,7 @@
 #include "router.h"
 
+#include "cortado/jsonschema.h"
+
 using namespace Qt::StringLiterals;
 
 namespace cortado {
@@ -177,6 +179,19 @@ void Router::addWebSocketRoute(const QString &file, const std::function<void(WsR
             return;
         }
     }
+    // A catalog entry the console could not use is a start-up error, not a surprise in the playground.
+    for (const QString &event : entry->route.events()) {
+        const std::optional<EventDoc> &doc = entry->route.binding(event)->doc;
+        if (!doc)
+            continue;
+        QString problem = jsonschema::checkSchema(doc->schema);
+        if (problem.isEmpty() && !doc->example.isUndefined())
+            problem = jsonschema::validate(doc->example, doc->schema);
+        if (!problem.isEmpty()) {
+            m_errors.append(u"route file \"%1\": the description of \"%2\": %3"_s.arg(file, event, problem));
+            return;
+        }
+    }
     insertBySpecificity(m_webSockets, std::move(entry));
 }
 
@@ -201,6 +216,13 @@ WsRoute::EventBinding &Router::on(const QString &event, EventHandler handler)
 const WsRoute::EventBinding *Router::globalBinding(const QString &event) const
 {
     return m_globalEvents.binding(event);
+}
+
+QStringList Router::globalEvents() const
+{
+    QStringList events = m_globalEvents.events();
+    events.sort();
+    return events;
 }
 
 WsRoute::EventBinding &Router::onBuiltin(const QString &event, EventHandler handler)

@@ -41,6 +41,8 @@ public:
     // Handles `event` on every WebSocket route that has no handler of its own (e.g. auth:refresh).
     WsRoute::EventBinding &on(const QString &event, EventHandler handler);
     const WsRoute::EventBinding *globalBinding(const QString &event) const;
+    // The events every WebSocket route answers (built-ins and global bindings), sorted.
+    QStringList globalEvents() const;
     // A built-in event (room:join, room:leave; see routing/rooms.h): answered on every WebSocket
     // route like a global binding, but no route file may bind it itself (a start-up error), so
     // nothing can replace its room guards and limits.

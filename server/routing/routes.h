@@ -7,6 +7,7 @@
 #include "realtime.h"
 
 #include <QHash>
+#include <QJsonObject>
 #include <QList>
 #include <QRegularExpression>
 
@@ -230,6 +231,19 @@ private:
     QList<Middleware> m_middleware;
 };
 
+// An event as people read it: the admin console's playground lists it with its summary, pre-fills
+// the example and checks a payload against the schema before sending (docs/admin.md, "Event
+// catalog"). The server never checks payloads against it: handlers stay the judges of their input.
+struct EventDoc
+{
+    QString summary; // one line: what the event does
+    QJsonValue example = QJsonValue::Undefined; // a payload that works; Undefined: the event takes none
+    // Optional JSON Schema of the payload, in the subset cortado::jsonschema supports (type, properties,
+    // required, enum, ...). The router refuses to start when it uses anything else, or when the
+    // example does not match it.
+    QJsonObject schema;
+};
+
 class WsRoute : public ServiceRequirements
 {
 public:
@@ -241,6 +255,7 @@ public:
         QList<EventMiddleware> middleware;
         std::optional<RateLimit> rateLimit; // per socket, on top of the route's limit
         bool membershipRequired = false;
+        std::optional<EventDoc> doc; // for the console's event catalog
 
         // Middleware for this event only, e.g. a role check for "board:clear".
         EventBinding &use(EventMiddleware m)
@@ -259,6 +274,15 @@ public:
         EventBinding &requireMembership()
         {
             membershipRequired = true;
+            return *this;
+        }
+        // Describes the event for the console's event catalog (admin:catalog; see EventDoc):
+        //   route.on(u"chat:send"_s, handler).describe(u"Send a message to a room"_s,
+        //                                              QJsonObject{{u"text"_s, u"hello"_s}}, schema);
+        EventBinding &describe(QString summary, QJsonValue example = QJsonValue::Undefined,
+                               QJsonObject schema = {})
+        {
+            doc = EventDoc{std::move(summary), std::move(example), std::move(schema)};
             return *this;
         }
     };

@@ -20,6 +20,14 @@ Item {
     TrafficPage { id: traffic; admin: adminClient; anchors.fill: parent; visible: false }
     NodesPage { id: nodes; admin: adminClient; anchors.fill: parent; visible: false }
     OverviewPage { id: overview; admin: adminClient; anchors.fill: parent; visible: false }
+    PlaygroundPage {
+        id: playground
+        admin: adminClient
+        playground: playgroundObject
+        settings: ({ url: "ws://127.0.0.1:9" })
+        anchors.fill: parent
+        visible: false
+    }
 
     TestCase {
         name: "Pages"
@@ -29,7 +37,12 @@ Item {
         function initTestCase() {
             root.feed("admin:snapshot", { server: {}, you: { role: "admin" },
                                           sockets: [root.socket("s1", "alice", ["lobby"]), root.socket("s2", "bob", [])],
-                                          rooms: [], presence: [], counters: {} })
+                                          rooms: [], presence: [], counters: {},
+                                          catalog: { routes: [{ path: "/chat", events: [{
+                                                         event: "chat:send", summary: "Send a message", requiresMembership: true,
+                                                         example: { text: "hello" },
+                                                         schema: { type: "object", required: ["text"], properties: { text: { type: "string" } } } }] }],
+                                                     common: [{ event: "room:join", requiresMembership: false }] } })
         }
 
         function test_socketsTableFiltersAsYouType() {
@@ -78,6 +91,27 @@ Item {
             compare(findChild(overview, "alertsTitle").text, "2 alerts")
             compare(findChild(overview, "statStorage").status, "error")
             overview.visible = false
+        }
+
+        function test_playgroundPrefillsAndValidatesFromTheCatalog() {
+            playground.visible = true
+            tryCompare(findChild(playground, "routeField"), "editText", "/chat")
+            const events = findChild(playground, "eventBox")
+            tryCompare(events, "count", 2) // the route's chat:send, then the common room:join
+            compare(findChild(playground, "eventSummary").text, "Send a message (join the room first)")
+            playground.prefill(0)
+            const frame = JSON.parse(playground.frameText)
+            compare(frame.event, "chat:send")
+            compare(frame.room, "lobby")
+            compare(frame.payload.text, "hello")
+            compare(playground.problem, "")
+            // The problem shows under the editor as the user types, and Send stays off.
+            playground.frameText = '{"event": "chat:send", "room": "lobby", "payload": {"text": 5}}'
+            compare(playground.problem, "payload /text: must be string")
+            tryCompare(findChild(playground, "frameProblem"), "visible", true)
+            compare(findChild(playground, "sendButton").enabled, false)
+            compare(findChild(playground, "openAsButton").enabled, true) // the snapshot says admin
+            playground.visible = false
         }
 
         function test_nodesListAndDegradedBanner() {

@@ -96,7 +96,8 @@ CORTADO_WS_ROUTE(route)
         return cortado::Ack::ok(QJsonObject{{u"version"_s, board.version}});
     })
             .use(cortado::auth::requireRoleForEvent(u"moderator"_s))
-            .requireMembership();
+            .requireMembership()
+            .describe(u"Empty the room's board (moderators); the room gets board:cleared"_s);
 
     route.on(u"board:update"_s, [boards](cortado::EventContext &ctx) -> cortado::Ack {
         if (!ctx.payload().isObject())
@@ -114,5 +115,9 @@ CORTADO_WS_ROUTE(route)
         ctx.broadcastFrom(u"board:updated"_s,
                           QJsonObject{{u"patch"_s, ctx.payload()}, {u"version"_s, board.version}});
         return cortado::Ack::ok(QJsonObject{{u"version"_s, board.version}});
-    }).requireMembership();
+    })
+            .requireMembership()
+            .describe(u"Merge a JSON merge patch (RFC 7386: null removes a key) into the room's board"_s,
+                      QJsonObject{{u"title"_s, u"Sprint 12"_s}, {u"cards"_s, QJsonObject{{u"a"_s, u"Write the docs"_s}}}},
+                      QJsonObject{{u"type"_s, u"object"_s}});
 }

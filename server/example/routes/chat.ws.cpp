@@ -37,5 +37,13 @@ CORTADO_WS_ROUTE(route)
         if (delivery.pending) // a cluster numbers it: the offset is in the message, which came first
             ack.insert(u"pending"_s, true);
         return cortado::Ack::ok(ack);
-    }).requireMembership();
+    })
+            .requireMembership()
+            // The relay takes any JSON; the example app's own clients send {"text": ...}.
+            .describe(u"Send a message to the frame's room (relayed as chat:message, sender included)"_s,
+                      QJsonObject{{u"text"_s, u"hello"_s}},
+                      QJsonObject{{u"type"_s, u"object"_s},
+                                  {u"required"_s, QJsonArray{u"text"_s}},
+                                  {u"properties"_s, QJsonObject{{u"text"_s, QJsonObject{{u"type"_s, u"string"_s},
+                                                                                        {u"minLength"_s, 1}}}}}});
 }
