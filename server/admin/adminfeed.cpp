@@ -72,6 +72,14 @@ AdminFeed *AdminFeed::install(Server &server, AdminLimits limits)
         route.on(u"admin:snapshot"_s, [feed](EventContext &ctx) {
             return Ack::ok(feed->snapshot(ctx.session().id()));
         });
+        // A page of sockets or rooms, filtered and sorted here; it becomes the page this console
+        // shows (deltas and admin:page follow it). Watching only.
+        route.on(u"admin:query"_s, [feed](EventContext &ctx) -> Ack {
+            std::variant<adminviews::Query, Error> query = adminviews::Query::parse(ctx.payload().toObject());
+            if (const Error *error = std::get_if<Error>(&query))
+                return *error;
+            return feed->query(ctx.session().id(), std::get<adminviews::Query>(query));
+        });
         // Every node's sockets (a cluster asks the others; a single node answers its own): watching only.
         route.on(u"admin:sockets"_s, [feed](EventContext &) { return feed->socketsOfEveryNode(); });
         route.on(u"admin:tap"_s, [feed](EventContext &ctx) {
@@ -153,22 +161,27 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
     : m_server(server), m_hub(server.hub()), m_limits(limits),
       m_startedAt(QDateTime::currentMSecsSinceEpoch())
 {
-    // The deltas below are built only while a console listens: without one, a join costs nothing here.
+    // The deltas below are built only while a console listens, and go only to the consoles whose page
+    // shows the socket or the room: a new socket reaches a console as part of its next admin:page.
     connect(&m_hub, &Hub::connected, this, [this](const Session &session) {
-        if (!m_consoles.isEmpty() && !Hub::isInternalRoute(session.route()))
-            broadcast(u"admin:socket"_s, socketJson(session));
+        if (!Hub::isInternalRoute(session.route()))
+            pagesMayHaveChanged();
     });
     connect(&m_hub, &Hub::disconnected, this, [this](const Session &session, int code) {
-        if (!Hub::isInternalRoute(session.route()))
-            broadcast(u"admin:socket_closed"_s, QJsonObject{{u"id"_s, session.id()}, {u"code"_s, code}});
+        if (Hub::isInternalRoute(session.route()))
+            return;
+        sendToShowing(session.id(), {}, u"admin:socket_closed"_s, QJsonObject{{u"id"_s, session.id()}, {u"code"_s, code}});
+        pagesMayHaveChanged();
     });
     auto roomChange = [this](const QString &event) {
         return [this, event](const Session &session, const QString &room) {
             if (m_consoles.isEmpty() || Hub::isInternalRoute(session.route()))
                 return;
             const std::optional<RoomInfo> info = m_hub.room(session.route(), room);
-            broadcast(event, QJsonObject{{u"socket"_s, session.id()}, {u"route"_s, session.route()},
-                                         {u"room"_s, room}, {u"members"_s, info ? info->members : 0}});
+            sendToShowing(session.id(), roomKey(session.route(), room), event,
+                          QJsonObject{{u"socket"_s, session.id()}, {u"route"_s, session.route()},
+                                      {u"room"_s, room}, {u"members"_s, info ? info->members : 0}});
+            pagesMayHaveChanged();
         };
     };
     connect(&m_hub, &Hub::joined, this, roomChange(u"admin:joined"_s));
@@ -179,8 +192,12 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
         QJsonArray users;
         for (const PresenceEntry &entry : m_server.presence().list(route, room))
             users.append(entry.toJson());
-        broadcast(u"admin:presence"_s, QJsonObject{{u"route"_s, route}, {u"room"_s, room}, {u"users"_s, users}});
+        sendToShowing({}, roomKey(route, room), u"admin:presence"_s,
+                      QJsonObject{{u"route"_s, route}, {u"room"_s, room}, {u"users"_s, users}});
     });
+    m_pageTimer.setSingleShot(true);
+    m_pageTimer.setInterval(PageRefreshMs);
+    connect(&m_pageTimer, &QTimer::timeout, this, &AdminFeed::pushPages);
     m_ticker.setInterval(1000);
     connect(&m_ticker, &QTimer::timeout, this, &AdminFeed::tick);
 
@@ -204,6 +221,19 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
         // The cluster may outlive the feed (the server's services hold it): ask through a guard.
         m_cluster->answer(u"sockets"_s, [feed = QPointer<AdminFeed>(this)](const QJsonObject &) {
             return feed ? feed->localSockets() : QJsonObject{{u"error"_s, u"no_admin_feed"_s}};
+        });
+        // Another node's admin:query: this node's first offset + limit matches (the asker merges,
+        // sorts and cuts the page), at most MaxSocketsPerNode and under the answer cap.
+        m_cluster->answer(u"query"_s, [feed = QPointer<AdminFeed>(this)](const QJsonObject &args) {
+            if (!feed)
+                return QJsonObject{{u"error"_s, u"no_admin_feed"_s}};
+            std::variant<adminviews::Query, Error> query = adminviews::Query::parse(args);
+            if (!std::holds_alternative<adminviews::Query>(query))
+                return QJsonObject{{u"error"_s, u"bad_request"_s}};
+            adminviews::Query first = std::get<adminviews::Query>(query);
+            first.limit = std::min(first.offset + first.limit, MaxSocketsPerNode);
+            first.offset = 0;
+            return feed->localPage(first, cluster::Cluster::MaxAnswerBytes - 16 * 1024);
         });
     }
 }
@@ -295,23 +325,18 @@ QJsonObject AdminFeed::roomJson(const RoomInfo &room) const
     return json;
 }
 
-QJsonObject AdminFeed::snapshot(const SocketId &consoleId) const
+QJsonObject AdminFeed::snapshot(const SocketId &consoleId)
 {
-    QJsonArray sockets, rooms, presence, wsRoutes, restRoutes;
-    for (const Session *session : m_hub.sessions()) {
-        if (!Hub::isInternalRoute(session->route()))
-            sockets.append(socketJson(*session));
-    }
-    for (const RoomInfo &room : m_hub.rooms()) {
-        if (Hub::isInternalRoute(room.route))
-            continue;
-        rooms.append(roomJson(room));
-        if (m_server.presence().isTracked(room.route)) {
-            QJsonArray users;
-            for (const PresenceEntry &entry : m_server.presence().list(room.route, room.name))
-                users.append(entry.toJson());
-            presence.append(QJsonObject{{u"route"_s, room.route}, {u"room"_s, room.name}, {u"users"_s, users}});
-        }
+    // The console's pages (the first ones after connecting), with their counts: never every socket.
+    const Console console = m_consoles.value(consoleId);
+    QJsonObject socketsPage = localPage(console.socketsQuery), roomsPage = localPage(console.roomsQuery);
+    remember(consoleId, console.socketsQuery, socketsPage);
+    remember(consoleId, console.roomsQuery, roomsPage);
+    const QJsonArray sockets = socketsPage.take(u"rows"_s).toArray(), rooms = roomsPage.take(u"rows"_s).toArray();
+    QJsonArray presence, wsRoutes, restRoutes;
+    for (const QJsonValue &room : rooms) {
+        if (room.toObject().contains("users"_L1))
+            presence.append(QJsonObject{{u"route"_s, room[u"route"_s]}, {u"room"_s, room[u"room"_s]}, {u"users"_s, room[u"users"_s]}});
     }
     for (const auto &entry : m_server.router().webSocketRoutes()) {
         if (!Hub::isInternalRoute(entry->path.pattern()))
@@ -332,12 +357,13 @@ QJsonObject AdminFeed::snapshot(const SocketId &consoleId) const
                        {u"routes"_s, QJsonObject{{u"websocket"_s, wsRoutes}, {u"rest"_s, restRoutes}}}};
     if (Storage *storage = m_server.storage())
         server.insert(u"storage"_s, storage->status().toJson());
-    const Console console = m_consoles.value(consoleId);
     QJsonObject snapshot{{u"server"_s, server},
                        {u"you"_s, QJsonObject{{u"socketId"_s, consoleId}, {u"user"_s, console.actor},
                                              {u"role"_s, console.canAct ? u"admin"_s : u"observer"_s}}},
                        {u"sockets"_s, sockets},
+                       {u"socketsPage"_s, socketsPage},
                        {u"rooms"_s, rooms},
+                       {u"roomsPage"_s, roomsPage},
                        {u"presence"_s, presence},
                        {u"counters"_s, QJsonObject{{u"messagesIn"_s, m_hub.messagesIn()}, {u"messagesOut"_s, m_hub.messagesOut()}}},
                        {u"nodes"_s, nodesJson()}};
@@ -485,6 +511,203 @@ Ack AdminFeed::socketsOfEveryNode()
     });
 }
 
+QJsonObject AdminFeed::localPage(const adminviews::Query &query, qsizetype maxBytes) const
+{
+    using adminviews::SortValue;
+    qsizetype total = 0;
+    bool truncated = false;
+    QJsonArray rows;
+    qsizetype bytes = 0;
+    // Sort only what the page needs: the first offset + limit matches (partial_sort), then build
+    // JSON for the page's rows alone.
+    auto cut = [&](auto &matched, auto &&rowJson) {
+        const qsizetype end = std::min<qsizetype>(qsizetype(matched.size()), query.offset + query.limit);
+        std::partial_sort(matched.begin(), matched.begin() + end, matched.end(), [&query](const auto &a, const auto &b) {
+            return adminviews::lessThan(a.first, b.first, query.descending);
+        });
+        for (qsizetype i = query.offset; i < end; ++i) {
+            const QJsonObject row = rowJson(*matched[size_t(i)].second);
+            if (maxBytes > 0 && (bytes += protocol::toCompactJson(row).size() + 1) > maxBytes) {
+                truncated = true;
+                break;
+            }
+            rows.append(row);
+        }
+        return qsizetype(matched.size());
+    };
+    qsizetype matchedCount = 0;
+    if (query.view == adminviews::Query::View::Sockets) {
+        const QString node = m_cluster ? m_cluster->nodeId() : QString();
+        std::vector<std::pair<SortValue, const Session *>> matched;
+        for (const Session *session : m_hub.sessions()) {
+            if (Hub::isInternalRoute(session->route()))
+                continue;
+            ++total;
+            if (adminviews::matches(*session, query, node))
+                matched.emplace_back(adminviews::sortValue(*session, query.sortKey, node), session);
+        }
+        matchedCount = cut(matched, [this](const Session &session) { return socketJson(session); });
+    } else {
+        const QList<RoomInfo> all = m_hub.rooms();
+        std::vector<std::pair<SortValue, const RoomInfo *>> matched;
+        for (const RoomInfo &room : all) {
+            if (Hub::isInternalRoute(room.route))
+                continue;
+            ++total;
+            if (adminviews::matches(room, query))
+                matched.emplace_back(adminviews::sortValue(room, query.sortKey), &room);
+        }
+        matchedCount = cut(matched, [this](const RoomInfo &room) {
+            QJsonObject json = roomJson(room);
+            if (m_server.presence().isTracked(room.route)) {
+                QJsonArray users;
+                for (const PresenceEntry &entry : m_server.presence().list(room.route, room.name))
+                    users.append(entry.toJson());
+                json.insert(u"users"_s, users);
+            }
+            return json;
+        });
+    }
+    QJsonObject page = query.toJson();
+    page.insert(u"rows"_s, rows);
+    page.insert(u"total"_s, total);
+    page.insert(u"matched"_s, matchedCount);
+    if (truncated)
+        page.insert(u"truncated"_s, true);
+    return page;
+}
+
+Ack AdminFeed::query(const SocketId &consoleId, const adminviews::Query &query)
+{
+    // Rooms are each node's own; so are the sockets of a single node.
+    if (!m_cluster || query.view == adminviews::Query::View::Rooms) {
+        const QJsonObject page = localPage(query);
+        remember(consoleId, query, page);
+        return Ack::ok(page);
+    }
+    return Ack::later([feed = QPointer<AdminFeed>(this), consoleId, query](Ack::Reply reply) {
+        const bool asked = feed->m_cluster->ask(u"query"_s, query.toJson(),
+                                                [feed, consoleId, query, reply](const cluster::ClusterAnswers &answers) {
+            if (!feed)
+                return reply(Error::notFound(u"the admin feed is gone"_s));
+            const QJsonObject page = feed->mergedPage(query, answers);
+            feed->remember(consoleId, query, page);
+            reply(Ack::ok(page));
+        });
+        if (!asked)
+            reply(Error::overloaded(u"too many cluster questions in flight; retry later"_s));
+    });
+}
+
+QJsonObject AdminFeed::mergedPage(const adminviews::Query &query, const cluster::ClusterAnswers &answers) const
+{
+    // Every node gives its first offset + limit matches (at most MaxSocketsPerNode): the page of
+    // the whole cluster is among them. A node with more matches than it could give is "truncated"
+    // (the page may miss its rows when offset + limit passes the bound).
+    adminviews::Query first = query;
+    first.limit = std::min(query.offset + query.limit, MaxSocketsPerNode);
+    first.offset = 0;
+    std::vector<std::pair<adminviews::SortValue, QJsonObject>> rows;
+    qint64 total = 0, matched = 0;
+    QStringList truncated;
+    cluster::ClusterAnswers marked = answers;
+    auto add = [&](const QString &node, const QJsonObject &answer) {
+        const QJsonArray nodeRows = answer.value("rows"_L1).toArray();
+        for (const QJsonValue &row : nodeRows)
+            rows.emplace_back(adminviews::socketSortValue(row.toObject(), query.sortKey), row.toObject());
+        total += answer.value("total"_L1).toInteger();
+        matched += answer.value("matched"_L1).toInteger();
+        if (answer.value("truncated"_L1).toBool()
+            || (nodeRows.size() < query.offset + query.limit && answer.value("matched"_L1).toInteger() > nodeRows.size()))
+            truncated.append(node);
+    };
+    add(m_cluster->nodeId(), localPage(first, cluster::Cluster::MaxAnswerBytes - 16 * 1024));
+    for (const auto &[node, answer] : answers.answers) {
+        if (answer.contains("error"_L1)) // too large, or a node without the admin feed
+            marked.missing.append(node);
+        else
+            add(node, answer);
+    }
+    marked.missing.sort();
+    const qsizetype end = std::min<qsizetype>(qsizetype(rows.size()), query.offset + query.limit);
+    std::partial_sort(rows.begin(), rows.begin() + end, rows.end(), [&query](const auto &a, const auto &b) {
+        return adminviews::lessThan(a.first, b.first, query.descending);
+    });
+    QJsonArray pageRows;
+    for (qsizetype i = query.offset; i < end; ++i)
+        pageRows.append(rows[size_t(i)].second);
+    QJsonObject page = query.toJson();
+    page.insert(u"rows"_s, pageRows);
+    page.insert(u"total"_s, total);
+    page.insert(u"matched"_s, matched);
+    page.insert(u"truncated"_s, !truncated.isEmpty());
+    if (!truncated.isEmpty())
+        page.insert(u"truncatedNodes"_s, QJsonArray::fromStringList(truncated));
+    return marked.marked(page);
+}
+
+bool AdminFeed::remember(const SocketId &consoleId, const adminviews::Query &query, const QJsonObject &page)
+{
+    const auto it = m_consoles.find(consoleId);
+    if (it == m_consoles.end())
+        return false;
+    const bool sockets = query.view == adminviews::Query::View::Sockets;
+    QByteArray encoded = protocol::toCompactJson(page);
+    QByteArray &last = sockets ? it->lastSocketsPage : it->lastRoomsPage;
+    (sockets ? it->socketsQuery : it->roomsQuery) = query;
+    if (encoded == last)
+        return false;
+    last = std::move(encoded);
+    QSet<QString> shown;
+    for (const QJsonValue &row : page.value("rows"_L1).toArray()) {
+        const QJsonObject object = row.toObject();
+        shown.insert(sockets ? object.value("id"_L1).toString()
+                             : roomKey(object.value("route"_L1).toString(), object.value("room"_L1).toString()));
+    }
+    (sockets ? it->shownSockets : it->shownRooms) = std::move(shown);
+    return true;
+}
+
+void AdminFeed::pagesMayHaveChanged()
+{
+    if (!m_consoles.isEmpty() && !m_pageTimer.isActive())
+        m_pageTimer.start();
+}
+
+void AdminFeed::pushPages()
+{
+    const QList<SocketId> consoles = m_consoles.keys();
+    for (const SocketId &id : consoles) {
+        // A console already behind gets no page now; the next refresh tries again.
+        if (m_hub.queuedBytes(id) > m_limits.maxQueuedBytes)
+            continue;
+        const Console &console = m_consoles[id];
+        // In a cluster a sockets page holds every node's sockets, which this node does not see
+        // change: there the console asks again (admin:query) instead.
+        for (const adminviews::Query &query : {console.socketsQuery, console.roomsQuery}) {
+            if (m_cluster && query.view == adminviews::Query::View::Sockets)
+                continue;
+            const QJsonObject page = localPage(query);
+            if (remember(id, query, page))
+                send(id, u"admin:page"_s, page);
+        }
+    }
+}
+
+void AdminFeed::sendToShowing(const SocketId &socket, const QString &roomKey, const QString &event,
+                              const QJsonObject &payload)
+{
+    QByteArray frame; // encoded once, if any console shows the row
+    for (auto it = m_consoles.cbegin(); it != m_consoles.cend(); ++it) {
+        if (!(!socket.isEmpty() && it->shownSockets.contains(socket)) && !(!roomKey.isEmpty() && it->shownRooms.contains(roomKey)))
+            continue;
+        if (frame.isEmpty())
+            frame = protocol::encodeEvent(event, payload);
+        if (Session *session = m_hub.session(it.key()))
+            m_hub.sendFrame(*session, event, frame);
+    }
+}
+
 void AdminFeed::send(const SocketId &console, const QString &event, const QJsonValue &payload)
 {
     if (Session *session = m_hub.session(console))
@@ -591,6 +814,7 @@ void AdminFeed::tick()
     }
     m_lastIn = m_hub.messagesIn();
     m_lastOut = m_hub.messagesOut();
+    pagesMayHaveChanged(); // the shown rows' message counts
     for (auto it = m_consoles.begin(); it != m_consoles.end(); ++it) {
         QJsonObject mine = counters;
         mine.insert(u"tapDropped"_s, std::exchange(it->dropped, 0));
