@@ -37,9 +37,17 @@ class AdminClient : public QObject
     Q_PROPERTY(QString nodeId READ nodeId NOTIFY clusterChanged)
     Q_PROPERTY(bool redisUp READ redisUp NOTIFY clusterChanged)
     Q_PROPERTY(QString redisError READ redisError NOTIFY clusterChanged)
-    // The last admin:sockets answer: nodes that did not answer in time, nodes cut at 10,000 sockets.
+    // The last sockets page in a cluster: nodes that did not answer in time, nodes cut at 10,000.
     Q_PROPERTY(QStringList missingNodes READ missingNodes NOTIFY socketsRefreshed)
     Q_PROPERTY(QStringList truncatedNodes READ truncatedNodes NOTIFY socketsRefreshed)
+    // The pages shown (docs/admin.md, "Pages"): every socket / room of the view, those the filter
+    // lets through, and where the page starts.
+    Q_PROPERTY(int socketsTotal READ socketsTotal NOTIFY socketsPageChanged)
+    Q_PROPERTY(int socketsMatched READ socketsMatched NOTIFY socketsPageChanged)
+    Q_PROPERTY(int socketsOffset READ socketsOffset NOTIFY socketsPageChanged)
+    Q_PROPERTY(int roomsTotal READ roomsTotal NOTIFY roomsPageChanged)
+    Q_PROPERTY(int roomsMatched READ roomsMatched NOTIFY roomsPageChanged)
+    Q_PROPERTY(int roomsOffset READ roomsOffset NOTIFY roomsPageChanged)
 
 public:
     enum State { Disconnected, Connecting, Connected, Reconnecting };
@@ -67,6 +75,12 @@ public:
     QString redisError() const { return m_redisError; }
     QStringList missingNodes() const { return m_missingNodes; }
     QStringList truncatedNodes() const { return m_truncatedNodes; }
+    int socketsTotal() const { return m_socketsPage.total; }
+    int socketsMatched() const { return m_socketsPage.matched; }
+    int socketsOffset() const { return m_socketsPage.offset; }
+    int roomsTotal() const { return m_roomsPage.total; }
+    int roomsMatched() const { return m_roomsPage.matched; }
+    int roomsOffset() const { return m_roomsPage.offset; }
 
     // `serverUrl` is ws://HOST:PORT (the /_admin path is added when missing).
     Q_INVOKABLE void connectTo(const QString &serverUrl, const QString &token);
@@ -77,8 +91,14 @@ public:
     Q_INVOKABLE void kick(const QString &socket, const QString &reason);
     Q_INVOKABLE void joinRoom(const QString &socket, const QString &room);
     Q_INVOKABLE void leaveRoom(const QString &socket, const QString &room);
-    // Every node's sockets (admin:sockets) replace the sockets model: socketsRefreshed() when they
-    // are in, actionDone("sockets", false, why) when not. In cluster mode an action also refreshes.
+    // Asks for the page of sockets (or rooms) to show: `query` is admin:query's {filter: {text?,
+    // route?, room?, user?}, sort: {key, desc}, offset, limit} without the view. The page replaces
+    // the model row by row; later pages come by themselves (admin:page), or in a cluster on
+    // refreshSockets(). A bad query: actionDone("query", false, why).
+    Q_INVOKABLE void querySockets(const QVariantMap &query);
+    Q_INVOKABLE void queryRooms(const QVariantMap &query);
+    // Asks for the sockets page again (every node's, in a cluster): socketsRefreshed() when it is
+    // in, actionDone("query", false, why) when not. In cluster mode an action also refreshes.
     Q_INVOKABLE void refreshSockets();
     // scope: socket | room | route | everyone; `payloadJson` must be valid JSON (or empty).
     Q_INVOKABLE bool emitEvent(const QString &scope, const QString &route, const QString &room,
@@ -97,6 +117,8 @@ Q_SIGNALS:
     void snapshotApplied();
     void clusterChanged();
     void socketsRefreshed();
+    void socketsPageChanged();
+    void roomsPageChanged();
 
 private:
     void setState(State state, const QString &error = {});
@@ -105,6 +127,12 @@ private:
     void request(const QString &action, const QJsonObject &payload);
     void onReply(const QString &action, const cortado::Reply &reply);
     void applyCluster(const QJsonObject &payload); // admin:snapshot or admin:nodes
+    struct Page
+    {
+        int total = 0, matched = 0, offset = 0;
+    };
+    void applyPage(const QJsonObject &page); // an admin:query answer or an admin:page
+    void sendQuery(const QString &view);
 
     cortado::Client m_client;
     bool m_closing = false; // inside disconnectFrom()
@@ -121,4 +149,9 @@ private:
     QString m_nodeId, m_redisError;
     QStringList m_missingNodes, m_truncatedNodes;
     QJsonObject m_tap;
+    // The queries of the pages shown (sent again after a reconnect), and how many were sent: an
+    // answer to an older query than the last is dropped, the newer one is on its way.
+    QJsonObject m_socketsQuery, m_roomsQuery;
+    quint64 m_socketsAsked = 0, m_roomsAsked = 0;
+    Page m_socketsPage, m_roomsPage;
 };

@@ -69,15 +69,26 @@ void RoomsModel::reset(const QJsonArray &rooms, const QJsonArray &presence)
     Q_EMIT countChanged();
 }
 
+void RoomsModel::setPage(const QJsonArray &rooms)
+{
+    QList<Room> next;
+    next.reserve(rooms.size());
+    for (const QJsonValue &value : rooms) {
+        const QJsonObject room = value.toObject();
+        next.append(Room{room.value("route"_L1).toString(), room.value("room"_L1).toString(),
+                         room.value("members"_L1).toInt(), room.value("historyLength"_L1), room.value("offset"_L1),
+                         room.value("users"_L1).toArray()});
+    }
+    const int before = rowCount();
+    syncRows(m_rooms, next, [](const Room &room) { return room.route + u'\n' + room.room; });
+    if (rowCount() != before)
+        Q_EMIT countChanged();
+}
+
 void RoomsModel::membersChanged(const QString &route, const QString &room, int members)
 {
     const int row = indexOf(route, room);
-    if (row < 0 && members > 0) {
-        beginInsertRows({}, int(m_rooms.size()), int(m_rooms.size()));
-        m_rooms.append(Room{route, room, members, {}, {}, {}});
-        endInsertRows();
-        Q_EMIT countChanged();
-    } else if (row >= 0 && members == 0) {
+    if (row >= 0 && members == 0) {
         beginRemoveRows({}, row, row);
         m_rooms.removeAt(row);
         endRemoveRows();

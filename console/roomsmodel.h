@@ -1,12 +1,15 @@
 #pragma once
 
+#include "pagedmodel.h"
+
 #include <QAbstractListModel>
 #include <QJsonArray>
 #include <QJsonObject>
 
 
-// Rooms per route with their members count, history and presence. Deltas update one row.
-class RoomsModel : public QAbstractListModel
+// The rooms of the page the console shows, with their members count, history and presence.
+// Pages and deltas update row by row.
+class RoomsModel : public PagedListModel
 {
     Q_OBJECT
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
@@ -16,13 +19,16 @@ public:
                 PresenceRole, PresenceTextRole };
     Q_ENUM(Role)
 
-    using QAbstractListModel::QAbstractListModel;
+    using PagedListModel::PagedListModel;
     int rowCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role) const override;
     QHash<int, QByteArray> roleNames() const override;
 
     void reset(const QJsonArray &rooms, const QJsonArray &presence);
-    // A socket joined or left: `members` is the room's new size (0 removes the row).
+    // A page from admin:query or admin:page: rows {route, room, members, historyLength?, offset?, users?}.
+    void setPage(const QJsonArray &rooms);
+    // A socket joined or left: `members` is the room's new size (0 removes the row). A room not on
+    // the page is not added: it comes with the next page if it belongs there.
     void membersChanged(const QString &route, const QString &room, int members);
     void presenceChanged(const QString &route, const QString &room, const QJsonArray &users);
     // Updates members, history length and offset of the rooms listed (from admin:counters).
@@ -38,6 +44,11 @@ private:
         int members = 0;
         QJsonValue historyLength, offset;
         QJsonArray users;
+        bool operator==(const Room &other) const
+        {
+            return route == other.route && room == other.room && members == other.members
+                    && historyLength == other.historyLength && offset == other.offset && users == other.users;
+        }
     };
     int indexOf(const QString &route, const QString &room) const;
     QList<Room> m_rooms;

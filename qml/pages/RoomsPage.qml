@@ -8,7 +8,48 @@ ColumnLayout {
     property int selectedRow: -1
     spacing: 8
 
-    Label { text: page.admin.rooms.count + " rooms"; font.bold: true }
+    // A page of rooms, filtered and sorted by the server (admin:query), refreshed by it (admin:page).
+    property int pageSize: 100
+    function query(offset) {
+        admin.queryRooms({ filter: { text: roomFilter.text }, sort: { key: roomSort.currentText },
+                           offset: Math.max(0, offset), limit: pageSize })
+    }
+    Timer { id: typing; interval: 300; onTriggered: page.query(0) }
+    RowLayout {
+        TextField {
+            id: roomFilter
+            objectName: "roomsFilter"
+            placeholderText: "Filter: route or room"
+            Layout.preferredWidth: 240
+            onTextChanged: typing.restart()
+        }
+        Label { text: "Sort by" }
+        ComboBox {
+            id: roomSort
+            objectName: "roomsSortKey"
+            model: ["room", "route", "members"]
+            onActivated: page.query(0)
+        }
+        Button {
+            objectName: "roomsPrevious"
+            text: "Previous"
+            enabled: page.admin.roomsOffset > 0
+            onClicked: page.query(page.admin.roomsOffset - page.pageSize)
+        }
+        Label {
+            objectName: "roomsPageLabel"
+            font.bold: true
+            text: (page.admin.rooms.count === 0 ? "0" : (page.admin.roomsOffset + 1) + "–"
+                   + (page.admin.roomsOffset + page.admin.rooms.count))
+                  + " of " + page.admin.roomsMatched + " matching (" + page.admin.roomsTotal + " rooms)"
+        }
+        Button {
+            objectName: "roomsNext"
+            text: "Next"
+            enabled: page.admin.roomsOffset + page.admin.rooms.count < page.admin.roomsMatched
+            onClicked: page.query(page.admin.roomsOffset + page.pageSize)
+        }
+    }
     Row {
         Repeater {
             model: [["Route", 90], ["Room", 200], ["Members", 80], ["History", 80], ["Offset", 70], ["Presence", 500]]

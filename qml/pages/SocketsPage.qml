@@ -14,8 +14,20 @@ RowLayout {
 
     function selectFirst() { if (list.count > 0) selected = sockets.socketIdAt(0) }
 
-    // In a cluster the snapshot and deltas cover this node only: every node's sockets come from
-    // admin:sockets, when the page opens, on Refresh, and every 5 s while it is visible.
+    // The server filters, sorts and pages (admin:query): the model holds the page shown, and the
+    // server sends it again when it changes. The local filter and sort below only keep the page in
+    // step while the next one is on its way.
+    property int pageSize: 100
+    function query(offset) {
+        admin.querySockets({ filter: { text: filter.text },
+                             sort: { key: sortKey.currentText === "socketId" ? "id" : sortKey.currentText,
+                                     desc: descending.checked },
+                             offset: Math.max(0, offset), limit: pageSize })
+    }
+    Timer { id: typing; interval: 300; onTriggered: page.query(0) }
+
+    // In a cluster other nodes' sockets change without telling this node: the page is asked for
+    // again when the page opens, on Refresh, and every 5 s while it is visible.
     readonly property bool clusterList: admin.clusterMode && admin.state === 2
     onVisibleChanged: if (visible && clusterList) admin.refreshSockets()
     Timer {
@@ -31,15 +43,45 @@ RowLayout {
         Layout.fillWidth: true
         Layout.fillHeight: true
         RowLayout {
-            TextField { id: filter; placeholderText: "Filter: id, user, route, address, node, room"; Layout.preferredWidth: 320 }
+            TextField {
+                id: filter
+                objectName: "socketsFilter"
+                placeholderText: "Filter: id, user, route, address, node, room"
+                Layout.preferredWidth: 320
+                onTextChanged: typing.restart()
+            }
             Label { text: "Sort by" }
             ComboBox {
                 id: sortKey
+                objectName: "socketsSortKey"
                 model: ["connectedAt", "socketId", "user", "route", "address", "node", "messagesIn", "messagesOut"]
-                onCurrentTextChanged: sockets.sortKey = currentText
+                onCurrentTextChanged: { sockets.sortKey = currentText; page.query(0) }
             }
-            CheckBox { text: "descending"; onCheckedChanged: sockets.descending = checked }
-            Label { text: list.count + " of " + page.admin.sockets.count + " sockets"; opacity: 0.7 }
+            CheckBox {
+                id: descending
+                objectName: "socketsDescending"
+                text: "descending"
+                onCheckedChanged: { sockets.descending = checked; page.query(0) }
+            }
+            Button {
+                objectName: "socketsPrevious"
+                text: "Previous"
+                enabled: page.admin.socketsOffset > 0
+                onClicked: page.query(page.admin.socketsOffset - page.pageSize)
+            }
+            Label {
+                objectName: "socketsPageLabel"
+                opacity: 0.7
+                text: (page.admin.sockets.count === 0 ? "0" : (page.admin.socketsOffset + 1) + "–"
+                       + (page.admin.socketsOffset + page.admin.sockets.count))
+                      + " of " + page.admin.socketsMatched + " matching (" + page.admin.socketsTotal + " sockets)"
+            }
+            Button {
+                objectName: "socketsNext"
+                text: "Next"
+                enabled: page.admin.socketsOffset + page.admin.sockets.count < page.admin.socketsMatched
+                onClicked: page.query(page.admin.socketsOffset + page.pageSize)
+            }
             Button { text: "Refresh"; visible: page.clusterList; onClicked: page.admin.refreshSockets() }
             Label {
                 visible: page.admin.clusterMode && (page.admin.missingNodes.length > 0 || page.admin.truncatedNodes.length > 0)

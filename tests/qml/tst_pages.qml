@@ -38,10 +38,29 @@ Item {
             tryCompare(sockets, "shown", 1)
             sockets.filterText = ""
             tryCompare(sockets, "shown", 2)
-            root.feed("admin:socket", root.socket("s3", "carol", []))
+            root.feed("admin:page", { view: "sockets", offset: 0, matched: 3, total: 3,
+                                      rows: [root.socket("s1", "alice", ["lobby"]), root.socket("s2", "bob", []),
+                                             root.socket("s3", "carol", [])] })
             tryCompare(sockets, "shown", 3)
             sockets.selectFirst()
             compare(sockets.selected.length > 0, true)
+            sockets.visible = false
+        }
+
+        // The pager shows the server's counts (admin:page) and offers what exists.
+        function test_socketsPagerShowsTheServersCounts() {
+            sockets.visible = true
+            root.feed("admin:page", { view: "sockets", offset: 100, matched: 250, total: 300,
+                                      rows: [root.socket("s7", "gina", []), root.socket("s8", "hal", [])] })
+            tryCompare(sockets, "shown", 2)
+            compare(findChild(sockets, "socketsPageLabel").text, "101–102 of 250 matching (300 sockets)")
+            compare(findChild(sockets, "socketsPrevious").enabled, true)
+            compare(findChild(sockets, "socketsNext").enabled, true)
+            root.feed("admin:page", { view: "sockets", offset: 0, matched: 2, total: 2,
+                                      rows: [root.socket("s1", "alice", ["lobby"]), root.socket("s2", "bob", [])] })
+            compare(findChild(sockets, "socketsPageLabel").text, "1–2 of 2 matching (2 sockets)")
+            compare(findChild(sockets, "socketsPrevious").enabled, false)
+            compare(findChild(sockets, "socketsNext").enabled, false)
             sockets.visible = false
         }
 
