@@ -67,6 +67,8 @@ private Q_SLOTS:
     void queryPagesFiltersAndSorts();
     void queryRefusesBadInput();
     void deltasOnlyForShownRows();
+    void socketDetails();
+    void roomDetailsAndHistory();
     void countersEverySecond();
     void tapIsFilteredServerSide();
     void actions();
@@ -280,6 +282,107 @@ void tst_Admin::deltasOnlyForShownRows()
         QCOMPARE(joined.value("payload"_L1)[u"socket"_s].toString(), alice->socketId());
     QVERIFY(narrow->received(u"admin:socket_closed"_s).isEmpty());
     QVERIFY(!pageShows(*narrow, u"sockets"_s, bob->socketId()));
+}
+
+void tst_Admin::socketDetails()
+{
+    ExampleServer server;
+    auto alice = server.client(u"/chat"_s, u"alice"_s, {u"editor"_s});
+    QVERIFY(alice && alice->join(u"lobby"_s).ok());
+    auto ops = console(server, u"observer"_s);
+    QVERIFY(ops);
+    auto info = [&ops](const QString &socket) { return ops->request(u"admin:socket_info"_s, QJsonObject{{u"socket"_s, socket}}); };
+
+    Reply reply = info(alice->socketId());
+    QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+    QJsonObject socket = reply.payload().toObject();
+    QCOMPARE(socket.value("id"_L1).toString(), alice->socketId());
+    QCOMPARE(socket.value("user"_L1)[u"id"_s].toString(), u"alice"_s);
+    QCOMPARE(socket.value("user"_L1)[u"roles"_s].toArray(), QJsonArray{u"editor"_s});
+    QCOMPARE(socket.value("route"_L1).toString(), u"/chat"_s);
+    QCOMPARE(socket.value("rooms"_L1).toArray(), QJsonArray{u"lobby"_s});
+    QCOMPARE(socket.value("address"_L1).toString(), server.hub().session(alice->socketId())->remoteAddress());
+    QVERIFY(socket.value("userAgent"_L1).isString()); // the handshake's User-Agent ("" when none was sent)
+    QCOMPARE(socket.value("messagesIn"_L1).toInt(), 1);
+    QVERIFY(socket.value("bytesQueued"_L1).isDouble());
+    QVERIFY(socket.value("connectedForMs"_L1).toInteger() >= 0);
+    QVERIFY(socket.value("inPerSecond"_L1).isDouble());
+
+    // Asked again: the rates are the change since the last answer.
+    for (int i = 0; i < 4; ++i)
+        QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"m%1"_s.arg(i)}}, u"lobby"_s).ok());
+    reply = info(alice->socketId());
+    QVERIFY(reply.ok());
+    socket = reply.payload().toObject();
+    QCOMPARE(socket.value("messagesIn"_L1).toInt(), 5);
+    QVERIFY2(socket.value("inPerSecond"_L1).toDouble() > 0, qPrintable(reply.toString()));
+    QVERIFY(socket.value("messagesOut"_L1).toInt() >= 4);
+
+    QCOMPARE(errorCode(info(u"nope"_s)), u"not_found"_s);
+    QCOMPARE(errorCode(info(QString())), u"not_found"_s);
+    const QString self = lastPayload(*ops, u"admin:snapshot"_s).value("you"_L1)[u"socketId"_s].toString();
+    QCOMPARE(errorCode(info(self)), u"not_found"_s); // consoles are not listed
+}
+
+void tst_Admin::roomDetailsAndHistory()
+{
+    ExampleServer server;
+    auto alice = server.client(u"/chat"_s, u"alice"_s), bob = server.client(u"/chat"_s, u"bob"_s);
+    QVERIFY(alice && bob && alice->join(u"lobby"_s).ok() && bob->join(u"lobby"_s).ok());
+    for (int i = 1; i <= 5; ++i)
+        QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"m%1"_s.arg(i)}}, u"lobby"_s).ok());
+    auto ops = console(server, u"observer"_s);
+    QVERIFY(ops);
+
+    Reply reply = ops->request(u"admin:room"_s, QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"lobby"_s}});
+    QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+    const QJsonObject room = reply.payload().toObject();
+    QStringList members;
+    for (const QJsonValue &member : room.value("members"_L1).toArray())
+        members.append(member[u"user"_s][u"id"_s].toString() + u'/' + member[u"socket"_s].toString());
+    members.sort();
+    QCOMPARE(members, (QStringList{u"alice/"_s + alice->socketId(), u"bob/"_s + bob->socketId()}));
+    QCOMPARE(room.value("membersTotal"_L1).toInt(), 2);
+    QCOMPARE(room.value("presence"_L1).toArray().size(), 2);
+    QCOMPARE(room.value("historyLength"_L1).toInt(), 5);
+    QCOMPARE(room.value("offset"_L1).toInt(), 5);
+    QCOMPARE(room.value("oldestOffset"_L1).toInt(), 1);
+    QCOMPARE(errorCode(ops->request(u"admin:room"_s, QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"nowhere"_s}})), u"not_found"_s);
+    QCOMPARE(errorCode(ops->request(u"admin:room"_s, QJsonObject{{u"route"_s, u"/chat"_s}})), u"bad_room"_s);
+
+    // The history browser: newest first, two at a time, going back with `before`.
+    auto history = [&ops](const QJsonObject &extra) {
+        QJsonObject request{{u"route"_s, u"/chat"_s}, {u"room"_s, u"lobby"_s}};
+        for (auto it = extra.begin(); it != extra.end(); ++it)
+            request.insert(it.key(), it.value());
+        return ops->request(u"admin:history"_s, request);
+    };
+    auto offsets = [](const QJsonObject &page) {
+        QList<int> result;
+        for (const QJsonValue &row : page.value("rows"_L1).toArray())
+            result.append(row[u"offset"_s].toInt());
+        return result;
+    };
+    reply = history({{u"limit"_s, 2}});
+    QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+    QJsonObject page = reply.payload().toObject();
+    QCOMPARE(offsets(page), (QList<int>{5, 4}));
+    const QJsonObject newest = page.value("rows"_L1).toArray().first().toObject();
+    QCOMPARE(newest.value("payload"_L1)[u"text"_s].toString(), u"m5"_s);
+    QVERIFY(!newest.value("event"_L1).toString().isEmpty());
+    QVERIFY(newest.value("time"_L1).toInteger() > 0);
+    QCOMPARE(page.value("nextBefore"_L1).toInt(), 4);
+    page = history({{u"limit"_s, 2}, {u"before"_s, 4}}).payload().toObject();
+    QCOMPARE(offsets(page), (QList<int>{3, 2}));
+    page = history({{u"limit"_s, 2}, {u"before"_s, 2}}).payload().toObject();
+    QCOMPARE(offsets(page), QList<int>{1});
+    QVERIFY(!page.contains("nextBefore"_L1)); // the oldest kept
+    QCOMPARE(history({{u"limit"_s, 10'000}}).payload()[u"limit"].toInt(), 200); // clamped
+
+    for (const QJsonObject &bad : {QJsonObject{{u"limit"_s, 0}}, QJsonObject{{u"before"_s, u"x"_s}}, QJsonObject{{u"before"_s, -3}}})
+        QCOMPARE(errorCode(history(bad)), u"bad_request"_s);
+    QCOMPARE(errorCode(ops->request(u"admin:history"_s, QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"nowhere"_s}})),
+             u"not_found"_s);
 }
 
 void tst_Admin::countersEverySecond()

@@ -186,6 +186,15 @@ private Q_SLOTS:
         QCOMPARE(users(page), (QStringList{u"alice@a"_s, u"carol@b"_s}));
         QCOMPARE(page.value("matched"_L1).toInt(), 2);
 
+        // Details of a socket another node holds: that node answers (rates computed here).
+        reply = ops->request(u"admin:socket_info"_s, QJsonObject{{u"socket"_s, carol->socketId()}});
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        QCOMPARE(reply.payload()[u"node"_s].toString(), u"b"_s);
+        QCOMPARE(reply.payload()[u"user"_s][u"id"_s].toString(), u"carol"_s);
+        QCOMPARE(reply.payload()[u"rooms"_s].toArray(), QJsonArray{u"lobby"_s});
+        QVERIFY(reply.payload()[u"inPerSecond"_s].isDouble());
+        QCOMPARE(ops->request(u"admin:socket_info"_s, QJsonObject{{u"socket"_s, u"nope"_s}}).errorCode(), u"not_found"_s);
+
         // A silent node: the page of the others, marked partial.
         m_nodes[1].reset();
         reply = ops->request(u"admin:query"_s, QJsonObject{{u"view"_s, u"sockets"_s}, {u"sort"_s, byUser}});

@@ -6,10 +6,12 @@
 
 #include <QCoreApplication>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QLoggingCategory>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 Q_LOGGING_CATEGORY(lcAdmin, "cortado.audit.admin", QtInfoMsg)
@@ -80,6 +82,21 @@ AdminFeed *AdminFeed::install(Server &server, AdminLimits limits)
                 return *error;
             return feed->query(ctx.session().id(), std::get<adminviews::Query>(query));
         });
+        // Details of one socket (any node's), one room, and a page of a room's history: watching only.
+        route.on(u"admin:socket_info"_s, [feed](EventContext &ctx) -> Ack {
+            const QString socket = ctx.payload().toObject().value("socket"_L1).toString();
+            if (socket.isEmpty() || feed->isConsole(socket))
+                return Error::notFound(u"no socket %1"_s.arg(socket));
+            return feed->socketInfoAnywhere(ctx.session().id(), socket);
+        });
+        route.on(u"admin:room"_s, [feed](EventContext &ctx) -> Ack {
+            const QJsonObject request = ctx.payload().toObject();
+            const QString room = request.value("room"_L1).toString();
+            if (!protocol::isValidRoomName(room))
+                return Error::badRequest(protocol::errors::BadRoom, u"not a valid room name"_s);
+            return feed->roomInfo(request.value("route"_L1).toString(), room);
+        });
+        route.on(u"admin:history"_s, [feed](EventContext &ctx) { return feed->historyPage(ctx.payload().toObject()); });
         // Every node's sockets (a cluster asks the others; a single node answers its own): watching only.
         route.on(u"admin:sockets"_s, [feed](EventContext &) { return feed->socketsOfEveryNode(); });
         route.on(u"admin:tap"_s, [feed](EventContext &ctx) {
@@ -221,6 +238,15 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
         // The cluster may outlive the feed (the server's services hold it): ask through a guard.
         m_cluster->answer(u"sockets"_s, [feed = QPointer<AdminFeed>(this)](const QJsonObject &) {
             return feed ? feed->localSockets() : QJsonObject{{u"error"_s, u"no_admin_feed"_s}};
+        });
+        // Another node's admin:socket_info: the socket's details if this node holds it, else {}.
+        m_cluster->answer(u"socket_info"_s, [feed = QPointer<AdminFeed>(this)](const QJsonObject &args) {
+            if (!feed)
+                return QJsonObject{{u"error"_s, u"no_admin_feed"_s}};
+            const Session *session = feed->m_hub.session(args.value("socket"_L1).toString());
+            if (!session || Hub::isInternalRoute(session->route()))
+                return QJsonObject{};
+            return QJsonObject{{u"socket"_s, feed->socketInfo(*session)}};
         });
         // Another node's admin:query: this node's first offset + limit matches (the asker merges,
         // sorts and cuts the page), at most MaxSocketsPerNode and under the answer cap.
@@ -666,6 +692,145 @@ bool AdminFeed::remember(const SocketId &consoleId, const adminviews::Query &que
     }
     (sockets ? it->shownSockets : it->shownRooms) = std::move(shown);
     return true;
+}
+
+QJsonObject AdminFeed::socketInfo(const Session &session) const
+{
+    QJsonObject info = socketJson(session);
+    const QJsonObject handshake = info.value("handshake"_L1).toObject();
+    info.insert(u"userAgent"_s, handshake.value("userAgent"_L1));
+    info.insert(u"origin"_s, handshake.value("origin"_L1));
+    info.insert(u"bytesQueued"_s, m_hub.queuedBytes(session.id()));
+    info.insert(u"at"_s, QDateTime::currentMSecsSinceEpoch());
+    return info;
+}
+
+QJsonObject AdminFeed::withRates(const SocketId &consoleId, QJsonObject info)
+{
+    // Messages per second since this console last asked about this socket (the Socket page asks
+    // every second); the first time, the average since it connected.
+    const QString id = info.value("id"_L1).toString();
+    const qint64 in = info.value("messagesIn"_L1).toInteger(), out = info.value("messagesOut"_L1).toInteger();
+    const qint64 at = info.value("at"_L1).toInteger();
+    const auto console = m_consoles.find(consoleId);
+    Console::Sample since{id, 0, 0, info.value("connectedAt"_L1).toInteger()};
+    if (console != m_consoles.end() && console->lastInfo.socket == id && console->lastInfo.atMs < at)
+        since = console->lastInfo;
+    const double seconds = std::max<qint64>(at - since.atMs, 1) / 1000.0;
+    info.insert(u"connectedForMs"_s, std::max<qint64>(0, at - info.value("connectedAt"_L1).toInteger()));
+    info.insert(u"inPerSecond"_s, std::round(double(in - since.in) / seconds * 10) / 10);
+    info.insert(u"outPerSecond"_s, std::round(double(out - since.out) / seconds * 10) / 10);
+    if (console != m_consoles.end())
+        console->lastInfo = Console::Sample{id, in, out, at};
+    return info;
+}
+
+Ack AdminFeed::socketInfoAnywhere(const SocketId &consoleId, const SocketId &socket)
+{
+    if (const Session *session = m_hub.session(socket); session && !Hub::isInternalRoute(session->route()))
+        return Ack::ok(withRates(consoleId, socketInfo(*session)));
+    if (!m_cluster)
+        return Error::notFound(u"no socket %1"_s.arg(socket));
+    return Ack::later([feed = QPointer<AdminFeed>(this), consoleId, socket](Ack::Reply reply) {
+        const bool asked = feed->m_cluster->ask(u"socket_info"_s, QJsonObject{{u"socket"_s, socket}},
+                                                [feed, consoleId, socket, reply](const cluster::ClusterAnswers &answers) {
+            for (const auto &[node, answer] : answers.answers) {
+                if (feed && answer.contains("socket"_L1))
+                    return reply(Ack::ok(feed->withRates(consoleId, answer.value("socket"_L1).toObject())));
+            }
+            reply(Error::notFound(u"no node holds socket %1"_s.arg(socket)));
+        });
+        if (!asked)
+            reply(Error::overloaded(u"too many cluster questions in flight; retry later"_s));
+    });
+}
+
+Ack AdminFeed::roomInfo(const QString &route, const QString &room) const
+{
+    const std::optional<RoomInfo> info = m_hub.room(route, room);
+    History &history = m_hub.history();
+    // Every room of a route may keep history (the policy is the route's): only a room with
+    // messages counts as existing through its history. entries() would open a log: not before.
+    const bool keepsHistory = history.policy(route, room).has_value() && history.latestOffset(route, room) > 0;
+    const QList<PresenceEntry> presence = m_server.presence().list(route, room);
+    if (Hub::isInternalRoute(route) || (!info && !keepsHistory && presence.isEmpty()))
+        return Error::notFound(u"no room %1 on %2"_s.arg(room, route));
+    QJsonArray members;
+    const QList<const Session *> sessions = m_hub.members(route, room);
+    for (const Session *session : sessions) {
+        if (members.size() >= MaxRoomMembers)
+            break;
+        const QVariantMap user = session->data.value(u"user"_s).toMap();
+        QJsonObject member{{u"socket"_s, session->id()},
+                           {u"user"_s, user.isEmpty() ? QJsonValue() : QJsonValue(QJsonObject{
+                                    {u"id"_s, user.value(u"id"_s).toString()}, {u"name"_s, user.value(u"name"_s).toString()}})},
+                           {u"address"_s, session->remoteAddress()},
+                           {u"connectedAt"_s, session->connectedAt().toMSecsSinceEpoch()}};
+        if (m_cluster)
+            member.insert(u"node"_s, m_cluster->nodeId());
+        members.append(member);
+    }
+    QJsonArray users;
+    for (const PresenceEntry &entry : presence)
+        users.append(entry.toJson());
+    QJsonObject json{{u"route"_s, route}, {u"room"_s, room},
+                     {u"members"_s, members}, {u"membersTotal"_s, qsizetype(sessions.size())},
+                     {u"membersTruncated"_s, sessions.size() > members.size()},
+                     {u"presence"_s, users}};
+    if (keepsHistory) {
+        const QList<HistoryEntry> entries = history.entries(route, room);
+        json.insert(u"historyLength"_s, entries.size());
+        json.insert(u"offset"_s, history.latestOffset(route, room));
+        json.insert(u"oldestOffset"_s, entries.isEmpty() ? QJsonValue() : QJsonValue(entries.first().offset));
+    }
+    if (m_cluster)
+        json.insert(u"node"_s, m_cluster->nodeId());
+    return Ack::ok(json);
+}
+
+Ack AdminFeed::historyPage(const QJsonObject &request)
+{
+    const QString route = request.value("route"_L1).toString(), room = request.value("room"_L1).toString();
+    if (!protocol::isValidRoomName(room))
+        return Error::badRequest(protocol::errors::BadRoom, u"not a valid room name"_s);
+    auto whole = [&request](QLatin1String name, qint64 fallback) -> std::optional<qint64> {
+        const QJsonValue value = request.value(name);
+        if (value.isUndefined() || value.isNull())
+            return fallback;
+        const double number = value.toDouble(-1);
+        if (!value.isDouble() || number < 1 || number != std::floor(number) || number > 9e15)
+            return std::nullopt;
+        return qint64(number);
+    };
+    const std::optional<qint64> before = whole("before"_L1, std::numeric_limits<qint64>::max());
+    const std::optional<qint64> limit = whole("limit"_L1, DefaultHistoryPage);
+    if (!before || !limit)
+        return Error::badRequest(protocol::errors::BadRequest,
+                                 u"\"before\" (an offset) and \"limit\" are whole numbers from 1 (limit over %1 is clamped)"_s
+                                         .arg(MaxHistoryPage));
+    History &history = m_hub.history();
+    if (Hub::isInternalRoute(route) || !history.policy(route, room)
+        || (history.latestOffset(route, room) == 0 && !m_hub.room(route, room)))
+        return Error::notFound(u"room %1 on %2 keeps no history"_s.arg(room, route));
+    const qsizetype pageSize = std::min<qint64>(*limit, MaxHistoryPage);
+    // Newest first, going back from `before` (exclusive): the next page is before the last row's offset.
+    const QList<HistoryEntry> entries = history.entries(route, room); // oldest first
+    QJsonArray rows;
+    qsizetype i = entries.size() - 1;
+    while (i >= 0 && entries.at(i).offset >= *before)
+        --i;
+    for (; i >= 0 && rows.size() < pageSize; --i) {
+        const HistoryEntry &entry = entries.at(i);
+        const QJsonObject message = QJsonDocument::fromJson(entry.frame).object();
+        rows.append(QJsonObject{{u"offset"_s, entry.offset}, {u"time"_s, entry.createdAtMs},
+                                {u"event"_s, message.value("event"_L1)}, {u"payload"_s, message.value("payload"_L1)},
+                                {u"size"_s, entry.frame.size()}});
+    }
+    QJsonObject page{{u"route"_s, route}, {u"room"_s, room}, {u"rows"_s, rows}, {u"limit"_s, pageSize},
+                     {u"historyLength"_s, entries.size()}, {u"offset"_s, history.latestOffset(route, room)}};
+    if (i >= 0) // older entries remain
+        page.insert(u"nextBefore"_s, rows.last().toObject().value("offset"_L1));
+    return Ack::ok(page);
 }
 
 void AdminFeed::pagesMayHaveChanged()

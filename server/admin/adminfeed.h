@@ -67,6 +67,12 @@ private:
         QSet<SocketId> shownSockets;
         QSet<QString> shownRooms; // roomKey(route, room)
         QByteArray lastSocketsPage, lastRoomsPage;
+        // The socket page's last admin:socket_info: its rates are the change since then.
+        struct Sample
+        {
+            QString socket;
+            qint64 in = 0, out = 0, atMs = 0;
+        } lastInfo;
     };
     static QString roomKey(const QString &route, const QString &room) { return route + u'\n' + room; }
 
@@ -87,6 +93,14 @@ private:
     static constexpr int PageRefreshMs = 250;
     void pagesMayHaveChanged();
     void pushPages();
+    // Details (docs/admin.md, "Details"): one socket, one room, a page of a room's history.
+    static constexpr qsizetype MaxRoomMembers = 500; // listed by admin:room; membersTotal counts all
+    static constexpr qsizetype DefaultHistoryPage = 50, MaxHistoryPage = 200;
+    QJsonObject socketInfo(const Session &session) const; // without rates: the asking node adds them
+    QJsonObject withRates(const SocketId &consoleId, QJsonObject info);
+    Ack socketInfoAnywhere(const SocketId &consoleId, const SocketId &socket);
+    Ack roomInfo(const QString &route, const QString &room) const;
+    Ack historyPage(const QJsonObject &request);
     // A delta to the consoles that show the socket or the room only.
     void sendToShowing(const SocketId &socket, const QString &roomKey, const QString &event, const QJsonObject &payload);
     QJsonObject socketJson(const Session &session) const;
