@@ -160,6 +160,84 @@ void AdminClient::sendQuery(const QString &view)
     });
 }
 
+void AdminClient::socketInfo(const QString &socket)
+{
+    if (socket != m_detailSocket) {
+        m_detailSocket = socket;
+        m_socketDetail.clear(); // never show one socket's figures under another's id
+        Q_EMIT socketDetailChanged();
+    }
+    if (m_state != Connected || socket.isEmpty())
+        return;
+    m_client.request(u"admin:socket_info"_s, QJsonObject{{u"socket"_s, socket}})->then(this, [this, socket](const cortado::Reply &reply) {
+        if (socket != m_detailSocket)
+            return;
+        m_socketDetail = reply.ok() ? reply.payload().toObject().toVariantMap() : QVariantMap();
+        Q_EMIT socketDetailChanged();
+        if (!reply.ok())
+            Q_EMIT actionDone(u"socket_info"_s, false, reply.errorMessage());
+    });
+}
+
+void AdminClient::roomInfo(const QString &route, const QString &room)
+{
+    if (route != m_detailRoute || room != m_detailRoom) {
+        m_detailRoute = route;
+        m_detailRoom = room;
+        m_roomDetail.clear();
+        Q_EMIT roomDetailChanged();
+    }
+    if (m_state != Connected || room.isEmpty())
+        return;
+    m_client.request(u"admin:room"_s, QJsonObject{{u"route"_s, route}, {u"room"_s, room}})
+            ->then(this, [this, route, room](const cortado::Reply &reply) {
+                if (route != m_detailRoute || room != m_detailRoom)
+                    return;
+                m_roomDetail = reply.ok() ? reply.payload().toObject().toVariantMap() : QVariantMap();
+                Q_EMIT roomDetailChanged();
+                if (!reply.ok())
+                    Q_EMIT actionDone(u"room"_s, false, reply.errorMessage());
+            });
+}
+
+void AdminClient::loadHistory(const QString &route, const QString &room)
+{
+    m_historyRoute = route;
+    m_historyRoom = room;
+    m_historyBefore = 0;
+    m_history.clear();
+    Q_EMIT historyChanged();
+    requestHistory();
+}
+
+void AdminClient::loadOlderHistory()
+{
+    if (m_historyBefore > 0)
+        requestHistory();
+}
+
+void AdminClient::requestHistory()
+{
+    if (m_state != Connected || m_historyRoom.isEmpty())
+        return;
+    QJsonObject request{{u"route"_s, m_historyRoute}, {u"room"_s, m_historyRoom}, {u"limit"_s, 50}};
+    if (m_historyBefore > 0)
+        request.insert(u"before"_s, m_historyBefore);
+    const quint64 asked = ++m_historyAsked;
+    m_client.request(u"admin:history"_s, request)->then(this, [this, asked](const cortado::Reply &reply) {
+        if (asked != m_historyAsked)
+            return; // another room, or the page again: the newer request wins
+        if (!reply.ok()) {
+            Q_EMIT actionDone(u"history"_s, false, reply.errorMessage());
+            return;
+        }
+        const QJsonObject page = reply.payload().toObject();
+        const bool room = m_history.appendOlder(page.value("rows"_L1).toArray());
+        m_historyBefore = room ? page.value("nextBefore"_L1).toInteger() : 0;
+        Q_EMIT historyChanged();
+    });
+}
+
 void AdminClient::applyPage(const QJsonObject &page)
 {
     const QString view = page.value("view"_L1).toString();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "historymodel.h"
 #include "nodesmodel.h"
 #include "roomsmodel.h"
 #include "socketsmodel.h"
@@ -48,6 +49,12 @@ class AdminClient : public QObject
     Q_PROPERTY(int roomsTotal READ roomsTotal NOTIFY roomsPageChanged)
     Q_PROPERTY(int roomsMatched READ roomsMatched NOTIFY roomsPageChanged)
     Q_PROPERTY(int roomsOffset READ roomsOffset NOTIFY roomsPageChanged)
+    // Details (admin:socket_info, admin:room) of the socket and the room last asked about, and the
+    // room's history browser (admin:history). Empty until the answer is in.
+    Q_PROPERTY(QVariantMap socketDetail READ socketDetail NOTIFY socketDetailChanged)
+    Q_PROPERTY(QVariantMap roomDetail READ roomDetail NOTIFY roomDetailChanged)
+    Q_PROPERTY(HistoryModel *history READ history CONSTANT)
+    Q_PROPERTY(bool historyHasOlder READ historyHasOlder NOTIFY historyChanged)
 
 public:
     enum State { Disconnected, Connecting, Connected, Reconnecting };
@@ -81,6 +88,10 @@ public:
     int roomsTotal() const { return m_roomsPage.total; }
     int roomsMatched() const { return m_roomsPage.matched; }
     int roomsOffset() const { return m_roomsPage.offset; }
+    QVariantMap socketDetail() const { return m_socketDetail; }
+    QVariantMap roomDetail() const { return m_roomDetail; }
+    HistoryModel *history() { return &m_history; }
+    bool historyHasOlder() const { return m_historyBefore > 0; }
 
     // `serverUrl` is ws://HOST:PORT (the /_admin path is added when missing).
     Q_INVOKABLE void connectTo(const QString &serverUrl, const QString &token);
@@ -97,6 +108,14 @@ public:
     // refreshSockets(). A bad query: actionDone("query", false, why).
     Q_INVOKABLE void querySockets(const QVariantMap &query);
     Q_INVOKABLE void queryRooms(const QVariantMap &query);
+    // Details of one socket / one room: socketDetail / roomDetail change when the answer is in
+    // (an answer about another socket or room than the last asked is dropped); a failure is
+    // actionDone("socket_info" / "room", false, why) and clears the detail.
+    Q_INVOKABLE void socketInfo(const QString &socket);
+    Q_INVOKABLE void roomInfo(const QString &route, const QString &room);
+    // The history browser: the newest page of the room's stored messages, then older ones.
+    Q_INVOKABLE void loadHistory(const QString &route, const QString &room);
+    Q_INVOKABLE void loadOlderHistory();
     // Asks for the sockets page again (every node's, in a cluster): socketsRefreshed() when it is
     // in, actionDone("query", false, why) when not. In cluster mode an action also refreshes.
     Q_INVOKABLE void refreshSockets();
@@ -119,6 +138,9 @@ Q_SIGNALS:
     void socketsRefreshed();
     void socketsPageChanged();
     void roomsPageChanged();
+    void socketDetailChanged();
+    void roomDetailChanged();
+    void historyChanged();
 
 private:
     void setState(State state, const QString &error = {});
@@ -133,6 +155,7 @@ private:
     };
     void applyPage(const QJsonObject &page); // an admin:query answer or an admin:page
     void sendQuery(const QString &view);
+    void requestHistory();
 
     cortado::Client m_client;
     bool m_closing = false; // inside disconnectFrom()
@@ -154,4 +177,10 @@ private:
     QJsonObject m_socketsQuery, m_roomsQuery;
     quint64 m_socketsAsked = 0, m_roomsAsked = 0;
     Page m_socketsPage, m_roomsPage;
+    QVariantMap m_socketDetail, m_roomDetail;
+    QString m_detailSocket, m_detailRoute, m_detailRoom; // what the details are about
+    HistoryModel m_history;
+    QString m_historyRoute, m_historyRoom;
+    qint64 m_historyBefore = 0; // the next older page's `before`; 0: none (or none yet)
+    quint64 m_historyAsked = 0;
 };

@@ -12,6 +12,7 @@ void registerConsoleTypes()
     qmlRegisterUncreatableType<SocketsModel>(uri, 1, 0, "SocketsModel", QStringLiteral("owned by AdminClient"));
     qmlRegisterUncreatableType<RoomsModel>(uri, 1, 0, "RoomsModel", QStringLiteral("owned by AdminClient"));
     qmlRegisterUncreatableType<NodesModel>(uri, 1, 0, "NodesModel", QStringLiteral("owned by AdminClient"));
+    qmlRegisterUncreatableType<HistoryModel>(uri, 1, 0, "HistoryModel", QStringLiteral("owned by AdminClient"));
     qmlRegisterUncreatableType<TrafficModel>(uri, 1, 0, "TrafficModel", QStringLiteral("owned by AdminClient"));
     qmlRegisterType<SocketsFilter>(uri, 1, 0, "SocketsFilter");
     qmlRegisterType<TrafficFilter>(uri, 1, 0, "TrafficFilter");

@@ -15,6 +15,7 @@ private Q_SLOTS:
     void snapshotDeltasAndActions();
     void observerIsRefused();
     void pagesFromTheServer();
+    void detailsAndHistoryBrowser();
     void refusedTokenStopsWithoutRetrying();
     void reconnectsAfterTheServerDropsIt();
 };
@@ -120,6 +121,48 @@ void tst_AdminClient::pagesFromTheServer()
     QCOMPARE(done.last().at(0).toString(), u"query"_s);
     QCOMPARE(done.last().at(1).toBool(), false);
     QCOMPARE(admin.sockets()->rowCount(), 1);
+}
+
+// The socket and room pages' data: details from the server, and the history browser paging back.
+void tst_AdminClient::detailsAndHistoryBrowser()
+{
+    cortado::ServerConfig config;
+    config.limits.eventsPerSocket = {}; // 60 messages at once on purpose
+    ExampleServer server(config);
+    auto alice = server.client(u"/chat"_s, u"alice"_s);
+    QVERIFY(alice && alice->join(u"lobby"_s).ok());
+    for (int i = 1; i <= 60; ++i)
+        QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"m%1"_s.arg(i)}}, u"lobby"_s).ok());
+    AdminClient admin;
+    QSignalSpy snapshot(&admin, &AdminClient::snapshotApplied);
+    admin.connectTo(server.wsUrl(u"/"_s).toString(), QString::fromLatin1(TestServer::token(u"ops"_s, {u"observer"_s})));
+    QVERIFY(snapshot.wait(5000));
+
+    admin.socketInfo(alice->socketId());
+    QTRY_COMPARE(admin.socketDetail().value(u"id"_s).toString(), alice->socketId());
+    QCOMPARE(admin.socketDetail().value(u"messagesIn"_s).toInt(), 61);
+    QVERIFY(admin.socketDetail().contains(u"bytesQueued"_s));
+    admin.roomInfo(u"/chat"_s, u"lobby"_s);
+    QTRY_COMPARE(admin.roomDetail().value(u"membersTotal"_s).toInt(), 1);
+    QCOMPARE(admin.roomDetail().value(u"historyLength"_s).toInt(), 60);
+
+    admin.loadHistory(u"/chat"_s, u"lobby"_s);
+    QTRY_COMPARE(admin.history()->rowCount(), 50); // the first page: the newest 50
+    QCOMPARE(admin.history()->index(0).data(HistoryModel::OffsetRole).toInt(), 60);
+    QVERIFY(admin.history()->index(0).data(HistoryModel::PayloadRole).toString().contains(uR"("text":"m60")"_s));
+    QVERIFY(admin.historyHasOlder());
+    admin.loadOlderHistory();
+    QTRY_COMPARE(admin.history()->rowCount(), 60);
+    QCOMPARE(admin.history()->index(59).data(HistoryModel::OffsetRole).toInt(), 1);
+    QVERIFY(!admin.historyHasOlder());
+
+    // A socket that is gone: the failure is said, and no stale details stay.
+    QSignalSpy done(&admin, &AdminClient::actionDone);
+    admin.socketInfo(u"nope"_s);
+    QVERIFY(admin.socketDetail().isEmpty());
+    QVERIFY(done.wait(5000));
+    QCOMPARE(done.last().at(0).toString(), u"socket_info"_s);
+    QCOMPARE(done.last().at(1).toBool(), false);
 }
 
 void tst_AdminClient::observerIsRefused()

@@ -45,6 +45,7 @@ private Q_SLOTS:
     void roomsFollowJoinsLeavesAndPresence();
     void filterAndSort();
     void pagesApplyRowByRow();
+    void historyBrowserIsBounded();
     void trafficIsABoundedBatchedRing();
     void trafficPauseFilterExport();
     void countersKeepFiveMinutes();
@@ -149,6 +150,32 @@ void tst_ConsoleModels::pagesApplyRowByRow()
     page({}, 0, 0);
     QCOMPARE(sockets.rowCount(), 0);
     QCOMPARE(reset.size(), 0);
+}
+
+// Older pages append at the end; the browser holds at most HistoryModel::MaxRows rows.
+void tst_ConsoleModels::historyBrowserIsBounded()
+{
+    HistoryModel history;
+    QAbstractItemModelTester tester(&history, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    auto page = [](int newest, int count) {
+        QJsonArray rows;
+        for (int offset = newest; offset > newest - count; --offset)
+            rows.append(QJsonObject{{u"offset"_s, offset}, {u"time"_s, 1000}, {u"event"_s, u"chat:message"_s},
+                                    {u"payload"_s, offset % 2 ? QJsonValue(u"odd"_s) : QJsonValue(QJsonObject{{u"n"_s, offset}})}});
+        return rows;
+    };
+    QVERIFY(history.appendOlder(page(10'000, 200)));
+    QCOMPARE(history.index(0).data(HistoryModel::OffsetRole).toInt(), 10'000);
+    QCOMPARE(history.index(0).data(HistoryModel::PayloadRole).toString(), uR"({"n":10000})"_s);
+    QCOMPARE(history.index(1).data(HistoryModel::PayloadRole).toString(), uR"("odd")"_s);
+    for (int newest = 9'800; history.appendOlder(page(newest, 200)); newest -= 200) {
+    }
+    QCOMPARE(history.rowCount(), HistoryModel::MaxRows);
+    QVERIFY(history.full());
+    QVERIFY(!history.appendOlder(page(1, 1)));
+    QCOMPARE(history.index(HistoryModel::MaxRows - 1).data(HistoryModel::OffsetRole).toInt(), 10'000 - HistoryModel::MaxRows + 1);
+    history.clear();
+    QCOMPARE(history.rowCount(), 0);
 }
 
 void tst_ConsoleModels::filterAndSort()

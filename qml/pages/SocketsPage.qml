@@ -7,7 +7,39 @@ RowLayout {
     id: page
     required property var admin
     property string selected: ""
-    property var detail: selected ? (sockets.count, admin.sockets.socket(selected)) : ({})
+    // The selected socket: its details from the server (admin:socket_info, asked every second while
+    // shown: rates, bytes queued, user agent), else its row on the page until they arrive.
+    property var info: admin.socketDetail
+    property var detail: (info && info.id === selected && selected) ? info
+                                                                   : (selected ? (sockets.count, admin.sockets.socket(selected)) : ({}))
+    Timer {
+        interval: 1000
+        repeat: true
+        triggeredOnStart: true
+        running: page.visible && page.selected !== "" && page.admin.state === 2
+        onTriggered: page.admin.socketInfo(page.selected)
+    }
+    function duration(ms) {
+        if (ms === undefined) return "–"
+        const s = Math.floor(ms / 1000), h = Math.floor(s / 3600), m = Math.floor(s % 3600 / 60)
+        return (h > 0 ? h + " h " : "") + (h > 0 || m > 0 ? m + " min " : "") + (s % 60) + " s"
+    }
+    function rate(count, perSecond) {
+        return (count === undefined ? "–" : count) + (perSecond === undefined ? "" : "  (" + perSecond + "/s)")
+    }
+    readonly property var fields: [
+        ["user", "User", detail.user ? detail.user.name + " (" + detail.user.id + ")" : "guest"],
+        ["roles", "Roles", detail.user && detail.user.roles.length ? detail.user.roles.join(", ") : "–"],
+        ["route", "Route", detail.route || "–"],
+        ["node", "Node", detail.node || "–"],
+        ["address", "Address", detail.address || "–"],
+        ["userAgent", "User agent", detail.userAgent || "–"],
+        ["connectedFor", "Connected for", duration(detail.connectedForMs)],
+        ["rooms", "Rooms", detail.rooms && detail.rooms.length ? detail.rooms.join(", ") : "–"],
+        ["in", "Messages in", rate(detail.messagesIn, detail.inPerSecond)],
+        ["out", "Messages out", rate(detail.messagesOut, detail.outPerSecond)],
+        ["bytesQueued", "Bytes queued", detail.bytesQueued === undefined ? "–" : detail.bytesQueued]
+    ]
     property alias filterText: filter.text
     readonly property int shown: list.count
     spacing: 12
@@ -130,12 +162,26 @@ RowLayout {
         visible: page.selected !== ""
         ColumnLayout {
             anchors.fill: parent
-            Label { text: "Socket " + page.selected; font.bold: true }
-            ScrollView {
+            Label { objectName: "socketTitle"; text: "Socket " + page.selected; font.bold: true }
+            GridLayout {
+                objectName: "socketFields"
+                columns: 2
+                columnSpacing: 12
                 Layout.fillWidth: true
-                Layout.fillHeight: true
-                TextArea { readOnly: true; font.family: "monospace"; text: JSON.stringify(page.detail, null, 2) }
+                Repeater {
+                    model: page.fields.length * 2
+                    Label {
+                        readonly property var field: page.fields[Math.floor(index / 2)]
+                        objectName: index % 2 ? "socketField_" + field[0] : ""
+                        text: index % 2 ? field[2] : field[1]
+                        opacity: index % 2 ? 1 : 0.7
+                        elide: Text.ElideRight
+                        Layout.fillWidth: index % 2 === 1
+                        Layout.maximumWidth: index % 2 ? 260 : Number.POSITIVE_INFINITY
+                    }
+                }
             }
+            Item { Layout.fillHeight: true }
             Label { text: "Recent traffic (" + recent.count + ")"; font.bold: true }
             TrafficFilter { id: recentTraffic; sourceModel: page.admin.traffic; socket: page.selected || "-" }
             ListView {

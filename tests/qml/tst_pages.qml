@@ -19,6 +19,7 @@ Item {
     SocketsPage { id: sockets; admin: adminClient; anchors.fill: parent; visible: false }
     TrafficPage { id: traffic; admin: adminClient; anchors.fill: parent; visible: false }
     NodesPage { id: nodes; admin: adminClient; anchors.fill: parent; visible: false }
+    RoomsPage { id: rooms; admin: adminClient; anchors.fill: parent; visible: false }
 
     TestCase {
         name: "Pages"
@@ -45,6 +46,53 @@ Item {
             sockets.selectFirst()
             compare(sockets.selected.length > 0, true)
             sockets.visible = false
+        }
+
+        // The socket page lays out the server's details of the selected socket.
+        function test_socketDetailsAreLaidOut() {
+            sockets.visible = true
+            sockets.selected = "s1"
+            // Before the details arrive: the row on the page.
+            compare(findChild(sockets, "socketField_route").text, "/chat")
+            compare(findChild(sockets, "socketField_bytesQueued").text, "–")
+            sockets.info = { id: "s1", route: "/chat", node: "b", address: "10.0.0.7", userAgent: "Firefox/131",
+                             user: { id: "alice", name: "Alice", roles: ["editor", "admin"] }, rooms: ["lobby", "x"],
+                             connectedForMs: 3723000, messagesIn: 12, messagesOut: 30, inPerSecond: 1.5,
+                             outPerSecond: 0, bytesQueued: 2048 }
+            compare(findChild(sockets, "socketField_user").text, "Alice (alice)")
+            compare(findChild(sockets, "socketField_roles").text, "editor, admin")
+            compare(findChild(sockets, "socketField_node").text, "b")
+            compare(findChild(sockets, "socketField_userAgent").text, "Firefox/131")
+            compare(findChild(sockets, "socketField_connectedFor").text, "1 h 2 min 3 s")
+            compare(findChild(sockets, "socketField_rooms").text, "lobby, x")
+            compare(findChild(sockets, "socketField_in").text, "12  (1.5/s)")
+            compare(findChild(sockets, "socketField_bytesQueued").text, "2048")
+            // Another socket's details never show under this one.
+            sockets.selected = "s2"
+            compare(findChild(sockets, "socketField_userAgent").text, "–")
+            sockets.selected = ""
+            sockets.visible = false
+        }
+
+        // The room page: members with a Leave action each, presence, the history browser.
+        function test_roomPageShowsMembersPresenceAndHistory() {
+            rooms.visible = true
+            rooms.selectedRoute = "/chat"
+            rooms.selectedRoom = "lobby"
+            rooms.detail = { route: "/chat", room: "lobby", membersTotal: 2, membersTruncated: false,
+                             members: [{ socket: "s1", user: { id: "alice", name: "Alice" } }, { socket: "s2", user: null }],
+                             presence: [{ id: "alice", name: "Alice", status: "away", since: 0, connections: 2 }],
+                             historyLength: 40, offset: 40 }
+            const frame = findChild(rooms, "roomDetail")
+            compare(frame.visible, true)
+            tryCompare(findChild(rooms, "roomMembers"), "count", 2)
+            compare(findChild(rooms, "roomPresence").count, 1)
+            compare(findChild(rooms, "roomTitle").text, "Room lobby on /chat — 2 members here")
+            compare(findChild(rooms, "historyLabel").text, "History: 0 shown of 40 kept, newest offset 40")
+            compare(findChild(rooms, "historyOlder").enabled, false) // not connected: nothing older to ask
+            rooms.selectedRoom = ""
+            compare(frame.visible, false)
+            rooms.visible = false
         }
 
         // The pager shows the server's counts (admin:page) and offers what exists.
