@@ -323,7 +323,7 @@ void AdminClient::onFrame(const QJsonObject &frame)
         m_rooms.membersChanged(payload.value("route"_L1).toString(), room, payload.value("members"_L1).toInt());
     } else if (event == "admin:presence"_L1) {
         m_rooms.presenceChanged(payload.value("route"_L1).toString(), payload.value("room"_L1).toString(),
-                                payload.value("users"_L1).toArray());
+                                payload.value("users"_L1).toArray(), payload.value("count"_L1).toInt(-1));
     } else if (event == "admin:snapshot"_L1) {
         m_server = payload.value("server"_L1).toObject().toVariantMap();
         m_role = payload.value("you"_L1).toObject().value("role"_L1).toString();

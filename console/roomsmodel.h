@@ -30,7 +30,8 @@ public:
     // A socket joined or left: `members` is the room's new size (0 removes the row). A room not on
     // the page is not added: it comes with the next page if it belongs there.
     void membersChanged(const QString &route, const QString &room, int members);
-    void presenceChanged(const QString &route, const QString &room, const QJsonArray &users);
+    // `users`: the first ones (the server sends at most 20); `count`: all of them (-1: users.size()).
+    void presenceChanged(const QString &route, const QString &room, const QJsonArray &users, int count = -1);
     // Updates members, history length and offset of the rooms listed (from admin:counters).
     void refresh(const QJsonArray &summaries);
 
@@ -44,10 +45,12 @@ private:
         int members = 0;
         QJsonValue historyLength, offset;
         QJsonArray users;
+        int presenceCount = 0; // users in the room's presence; `users` may hold only the first
         bool operator==(const Room &other) const
         {
             return route == other.route && room == other.room && members == other.members
-                    && historyLength == other.historyLength && offset == other.offset && users == other.users;
+                    && historyLength == other.historyLength && offset == other.offset && users == other.users
+                    && presenceCount == other.presenceCount;
         }
     };
     int indexOf(const QString &route, const QString &room) const;

@@ -67,6 +67,7 @@ private Q_SLOTS:
     void queryPagesFiltersAndSorts();
     void queryRefusesBadInput();
     void deltasOnlyForShownRows();
+    void roomRowsCarryTheFirstUsersOnly();
     void socketDetails();
     void roomDetailsAndHistory();
     void countersEverySecond();
@@ -282,6 +283,35 @@ void tst_Admin::deltasOnlyForShownRows()
         QCOMPARE(joined.value("payload"_L1)[u"socket"_s].toString(), alice->socketId());
     QVERIFY(narrow->received(u"admin:socket_closed"_s).isEmpty());
     QVERIFY(!pageShows(*narrow, u"sockets"_s, bob->socketId()));
+}
+
+// A crowded room weighs the same on a page as a small one: 20 users and the count; admin:room lists
+// them all (up to 500).
+void tst_Admin::roomRowsCarryTheFirstUsersOnly()
+{
+    ExampleServer server;
+    std::vector<std::unique_ptr<TestClient>> crowd;
+    for (int i = 0; i < 25; ++i) {
+        crowd.push_back(server.client(u"/chat"_s, u"user%1"_s.arg(i)));
+        QVERIFY(crowd.back() && crowd.back()->join(u"crowd"_s).ok());
+    }
+    auto ops = console(server, u"observer"_s);
+    QVERIFY(ops);
+    const QJsonObject row = lastPayload(*ops, u"admin:snapshot"_s).value("rooms"_L1)[0].toObject();
+    QCOMPARE(row.value("room"_L1).toString(), u"crowd"_s);
+    QCOMPARE(row.value("users"_L1).toArray().size(), 20);
+    QCOMPARE(row.value("presenceCount"_L1).toInt(), 25);
+    const QJsonObject room = ops->request(u"admin:room"_s, QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"crowd"_s}})
+                                     .payload().toObject();
+    QCOMPARE(room.value("presence"_L1).toArray().size(), 25);
+    QCOMPARE(room.value("presenceTotal"_L1).toInt(), 25);
+    QCOMPARE(room.value("members"_L1).toArray().size(), 25);
+
+    QVERIFY(crowd.front()->request(u"presence:update"_s, QJsonObject{{u"status"_s, u"away"_s}}, u"crowd"_s).ok());
+    QVERIFY(ops->waitFor(u"admin:presence"_s));
+    const QJsonObject presence = lastPayload(*ops, u"admin:presence"_s);
+    QCOMPARE(presence.value("users"_L1).toArray().size(), 20);
+    QCOMPARE(presence.value("count"_L1).toInt(), 25);
 }
 
 void tst_Admin::socketDetails()

@@ -101,6 +101,10 @@ void tst_ConsoleModels::roomsFollowJoinsLeavesAndPresence()
     QCOMPARE(rooms.index(1).data(RoomsModel::PresenceTextRole).toString(), u"Bob (online)"_s);
     admin.handleMessage(frame(u"admin:left"_s, {{u"socket"_s, u"s2"_s}, {u"route"_s, u"/board"_s}, {u"room"_s, u"plan"_s}, {u"members"_s, 0}}));
     QCOMPARE(rooms.rowCount(), 1); // empty rooms disappear here too
+    // A crowded room: the first users and how many more.
+    admin.handleMessage(frame(u"admin:presence"_s, {{u"route"_s, u"/chat"_s}, {u"room"_s, u"lobby"_s}, {u"count"_s, 26},
+                                                   {u"users"_s, QJsonArray{QJsonObject{{u"name"_s, u"Bob"_s}, {u"status"_s, u"online"_s}, {u"connections"_s, 1}}}}}));
+    QCOMPARE(rooms.index(0).data(RoomsModel::PresenceTextRole).toString(), u"Bob (online), +25 more"_s);
 
     // The counters tick refreshes history figures in place.
     QSignalSpy changed(&rooms, &QAbstractItemModel::dataChanged);

@@ -206,11 +206,10 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
     connect(&m_server.presence(), &Presence::changed, this, [this](const QString &route, const QString &room) {
         if (m_consoles.isEmpty())
             return;
-        QJsonArray users;
-        for (const PresenceEntry &entry : m_server.presence().list(route, room))
-            users.append(entry.toJson());
-        sendToShowing({}, roomKey(route, room), u"admin:presence"_s,
-                      QJsonObject{{u"route"_s, route}, {u"room"_s, room}, {u"users"_s, users}});
+        QJsonObject presence = presenceJson(route, room, MaxPresenceInRow);
+        presence.insert(u"route"_s, route);
+        presence.insert(u"room"_s, room);
+        sendToShowing({}, roomKey(route, room), u"admin:presence"_s, presence);
     });
     m_pageTimer.setSingleShot(true);
     m_pageTimer.setInterval(PageRefreshMs);
@@ -362,7 +361,8 @@ QJsonObject AdminFeed::snapshot(const SocketId &consoleId)
     QJsonArray presence, wsRoutes, restRoutes;
     for (const QJsonValue &room : rooms) {
         if (room.toObject().contains("users"_L1))
-            presence.append(QJsonObject{{u"route"_s, room[u"route"_s]}, {u"room"_s, room[u"room"_s]}, {u"users"_s, room[u"users"_s]}});
+            presence.append(QJsonObject{{u"route"_s, room[u"route"_s]}, {u"room"_s, room[u"room"_s]},
+                                        {u"users"_s, room[u"users"_s]}, {u"count"_s, room[u"presenceCount"_s]}});
     }
     for (const auto &entry : m_server.router().webSocketRoutes()) {
         if (!Hub::isInternalRoute(entry->path.pattern()))
@@ -586,10 +586,9 @@ QJsonObject AdminFeed::localPage(const adminviews::Query &query, qsizetype maxBy
         matchedCount = cut(matched, [this](const RoomInfo &room) {
             QJsonObject json = roomJson(room);
             if (m_server.presence().isTracked(room.route)) {
-                QJsonArray users;
-                for (const PresenceEntry &entry : m_server.presence().list(room.route, room.name))
-                    users.append(entry.toJson());
-                json.insert(u"users"_s, users);
+                const QJsonObject presence = presenceJson(room.route, room.name, MaxPresenceInRow);
+                json.insert(u"users"_s, presence.value("users"_L1));
+                json.insert(u"presenceCount"_s, presence.value("count"_L1));
             }
             return json;
         });
@@ -694,6 +693,15 @@ bool AdminFeed::remember(const SocketId &consoleId, const adminviews::Query &que
     return true;
 }
 
+QJsonObject AdminFeed::presenceJson(const QString &route, const QString &room, qsizetype max) const
+{
+    const QList<PresenceEntry> entries = m_server.presence().list(route, room);
+    QJsonArray users;
+    for (qsizetype i = 0; i < std::min(max, entries.size()); ++i)
+        users.append(entries.at(i).toJson());
+    return {{u"users"_s, users}, {u"count"_s, entries.size()}};
+}
+
 QJsonObject AdminFeed::socketInfo(const Session &session) const
 {
     QJsonObject info = socketJson(session);
@@ -771,12 +779,15 @@ Ack AdminFeed::roomInfo(const QString &route, const QString &room) const
         members.append(member);
     }
     QJsonArray users;
-    for (const PresenceEntry &entry : presence)
+    for (const PresenceEntry &entry : presence) {
+        if (users.size() >= MaxRoomMembers)
+            break;
         users.append(entry.toJson());
+    }
     QJsonObject json{{u"route"_s, route}, {u"room"_s, room},
                      {u"members"_s, members}, {u"membersTotal"_s, qsizetype(sessions.size())},
                      {u"membersTruncated"_s, sessions.size() > members.size()},
-                     {u"presence"_s, users}};
+                     {u"presence"_s, users}, {u"presenceTotal"_s, qsizetype(presence.size())}};
     if (keepsHistory) {
         const QList<HistoryEntry> entries = history.entries(route, room);
         json.insert(u"historyLength"_s, entries.size());

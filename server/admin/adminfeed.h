@@ -94,7 +94,11 @@ private:
     void pagesMayHaveChanged();
     void pushPages();
     // Details (docs/admin.md, "Details"): one socket, one room, a page of a room's history.
-    static constexpr qsizetype MaxRoomMembers = 500; // listed by admin:room; membersTotal counts all
+    static constexpr qsizetype MaxRoomMembers = 500; // and users, listed by admin:room; the totals count all
+    // A room row (pages, the snapshot) and admin:presence carry this many users and the count: a
+    // page of 100 rooms of 1,000 users each would otherwise weigh 100,000 entries.
+    static constexpr qsizetype MaxPresenceInRow = 20;
+    QJsonObject presenceJson(const QString &route, const QString &room, qsizetype max) const; // {users, count}
     static constexpr qsizetype DefaultHistoryPage = 50, MaxHistoryPage = 200;
     QJsonObject socketInfo(const Session &session) const; // without rates: the asking node adds them
     QJsonObject withRates(const SocketId &consoleId, QJsonObject info);
