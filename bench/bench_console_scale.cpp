@@ -14,6 +14,7 @@
 #include "consolesettings.h"
 #include "consoletypes.h"
 #include "playground.h"
+#include "procstat.h"
 #include "redis.h"
 #include "serverprocess.h"
 #include "tokenstore.h"
@@ -220,11 +221,19 @@ int main(int argc, char *argv[])
     churner.start(100);
     QTest::qWait(1000); // the churn settles
     pages.clear();
+    std::vector<double> cpuBefore;
+    for (const auto &server : servers)
+        cpuBefore.push_back(processCpuSeconds(server->process.processId()));
+    QElapsedTimer wall;
+    wall.start();
     lagClock.start();
     probe.start(4);
     QTest::qWait(seconds * 1000);
     probe.stop();
     churner.stop();
+    for (size_t n = 0; n < servers.size(); ++n)
+        std::printf("  node %zu CPU during the churn                %8.1f %% of a core (pages, deltas, counters, the churn itself)\n",
+                    n + 1, (processCpuSeconds(servers[n]->process.processId()) - cpuBefore[n]) * 100e9 / double(wall.nsecsElapsed()));
     std::printf("  %d s of churn: %lld page updates applied (%.1f a second)\n", seconds, qint64(pages.size()),
                 double(pages.size()) / seconds);
     std::printf("  GUI thread gaps (4 ms probe): %s\n", qPrintable(lag.summary()));
