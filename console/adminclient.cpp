@@ -152,6 +152,7 @@ void AdminClient::sendQuery(const QString &view)
     m_client.request(u"admin:query"_s, query)->then(this, [this, sockets, asked](const cortado::Reply &reply) {
         if (asked != (sockets ? m_socketsAsked : m_roomsAsked))
             return; // a newer query is on its way
+        (sockets ? m_socketsAnswered : m_roomsAnswered) = asked;
         if (!reply.ok()) {
             Q_EMIT actionDone(u"query"_s, false, reply.errorMessage());
             return;
@@ -312,7 +313,9 @@ void AdminClient::onFrame(const QJsonObject &frame)
         }
         Q_EMIT countersChanged();
     } else if (event == "admin:page"_L1) {
-        applyPage(payload);
+        const bool sockets = payload.value("view"_L1).toString() == "sockets"_L1;
+        if ((sockets ? m_socketsAsked : m_roomsAsked) == (sockets ? m_socketsAnswered : m_roomsAnswered))
+            applyPage(payload);
     } else if (event == "admin:socket"_L1) { // servers before pages sent every new socket
         m_sockets.upsert(payload);
     } else if (event == "admin:socket_closed"_L1) {

@@ -176,6 +176,9 @@ private:
     // answer to an older query than the last is dropped, the newer one is on its way.
     QJsonObject m_socketsQuery, m_roomsQuery;
     quint64 m_socketsAsked = 0, m_roomsAsked = 0;
+    // The last query answered: while a newer one is on its way, an admin:page (of the older query)
+    // is not applied — the answer brings the new page.
+    quint64 m_socketsAnswered = 0, m_roomsAnswered = 0;
     Page m_socketsPage, m_roomsPage;
     QVariantMap m_socketDetail, m_roomDetail;
     QString m_detailSocket, m_detailRoute, m_detailRoom; // what the details are about

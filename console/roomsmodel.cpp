@@ -43,6 +43,13 @@ QHash<int, QByteArray> RoomsModel::roleNames() const
             {OffsetRole, "offset"}, {PresenceRole, "presence"}, {PresenceTextRole, "presenceText"}};
 }
 
+QVariantMap RoomsModel::at(int row) const
+{
+    if (row < 0 || row >= m_rooms.size())
+        return {};
+    return {{u"route"_s, m_rooms.at(row).route}, {u"room"_s, m_rooms.at(row).room}};
+}
+
 int RoomsModel::indexOf(const QString &route, const QString &room) const
 {
     for (int row = 0; row < m_rooms.size(); ++row) {

@@ -5,6 +5,7 @@
 #include <QAbstractListModel>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QVariantMap>
 
 
 // The rooms of the page the console shows, with their members count, history and presence.
@@ -34,6 +35,8 @@ public:
     void presenceChanged(const QString &route, const QString &room, const QJsonArray &users, int count = -1);
     // Updates members, history length and offset of the rooms listed (from admin:counters).
     void refresh(const QJsonArray &summaries);
+    // {route, room} of a row (empty when out of range), for the view's selection.
+    Q_INVOKABLE QVariantMap at(int row) const;
 
 Q_SIGNALS:
     void countChanged();

@@ -7,6 +7,8 @@
 #include <QTcpSocket>
 #include <QTest>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -276,6 +278,18 @@ void tst_Admin::deltasOnlyForShownRows()
     bob->close();
     QVERIFY(wide->waitFor(u"admin:socket_closed"_s));
     QCOMPARE(lastPayload(*wide, u"admin:socket_closed"_s).value("id"_L1).toString(), bob->socketId());
+
+    // A socket that belongs on a console's page is shown at once: its first deltas do not wait for
+    // the page (carol joins before any page could have been sent).
+    auto carol = server.client(u"/chat"_s, u"carol"_s);
+    QVERIFY(carol && carol->join(u"c"_s).ok());
+    auto carolJoined = [&wide, &carol] {
+        const QList<QJsonObject> joined = wide->received(u"admin:joined"_s);
+        return std::any_of(joined.cbegin(), joined.cend(), [&carol](const QJsonObject &frame) {
+            return frame.value("payload"_L1)[u"socket"_s].toString() == carol->socketId();
+        });
+    };
+    QTRY_VERIFY(carolJoined());
 
     // Nothing about bob reached the console that does not show him.
     QVERIFY(narrow->fence());

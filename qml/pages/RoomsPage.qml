@@ -13,6 +13,13 @@ RowLayout {
     property var detail: admin.roomDetail
     spacing: 12
 
+    function selectFirst() {
+        const first = admin.rooms.at(0)
+        if (first.room) {
+            selectedRow = 0
+            select(first.route, first.room)
+        }
+    }
     function select(route, room) {
         selectedRoute = route
         selectedRoom = room
@@ -30,6 +37,10 @@ RowLayout {
   ColumnLayout {
     Layout.fillWidth: true
     Layout.fillHeight: true
+    // The list takes what the room panel leaves (its header rows must not push the panel away).
+    Layout.preferredWidth: 200
+    Layout.minimumWidth: 200
+    clip: true
     spacing: 8
 
     // A page of rooms, filtered and sorted by the server (admin:query), refreshed by it (admin:page).
@@ -109,15 +120,20 @@ RowLayout {
     Frame {
         Layout.fillWidth: true
         enabled: page.admin.role === "admin"
-        RowLayout {
+        // Two rows, so that the panel beside the list leaves room for every field and button.
+        ColumnLayout {
             anchors.fill: parent
-            Label { text: "Emit into" }
-            TextField { id: route; placeholderText: "route"; text: "/chat"; Layout.preferredWidth: 90 }
-            TextField { id: room; placeholderText: "room"; Layout.preferredWidth: 160 }
-            TextField { id: event; text: "ops:notice"; Layout.preferredWidth: 120 }
-            TextField { id: payload; text: "{\"text\": \"maintenance in 5 minutes\"}"; Layout.fillWidth: true }
-            Button { text: "Emit to room"; onClicked: page.admin.emitEvent("room", route.text, room.text, "", event.text, payload.text) }
-            Button { text: "Everyone"; onClicked: page.admin.emitEvent("everyone", "", "", "", event.text, payload.text) }
+            RowLayout {
+                Label { text: "Emit into" }
+                TextField { id: route; placeholderText: "route"; text: "/chat"; Layout.preferredWidth: 90 }
+                TextField { id: room; placeholderText: "room"; Layout.preferredWidth: 160 }
+                TextField { id: event; text: "ops:notice"; Layout.preferredWidth: 120 }
+            }
+            RowLayout {
+                Button { text: "Emit to room"; onClicked: page.admin.emitEvent("room", route.text, room.text, "", event.text, payload.text) }
+                Button { text: "Everyone"; onClicked: page.admin.emitEvent("everyone", "", "", "", event.text, payload.text) }
+                TextField { id: payload; text: "{\"text\": \"maintenance in 5 minutes\"}"; Layout.fillWidth: true }
+            }
         }
     }
   }
@@ -125,6 +141,7 @@ RowLayout {
     Frame {
         objectName: "roomDetail"
         Layout.preferredWidth: 440
+        Layout.minimumWidth: 440
         Layout.fillHeight: true
         visible: page.selectedRoom !== ""
         ColumnLayout {
@@ -187,6 +204,11 @@ RowLayout {
                           + (page.detail.historyLength !== undefined ? " of " + page.detail.historyLength + " kept, newest offset " + page.detail.offset : "")
                     opacity: 0.7
                     Layout.fillWidth: true
+                }
+                Button {
+                    objectName: "historyNewest"
+                    text: "Newest"
+                    onClicked: page.admin.loadHistory(page.selectedRoute, page.selectedRoom)
                 }
                 Button {
                     objectName: "historyOlder"

@@ -74,6 +74,11 @@ RowLayout {
     ColumnLayout {
         Layout.fillWidth: true
         Layout.fillHeight: true
+        // The table takes what the details panel leaves: its header rows must not push the panel
+        // off the window.
+        Layout.preferredWidth: 200
+        Layout.minimumWidth: 200
+        clip: true
         RowLayout {
             TextField {
                 id: filter
@@ -95,6 +100,16 @@ RowLayout {
                 text: "descending"
                 onCheckedChanged: { sockets.descending = checked; page.query(0) }
             }
+            Button { text: "Refresh"; visible: page.clusterList; onClicked: page.admin.refreshSockets() }
+            Label {
+                visible: page.admin.clusterMode && (page.admin.missingNodes.length > 0 || page.admin.truncatedNodes.length > 0)
+                color: "#b33"
+                text: (page.admin.missingNodes.length ? "partial: no answer from " + page.admin.missingNodes.join(", ") + "  " : "")
+                      + (page.admin.truncatedNodes.length ? "first 10,000 only on " + page.admin.truncatedNodes.join(", ") : "")
+            }
+        }
+        // The pager: the server's counts, and the pages before and after.
+        RowLayout {
             Button {
                 objectName: "socketsPrevious"
                 text: "Previous"
@@ -113,13 +128,6 @@ RowLayout {
                 text: "Next"
                 enabled: page.admin.socketsOffset + page.admin.sockets.count < page.admin.socketsMatched
                 onClicked: page.query(page.admin.socketsOffset + page.pageSize)
-            }
-            Button { text: "Refresh"; visible: page.clusterList; onClicked: page.admin.refreshSockets() }
-            Label {
-                visible: page.admin.clusterMode && (page.admin.missingNodes.length > 0 || page.admin.truncatedNodes.length > 0)
-                color: "#b33"
-                text: (page.admin.missingNodes.length ? "partial: no answer from " + page.admin.missingNodes.join(", ") + "  " : "")
-                      + (page.admin.truncatedNodes.length ? "first 10,000 only on " + page.admin.truncatedNodes.join(", ") : "")
             }
         }
         Row {
@@ -158,6 +166,7 @@ RowLayout {
 
     Frame {
         Layout.preferredWidth: 380
+        Layout.minimumWidth: 380
         Layout.fillHeight: true
         visible: page.selected !== ""
         ColumnLayout {

@@ -181,8 +181,10 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
     // The deltas below are built only while a console listens, and go only to the consoles whose page
     // shows the socket or the room: a new socket reaches a console as part of its next admin:page.
     connect(&m_hub, &Hub::connected, this, [this](const Session &session) {
-        if (!Hub::isInternalRoute(session.route()))
-            pagesMayHaveChanged();
+        if (Hub::isInternalRoute(session.route()))
+            return;
+        showIfOnPage(session);
+        pagesMayHaveChanged();
     });
     connect(&m_hub, &Hub::disconnected, this, [this](const Session &session, int code) {
         if (Hub::isInternalRoute(session.route()))
@@ -690,7 +692,28 @@ bool AdminFeed::remember(const SocketId &consoleId, const adminviews::Query &que
                              : roomKey(object.value("route"_L1).toString(), object.value("room"_L1).toString()));
     }
     (sockets ? it->shownSockets : it->shownRooms) = std::move(shown);
+    if (sockets) {
+        const QJsonArray rows = page.value("rows"_L1).toArray();
+        it->socketsPageFull = rows.size() >= query.limit;
+        it->lastShownSocket = rows.isEmpty() ? adminviews::SortValue()
+                                             : adminviews::socketSortValue(rows.last().toObject(), query.sortKey);
+    }
     return true;
+}
+
+void AdminFeed::showIfOnPage(const Session &session)
+{
+    const QString node = m_cluster ? m_cluster->nodeId() : QString();
+    for (Console &console : m_consoles) {
+        const adminviews::Query &query = console.socketsQuery;
+        if (!adminviews::matches(session, query, node))
+            continue;
+        if (console.socketsPageFull
+            && !adminviews::lessThan(adminviews::sortValue(session, query.sortKey, node), console.lastShownSocket,
+                                     query.descending))
+            continue;
+        console.shownSockets.insert(session.id()); // until the next page says otherwise
+    }
 }
 
 QJsonObject AdminFeed::presenceJson(const QString &route, const QString &room, qsizetype max) const

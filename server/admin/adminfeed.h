@@ -65,6 +65,10 @@ private:
         adminviews::Query socketsQuery = adminviews::Query::defaults(adminviews::Query::View::Sockets);
         adminviews::Query roomsQuery = adminviews::Query::defaults(adminviews::Query::View::Rooms);
         QSet<SocketId> shownSockets;
+        // Where the sockets page ends: a new socket that sorts before it (or any, while the page
+        // is not full) is shown at once, so that its deltas are not lost before the next page.
+        adminviews::SortValue lastShownSocket;
+        bool socketsPageFull = false;
         QSet<QString> shownRooms; // roomKey(route, room)
         QByteArray lastSocketsPage, lastRoomsPage;
         // The socket page's last admin:socket_info: its rates are the change since then.
@@ -92,6 +96,7 @@ private:
     // Something a page may show changed: pages are recomputed at most every PageRefreshMs.
     static constexpr int PageRefreshMs = 250;
     void pagesMayHaveChanged();
+    void showIfOnPage(const Session &session);
     void pushPages();
     // Details (docs/admin.md, "Details"): one socket, one room, a page of a room's history.
     static constexpr qsizetype MaxRoomMembers = 500; // and users, listed by admin:room; the totals count all

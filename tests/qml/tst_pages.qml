@@ -77,8 +77,13 @@ Item {
         // The room page: members with a Leave action each, presence, the history browser.
         function test_roomPageShowsMembersPresenceAndHistory() {
             rooms.visible = true
-            rooms.selectedRoute = "/chat"
-            rooms.selectedRoom = "lobby"
+            root.feed("admin:page", { view: "rooms", offset: 0, matched: 1, total: 1,
+                                      rows: [{ route: "/chat", room: "lobby", members: 2 }] })
+            tryCompare(adminClient.rooms, "count", 1)
+            rooms.selectFirst()
+            compare(rooms.selectedRoute, "/chat")
+            compare(rooms.selectedRoom, "lobby")
+            compare(findChild(rooms, "roomsPageLabel").text, "1–1 of 1 matching (1 rooms)")
             rooms.detail = { route: "/chat", room: "lobby", membersTotal: 2, membersTruncated: false,
                              members: [{ socket: "s1", user: { id: "alice", name: "Alice" } }, { socket: "s2", user: null }],
                              presence: [{ id: "alice", name: "Alice", status: "away", since: 0, connections: 2 }],
