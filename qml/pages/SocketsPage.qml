@@ -50,11 +50,25 @@ RowLayout {
     // server sends it again when it changes. The local filter and sort below only keep the page in
     // step while the next one is on its way.
     property int pageSize: 100
+    // Scrolling to the end of the rows shown asks for more (the same page with a larger limit, up to
+    // the server's 500); beyond, Next moves the window on.
+    readonly property int maxRows: 500
+    property int shownLimit: pageSize
     function query(offset) {
+        shownLimit = pageSize
+        send(offset)
+    }
+    function send(offset) {
         admin.querySockets({ filter: { text: filter.text },
                              sort: { key: sortKey.currentText === "socketId" ? "id" : sortKey.currentText,
                                      desc: descending.checked },
-                             offset: Math.max(0, offset), limit: pageSize })
+                             offset: Math.max(0, offset), limit: shownLimit })
+    }
+    function showMore() {
+        if (shownLimit >= maxRows || admin.socketsOffset + admin.sockets.count >= admin.socketsMatched)
+            return
+        shownLimit = Math.min(maxRows, shownLimit + pageSize)
+        send(admin.socketsOffset)
     }
     Timer { id: typing; interval: 300; onTriggered: page.query(0) }
 
@@ -127,7 +141,7 @@ RowLayout {
                 objectName: "socketsNext"
                 text: "Next"
                 enabled: page.admin.socketsOffset + page.admin.sockets.count < page.admin.socketsMatched
-                onClicked: page.query(page.admin.socketsOffset + page.pageSize)
+                onClicked: page.query(page.admin.socketsOffset + page.admin.sockets.count)
             }
         }
         Row {
@@ -139,10 +153,12 @@ RowLayout {
         }
         ListView {
             id: list
+            objectName: "socketsList"
             Layout.fillWidth: true
             Layout.fillHeight: true
             clip: true
             model: sockets
+            onAtYEndChanged: if (atYEnd && count > 0) page.showMore()
             delegate: ItemDelegate {
                 width: list.width
                 height: 28

@@ -100,6 +100,28 @@ Item {
             rooms.visible = false
         }
 
+        // Scrolling to the end of the page asks the server for more rows of the same page.
+        function test_socketsScrollingToTheEndAsksForMore() {
+            sockets.visible = true
+            sockets.query(0) // a page of 100 asked for (not connected: nothing is sent)
+            const rows = []
+            for (let i = 0; i < 100; ++i)
+                rows.push(root.socket("r" + i, "user" + i, []))
+            root.feed("admin:page", { view: "sockets", offset: 0, matched: 1000, total: 1000, rows: rows })
+            tryCompare(sockets, "shown", 100)
+            compare(sockets.shownLimit, 100)
+            findChild(sockets, "socketsList").positionViewAtEnd()
+            tryCompare(sockets, "shownLimit", 200)
+            // All matching rows shown: scrolling asks for nothing more.
+            root.feed("admin:page", { view: "sockets", offset: 0, matched: 2, total: 2,
+                                      rows: [root.socket("s1", "alice", ["lobby"]), root.socket("s2", "bob", [])] })
+            sockets.query(0)
+            compare(sockets.shownLimit, 100)
+            findChild(sockets, "socketsList").positionViewAtEnd()
+            compare(sockets.shownLimit, 100)
+            sockets.visible = false
+        }
+
         // The pager shows the server's counts (admin:page) and offers what exists.
         function test_socketsPagerShowsTheServersCounts() {
             sockets.visible = true
