@@ -2,6 +2,7 @@
 
 #include "alertsmodel.h"
 #include "metricshistory.h"
+#include "historymodel.h"
 #include "nodesmodel.h"
 #include "roomsmodel.h"
 #include "socketsmodel.h"
@@ -42,9 +43,23 @@ class AdminClient : public QObject
     Q_PROPERTY(QString nodeId READ nodeId NOTIFY clusterChanged)
     Q_PROPERTY(bool redisUp READ redisUp NOTIFY clusterChanged)
     Q_PROPERTY(QString redisError READ redisError NOTIFY clusterChanged)
-    // The last admin:sockets answer: nodes that did not answer in time, nodes cut at 10,000 sockets.
+    // The last sockets page in a cluster: nodes that did not answer in time, nodes cut at 10,000.
     Q_PROPERTY(QStringList missingNodes READ missingNodes NOTIFY socketsRefreshed)
     Q_PROPERTY(QStringList truncatedNodes READ truncatedNodes NOTIFY socketsRefreshed)
+    // The pages shown (docs/admin.md, "Pages"): every socket / room of the view, those the filter
+    // lets through, and where the page starts.
+    Q_PROPERTY(int socketsTotal READ socketsTotal NOTIFY socketsPageChanged)
+    Q_PROPERTY(int socketsMatched READ socketsMatched NOTIFY socketsPageChanged)
+    Q_PROPERTY(int socketsOffset READ socketsOffset NOTIFY socketsPageChanged)
+    Q_PROPERTY(int roomsTotal READ roomsTotal NOTIFY roomsPageChanged)
+    Q_PROPERTY(int roomsMatched READ roomsMatched NOTIFY roomsPageChanged)
+    Q_PROPERTY(int roomsOffset READ roomsOffset NOTIFY roomsPageChanged)
+    // Details (admin:socket_info, admin:room) of the socket and the room last asked about, and the
+    // room's history browser (admin:history). Empty until the answer is in.
+    Q_PROPERTY(QVariantMap socketDetail READ socketDetail NOTIFY socketDetailChanged)
+    Q_PROPERTY(QVariantMap roomDetail READ roomDetail NOTIFY roomDetailChanged)
+    Q_PROPERTY(HistoryModel *history READ history CONSTANT)
+    Q_PROPERTY(bool historyHasOlder READ historyHasOlder NOTIFY historyChanged)
 
 public:
     enum State { Disconnected, Connecting, Connected, Reconnecting };
@@ -73,6 +88,16 @@ public:
     QString redisError() const { return m_redisError; }
     QStringList missingNodes() const { return m_missingNodes; }
     QStringList truncatedNodes() const { return m_truncatedNodes; }
+    int socketsTotal() const { return m_socketsPage.total; }
+    int socketsMatched() const { return m_socketsPage.matched; }
+    int socketsOffset() const { return m_socketsPage.offset; }
+    int roomsTotal() const { return m_roomsPage.total; }
+    int roomsMatched() const { return m_roomsPage.matched; }
+    int roomsOffset() const { return m_roomsPage.offset; }
+    QVariantMap socketDetail() const { return m_socketDetail; }
+    QVariantMap roomDetail() const { return m_roomDetail; }
+    HistoryModel *history() { return &m_history; }
+    bool historyHasOlder() const { return m_historyBefore > 0; }
 
     // `serverUrl` is ws://HOST:PORT (the /_admin path is added when missing).
     Q_INVOKABLE void connectTo(const QString &serverUrl, const QString &token);
@@ -83,8 +108,22 @@ public:
     Q_INVOKABLE void kick(const QString &socket, const QString &reason);
     Q_INVOKABLE void joinRoom(const QString &socket, const QString &room);
     Q_INVOKABLE void leaveRoom(const QString &socket, const QString &room);
-    // Every node's sockets (admin:sockets) replace the sockets model: socketsRefreshed() when they
-    // are in, actionDone("sockets", false, why) when not. In cluster mode an action also refreshes.
+    // Asks for the page of sockets (or rooms) to show: `query` is admin:query's {filter: {text?,
+    // route?, room?, user?}, sort: {key, desc}, offset, limit} without the view. The page replaces
+    // the model row by row; later pages come by themselves (admin:page), or in a cluster on
+    // refreshSockets(). A bad query: actionDone("query", false, why).
+    Q_INVOKABLE void querySockets(const QVariantMap &query);
+    Q_INVOKABLE void queryRooms(const QVariantMap &query);
+    // Details of one socket / one room: socketDetail / roomDetail change when the answer is in
+    // (an answer about another socket or room than the last asked is dropped); a failure is
+    // actionDone("socket_info" / "room", false, why) and clears the detail.
+    Q_INVOKABLE void socketInfo(const QString &socket);
+    Q_INVOKABLE void roomInfo(const QString &route, const QString &room);
+    // The history browser: the newest page of the room's stored messages, then older ones.
+    Q_INVOKABLE void loadHistory(const QString &route, const QString &room);
+    Q_INVOKABLE void loadOlderHistory();
+    // Asks for the sockets page again (every node's, in a cluster): socketsRefreshed() when it is
+    // in, actionDone("query", false, why) when not. In cluster mode an action also refreshes.
     Q_INVOKABLE void refreshSockets();
     // scope: socket | room | route | everyone; `payloadJson` must be valid JSON (or empty).
     Q_INVOKABLE bool emitEvent(const QString &scope, const QString &route, const QString &room,
@@ -105,6 +144,11 @@ Q_SIGNALS:
     void snapshotApplied();
     void clusterChanged();
     void socketsRefreshed();
+    void socketsPageChanged();
+    void roomsPageChanged();
+    void socketDetailChanged();
+    void roomDetailChanged();
+    void historyChanged();
 
 private:
     void setState(State state, const QString &error = {});
@@ -113,6 +157,13 @@ private:
     void request(const QString &action, const QJsonObject &payload);
     void onReply(const QString &action, const cortado::Reply &reply);
     void applyCluster(const QJsonObject &payload); // admin:snapshot or admin:nodes
+    struct Page
+    {
+        int total = 0, matched = 0, offset = 0;
+    };
+    void applyPage(const QJsonObject &page); // an admin:query answer or an admin:page
+    void sendQuery(const QString &view);
+    void requestHistory();
 
     cortado::Client m_client;
     bool m_closing = false; // inside disconnectFrom()
@@ -131,4 +182,18 @@ private:
     QString m_nodeId, m_redisError;
     QStringList m_missingNodes, m_truncatedNodes;
     QJsonObject m_tap;
+    // The queries of the pages shown (sent again after a reconnect), and how many were sent: an
+    // answer to an older query than the last is dropped, the newer one is on its way.
+    QJsonObject m_socketsQuery, m_roomsQuery;
+    quint64 m_socketsAsked = 0, m_roomsAsked = 0;
+    // The last query answered: while a newer one is on its way, an admin:page (of the older query)
+    // is not applied — the answer brings the new page.
+    quint64 m_socketsAnswered = 0, m_roomsAnswered = 0;
+    Page m_socketsPage, m_roomsPage;
+    QVariantMap m_socketDetail, m_roomDetail;
+    QString m_detailSocket, m_detailRoute, m_detailRoom; // what the details are about
+    HistoryModel m_history;
+    QString m_historyRoute, m_historyRoom;
+    qint64 m_historyBefore = 0; // the next older page's `before`; 0: none (or none yet)
+    quint64 m_historyAsked = 0;
 };

@@ -20,6 +20,7 @@ void registerConsoleTypes()
     qmlRegisterUncreatableType<NodesModel>(uri, 1, 0, "NodesModel", QStringLiteral("owned by AdminClient"));
     qmlRegisterUncreatableType<MetricsHistory>(uri, 1, 0, "MetricsHistory", QStringLiteral("owned by AdminClient"));
     qmlRegisterUncreatableType<AlertsModel>(uri, 1, 0, "AlertsModel", QStringLiteral("owned by AdminClient"));
+    qmlRegisterUncreatableType<HistoryModel>(uri, 1, 0, "HistoryModel", QStringLiteral("owned by AdminClient"));
     qmlRegisterUncreatableType<TrafficModel>(uri, 1, 0, "TrafficModel", QStringLiteral("owned by AdminClient"));
     qmlRegisterType<SocketsFilter>(uri, 1, 0, "SocketsFilter");
     qmlRegisterType<TrafficFilter>(uri, 1, 0, "TrafficFilter");

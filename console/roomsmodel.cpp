@@ -29,6 +29,8 @@ QVariant RoomsModel::data(const QModelIndex &index, int role) const
                                                     ? u", %1 tabs"_s.arg(entry.value("connections"_L1).toInt())
                                                     : QString()));
         }
+        if (room.presenceCount > room.users.size())
+            users.append(u"+%1 more"_s.arg(room.presenceCount - room.users.size()));
         return users.join(u", "_s);
     }
     }
@@ -39,6 +41,13 @@ QHash<int, QByteArray> RoomsModel::roleNames() const
 {
     return {{RouteRole, "route"}, {RoomRole, "room"}, {MembersRole, "members"}, {HistoryLengthRole, "historyLength"},
             {OffsetRole, "offset"}, {PresenceRole, "presence"}, {PresenceTextRole, "presenceText"}};
+}
+
+QVariantMap RoomsModel::at(int row) const
+{
+    if (row < 0 || row >= m_rooms.size())
+        return {};
+    return {{u"route"_s, m_rooms.at(row).route}, {u"room"_s, m_rooms.at(row).room}};
 }
 
 int RoomsModel::indexOf(const QString &route, const QString &room) const
@@ -57,27 +66,41 @@ void RoomsModel::reset(const QJsonArray &rooms, const QJsonArray &presence)
     for (const QJsonValue &value : rooms) {
         const QJsonObject room = value.toObject();
         m_rooms.append(Room{room.value("route"_L1).toString(), room.value("room"_L1).toString(),
-                            room.value("members"_L1).toInt(), room.value("historyLength"_L1), room.value("offset"_L1), {}});
+                            room.value("members"_L1).toInt(), room.value("historyLength"_L1), room.value("offset"_L1), {}, 0});
     }
     for (const QJsonValue &value : presence) {
         const QJsonObject entry = value.toObject();
         const int row = indexOf(entry.value("route"_L1).toString(), entry.value("room"_L1).toString());
-        if (row >= 0)
+        if (row >= 0) {
             m_rooms[row].users = entry.value("users"_L1).toArray();
+            m_rooms[row].presenceCount = entry.value("count"_L1).toInt(int(m_rooms[row].users.size()));
+        }
     }
     endResetModel();
     Q_EMIT countChanged();
 }
 
+void RoomsModel::setPage(const QJsonArray &rooms)
+{
+    QList<Room> next;
+    next.reserve(rooms.size());
+    for (const QJsonValue &value : rooms) {
+        const QJsonObject room = value.toObject();
+        next.append(Room{room.value("route"_L1).toString(), room.value("room"_L1).toString(),
+                         room.value("members"_L1).toInt(), room.value("historyLength"_L1), room.value("offset"_L1),
+                         room.value("users"_L1).toArray(),
+                         room.value("presenceCount"_L1).toInt(int(room.value("users"_L1).toArray().size()))});
+    }
+    const int before = rowCount();
+    syncRows(m_rooms, next, [](const Room &room) { return room.route + u'\n' + room.room; });
+    if (rowCount() != before)
+        Q_EMIT countChanged();
+}
+
 void RoomsModel::membersChanged(const QString &route, const QString &room, int members)
 {
     const int row = indexOf(route, room);
-    if (row < 0 && members > 0) {
-        beginInsertRows({}, int(m_rooms.size()), int(m_rooms.size()));
-        m_rooms.append(Room{route, room, members, {}, {}, {}});
-        endInsertRows();
-        Q_EMIT countChanged();
-    } else if (row >= 0 && members == 0) {
+    if (row >= 0 && members == 0) {
         beginRemoveRows({}, row, row);
         m_rooms.removeAt(row);
         endRemoveRows();
@@ -88,12 +111,13 @@ void RoomsModel::membersChanged(const QString &route, const QString &room, int m
     }
 }
 
-void RoomsModel::presenceChanged(const QString &route, const QString &room, const QJsonArray &users)
+void RoomsModel::presenceChanged(const QString &route, const QString &room, const QJsonArray &users, int count)
 {
     const int row = indexOf(route, room);
     if (row < 0)
         return;
     m_rooms[row].users = users;
+    m_rooms[row].presenceCount = count < 0 ? int(users.size()) : count;
     Q_EMIT dataChanged(index(row), index(row), {PresenceRole, PresenceTextRole});
 }
 

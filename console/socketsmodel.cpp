@@ -60,6 +60,21 @@ void SocketsModel::reset(const QJsonArray &sockets)
     Q_EMIT countChanged();
 }
 
+void SocketsModel::setPage(const QJsonArray &sockets)
+{
+    QList<QJsonObject> next;
+    next.reserve(sockets.size());
+    for (const QJsonValue &socket : sockets)
+        next.append(socket.toObject());
+    const int before = rowCount();
+    syncRows(m_sockets, next, [](const QJsonObject &socket) { return socket.value("id"_L1).toString(); });
+    m_rows.clear();
+    for (int row = 0; row < m_sockets.size(); ++row)
+        m_rows.insert(m_sockets.at(row).value("id"_L1).toString(), row);
+    if (rowCount() != before)
+        Q_EMIT countChanged();
+}
+
 void SocketsModel::upsert(const QJsonObject &socket)
 {
     const QString id = socket.value("id"_L1).toString();

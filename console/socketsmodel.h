@@ -1,12 +1,15 @@
 #pragma once
 
+#include "pagedmodel.h"
+
 #include <QAbstractListModel>
 #include <QJsonObject>
 #include <QSortFilterProxyModel>
 
 
-// Live sockets as the admin feed describes them. Applies deltas row by row (never a reset per event).
-class SocketsModel : public QAbstractListModel
+// The sockets of the page the console shows, as the admin feed describes them. Applies pages and
+// deltas row by row (never a reset per event).
+class SocketsModel : public PagedListModel
 {
     Q_OBJECT
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
@@ -18,12 +21,13 @@ public:
                 NodeRole }; // the cluster node that holds the socket ("" on a single node)
     Q_ENUM(Role)
 
-    using QAbstractListModel::QAbstractListModel;
+    using PagedListModel::PagedListModel;
     int rowCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role) const override;
     QHash<int, QByteArray> roleNames() const override;
 
     void reset(const QJsonArray &sockets); // from a snapshot
+    void setPage(const QJsonArray &sockets); // a page from admin:query or admin:page
     void upsert(const QJsonObject &socket);
     void remove(const QString &id);
     void joined(const QString &id, const QString &room);

@@ -30,6 +30,7 @@ ApplicationWindow {
     // calls it once traffic has arrived).
     function showSampleSelections() {
         socketsPage.selectFirst()
+        roomsPage.selectFirst()
         trafficPage.selectFirst()
         playgroundPage.openDemo()
     }
@@ -163,7 +164,7 @@ ApplicationWindow {
             OverviewPage { objectName: "overviewPage"; admin: window.admin }
             NodesPage { admin: window.admin }
             SocketsPage { id: socketsPage; admin: window.admin }
-            RoomsPage { admin: window.admin }
+            RoomsPage { id: roomsPage; admin: window.admin }
             TrafficPage { id: trafficPage; admin: window.admin }
             PlaygroundPage { id: playgroundPage; admin: window.admin; playground: window.playground; settings: window.settings }
         }

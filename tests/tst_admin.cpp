@@ -2,10 +2,13 @@
 #include "testserver.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QElapsedTimer>
 #include <QRegularExpression>
 #include <QTcpSocket>
 #include <QTest>
+
+#include <algorithm>
 
 using namespace Qt::StringLiterals;
 
@@ -30,6 +33,30 @@ QString errorCode(const Reply &ack)
     return ack.errorCode();
 }
 
+// The ids (or user ids) of a page's rows, in order.
+QStringList rowIds(const QJsonObject &page, bool users = false)
+{
+    QStringList ids;
+    for (const QJsonValue &row : page.value("rows"_L1).toArray())
+        ids.append(users ? row[u"user"_s][u"id"_s].toString() : row[u"id"_s].toString());
+    return ids;
+}
+
+// Whether some admin:page of `view` the console received (so far) lists socket or room `id`.
+bool pageShows(const TestClient &client, const QString &view, const QString &id)
+{
+    for (const QJsonObject &frame : client.received(u"admin:page"_s)) {
+        const QJsonObject page = frame.value("payload"_L1).toObject();
+        if (page.value("view"_L1).toString() != view)
+            continue;
+        for (const QJsonValue &row : page.value("rows"_L1).toArray()) {
+            if (row[view == "sockets"_L1 ? u"id"_s : u"room"_s].toString() == id)
+                return true;
+        }
+    }
+    return false;
+}
+
 } // namespace
 
 class tst_Admin : public QObject
@@ -40,6 +67,12 @@ private Q_SLOTS:
     void onlyAdminsAndObservers();
     void snapshotDescribesTheServer();
     void deltasFollow();
+    void queryPagesFiltersAndSorts();
+    void queryRefusesBadInput();
+    void deltasOnlyForShownRows();
+    void roomRowsCarryTheFirstUsersOnly();
+    void socketDetails();
+    void roomDetailsAndHistory();
     void countersEverySecond();
     void countersCarryRatesErrorsAndRoutes();
     void tapFollowsAUser();
@@ -105,23 +138,302 @@ void tst_Admin::deltasFollow()
     QVERIFY(ops);
     auto alice = server.client(u"/chat"_s, u"alice"_s);
     QVERIFY(alice);
-    QVERIFY(ops->waitFor(u"admin:socket"_s));
-    QCOMPARE(lastPayload(*ops, u"admin:socket"_s).value("id"_L1).toString(), alice->socketId());
+    // A new socket arrives in the console's next page (its first page, sorted by connection time).
+    QTRY_VERIFY(pageShows(*ops, u"sockets"_s, alice->socketId()));
+    QCOMPARE(lastPayload(*ops, u"admin:page"_s).value("total"_L1).toInt(), 1);
 
+    // Alice is shown: her joins come as deltas. The room arrives in the next rooms page, with its
+    // presence.
     QVERIFY(alice->join(u"r"_s).ok());
     QVERIFY(ops->waitFor(u"admin:joined"_s));
     QCOMPARE(lastPayload(*ops, u"admin:joined"_s).value("room"_L1).toString(), u"r"_s);
-    QVERIFY(ops->waitFor(u"admin:presence"_s));
-    QCOMPARE(lastPayload(*ops, u"admin:presence"_s).value("users"_L1).toArray().size(), 1);
+    QTRY_VERIFY(pageShows(*ops, u"rooms"_s, u"r"_s));
+    QCOMPARE(lastPayload(*ops, u"admin:page"_s).value("rows"_L1)[0][u"users"_s].toArray().size(), 1);
 
     QVERIFY(alice->request(u"presence:update"_s, QJsonObject{{u"status"_s, u"away"_s}}, u"r"_s).ok());
-    QVERIFY(ops->waitFor(u"admin:presence"_s, 2));
+    QVERIFY(ops->waitFor(u"admin:presence"_s));
     QCOMPARE(lastPayload(*ops, u"admin:presence"_s).value("users"_L1).toArray().first().toObject().value("status"_L1).toString(), u"away"_s);
 
     alice->close();
     QVERIFY(ops->waitFor(u"admin:left"_s));
     QVERIFY(ops->waitFor(u"admin:socket_closed"_s));
     QCOMPARE(lastPayload(*ops, u"admin:socket_closed"_s).value("id"_L1).toString(), alice->socketId());
+}
+
+void tst_Admin::queryPagesFiltersAndSorts()
+{
+    ExampleServer server;
+    std::vector<std::unique_ptr<TestClient>> chatters;
+    for (const QString &user : {u"dave"_s, u"alice"_s, u"carol"_s, u"bob"_s, u"erin"_s}) {
+        chatters.push_back(server.client(u"/chat"_s, user));
+        QVERIFY(chatters.back());
+    }
+    QVERIFY(chatters.at(1)->join(u"lobby"_s).ok() && chatters.at(3)->join(u"lobby"_s).ok());
+    QVERIFY(chatters.at(2)->join(u"kitchen"_s).ok());
+    auto frank = server.client(u"/board"_s, u"frank"_s);
+    QVERIFY(frank);
+    auto ops = console(server);
+    QVERIFY(ops);
+
+    // The snapshot carries the counts and the first page, not every socket.
+    const QJsonObject snapshot = lastPayload(*ops, u"admin:snapshot"_s);
+    QCOMPARE(snapshot.value("socketsPage"_L1)[u"total"_s].toInt(), 6);
+    QCOMPARE(snapshot.value("socketsPage"_L1)[u"limit"_s].toInt(), 100);
+    QCOMPARE(snapshot.value("sockets"_L1).toArray().size(), 6);
+    QCOMPARE(snapshot.value("roomsPage"_L1)[u"total"_s].toInt(), 2);
+
+    auto page = [&ops](const QJsonObject &request) {
+        const Reply reply = ops->request(u"admin:query"_s, request);
+        if (!reply.ok())
+            qWarning("admin:query failed: %s", qPrintable(reply.toString()));
+        return reply.payload().toObject();
+    };
+    auto byUser = [](bool desc) { return QJsonObject{{u"key"_s, u"user"_s}, {u"desc"_s, desc}}; };
+
+    // Sorted by user, the second page of two.
+    QJsonObject second = page({{u"view"_s, u"sockets"_s}, {u"sort"_s, byUser(false)}, {u"offset"_s, 2}, {u"limit"_s, 2}});
+    QCOMPARE(rowIds(second, true), (QStringList{u"carol"_s, u"dave"_s}));
+    QCOMPARE(second.value("total"_L1).toInt(), 6);
+    QCOMPARE(second.value("matched"_L1).toInt(), 6);
+    QCOMPARE(second.value("offset"_L1).toInt(), 2);
+    QCOMPARE(second.value("limit"_L1).toInt(), 2);
+    QCOMPARE(rowIds(page({{u"view"_s, u"sockets"_s}, {u"sort"_s, byUser(true)}, {u"limit"_s, 3}}), true),
+             (QStringList{u"frank"_s, u"erin"_s, u"dave"_s}));
+    // Past the end: no rows, the counts still.
+    const QJsonObject beyond = page({{u"view"_s, u"sockets"_s}, {u"offset"_s, 50}});
+    QCOMPARE(beyond.value("rows"_L1).toArray().size(), 0);
+    QCOMPARE(beyond.value("matched"_L1).toInt(), 6);
+
+    // Filters: route, room, user, and text (a room's name here, any case).
+    auto filtered = [&](const QJsonObject &filter) {
+        return page({{u"view"_s, u"sockets"_s}, {u"filter"_s, filter}, {u"sort"_s, byUser(false)}});
+    };
+    QCOMPARE(rowIds(filtered({{u"route"_s, u"/board"_s}}), true), QStringList{u"frank"_s});
+    QCOMPARE(rowIds(filtered({{u"room"_s, u"lobby"_s}}), true), (QStringList{u"alice"_s, u"bob"_s}));
+    const QJsonObject carol = filtered({{u"user"_s, u"carol"_s}});
+    QCOMPARE(rowIds(carol), QStringList{chatters.at(2)->socketId()});
+    QCOMPARE(carol.value("matched"_L1).toInt(), 1);
+    QCOMPARE(carol.value("total"_L1).toInt(), 6);
+    QCOMPARE(rowIds(filtered({{u"text"_s, u"KITCH"_s}}), true), QStringList{u"carol"_s});
+    QCOMPARE(rowIds(filtered({{u"text"_s, u"/chat"_s}, {u"room"_s, u"lobby"_s}}), true), (QStringList{u"alice"_s, u"bob"_s}));
+
+    // Rooms: by members, most first, with presence.
+    const QJsonObject rooms = page({{u"view"_s, u"rooms"_s}, {u"sort"_s, QJsonObject{{u"key"_s, u"members"_s}, {u"desc"_s, true}}}});
+    QCOMPARE(rooms.value("total"_L1).toInt(), 2);
+    const QJsonArray roomRows = rooms.value("rows"_L1).toArray();
+    QCOMPARE(roomRows.size(), 2);
+    QCOMPARE(roomRows.at(0)[u"room"_s].toString(), u"lobby"_s);
+    QCOMPARE(roomRows.at(0)[u"members"_s].toInt(), 2);
+    QCOMPARE(roomRows.at(0)[u"users"_s].toArray().size(), 2);
+    QCOMPARE(roomRows.at(1)[u"room"_s].toString(), u"kitchen"_s);
+    const QJsonObject kitchen = page({{u"view"_s, u"rooms"_s}, {u"filter"_s, QJsonObject{{u"text"_s, u"kit"_s}}}});
+    QCOMPARE(kitchen.value("matched"_L1).toInt(), 1);
+}
+
+void tst_Admin::queryRefusesBadInput()
+{
+    ExampleServer server;
+    auto ops = console(server), watcher = console(server, u"observer"_s);
+    QVERIFY(ops && watcher);
+    const QList<QJsonObject> bad{
+            {},
+            {{u"view"_s, u"users"_s}},
+            {{u"view"_s, u"sockets"_s}, {u"sort"_s, QJsonObject{{u"key"_s, u"password"_s}}}},
+            {{u"view"_s, u"sockets"_s}, {u"sort"_s, QJsonObject{{u"key"_s, u"members"_s}}}}, // a rooms key
+            {{u"view"_s, u"rooms"_s}, {u"sort"_s, QJsonObject{{u"key"_s, u"address"_s}}}},
+            {{u"view"_s, u"sockets"_s}, {u"sort"_s, u"user"_s}},
+            {{u"view"_s, u"sockets"_s}, {u"offset"_s, -1}},
+            {{u"view"_s, u"sockets"_s}, {u"offset"_s, u"2"_s}},
+            {{u"view"_s, u"sockets"_s}, {u"offset"_s, 1.5}},
+            {{u"view"_s, u"sockets"_s}, {u"offset"_s, 2'000'000}},
+            {{u"view"_s, u"sockets"_s}, {u"limit"_s, 0}},
+            {{u"view"_s, u"sockets"_s}, {u"filter"_s, u"alice"_s}},
+            {{u"view"_s, u"sockets"_s}, {u"filter"_s, QJsonObject{{u"text"_s, 5}}}},
+            {{u"view"_s, u"sockets"_s}, {u"filter"_s, QJsonObject{{u"user"_s, QString(201, u'x')}}}}};
+    for (const QJsonObject &request : bad) {
+        const Reply reply = ops->request(u"admin:query"_s, request);
+        QVERIFY2(!reply.ok(), qPrintable(QString::fromUtf8(QJsonDocument(request).toJson(QJsonDocument::Compact))));
+        QCOMPARE(errorCode(reply), u"bad_request"_s);
+        QVERIFY(!reply.errorMessage().isEmpty());
+    }
+    // Over the maximum is clamped, not refused: the answer says the limit used.
+    QCOMPARE(ops->request(u"admin:query"_s, QJsonObject{{u"view"_s, u"sockets"_s}, {u"limit"_s, 100'000}})
+                     .payload()[u"limit"].toInt(), 500);
+    // Observers may look at pages (but not act: observerMayNotAct).
+    QVERIFY(watcher->request(u"admin:query"_s, QJsonObject{{u"view"_s, u"rooms"_s}}).ok());
+    QVERIFY(ops->isConnected());
+}
+
+void tst_Admin::deltasOnlyForShownRows()
+{
+    ExampleServer server;
+    auto alice = server.client(u"/chat"_s, u"alice"_s);
+    auto narrow = console(server), wide = console(server, u"observer"_s);
+    QVERIFY(alice && narrow && wide);
+    // `narrow` shows alice's sockets alone; `wide` the default first page.
+    QVERIFY(narrow->request(u"admin:query"_s, QJsonObject{{u"view"_s, u"sockets"_s},
+                                                          {u"filter"_s, QJsonObject{{u"user"_s, u"alice"_s}}}}).ok());
+    auto bob = server.client(u"/chat"_s, u"bob"_s);
+    QVERIFY(bob);
+    QTRY_VERIFY(pageShows(*wide, u"sockets"_s, bob->socketId()));
+    QCOMPARE(lastPayload(*wide, u"admin:page"_s).value("total"_L1).toInt(), 2);
+
+    QVERIFY(bob->join(u"r"_s).ok());
+    QVERIFY(alice->join(u"a"_s).ok());
+    QVERIFY(wide->waitFor(u"admin:joined"_s, 2));
+    QVERIFY(narrow->waitFor(u"admin:joined"_s));
+    bob->close();
+    QVERIFY(wide->waitFor(u"admin:socket_closed"_s));
+    QCOMPARE(lastPayload(*wide, u"admin:socket_closed"_s).value("id"_L1).toString(), bob->socketId());
+
+    // A socket that belongs on a console's page is shown at once: its first deltas do not wait for
+    // the page (carol joins before any page could have been sent).
+    auto carol = server.client(u"/chat"_s, u"carol"_s);
+    QVERIFY(carol && carol->join(u"c"_s).ok());
+    auto carolJoined = [&wide, &carol] {
+        const QList<QJsonObject> joined = wide->received(u"admin:joined"_s);
+        return std::any_of(joined.cbegin(), joined.cend(), [&carol](const QJsonObject &frame) {
+            return frame.value("payload"_L1)[u"socket"_s].toString() == carol->socketId();
+        });
+    };
+    QTRY_VERIFY(carolJoined());
+
+    // Nothing about bob reached the console that does not show him.
+    QVERIFY(narrow->fence());
+    for (const QJsonObject &joined : narrow->received(u"admin:joined"_s))
+        QCOMPARE(joined.value("payload"_L1)[u"socket"_s].toString(), alice->socketId());
+    QVERIFY(narrow->received(u"admin:socket_closed"_s).isEmpty());
+    QVERIFY(!pageShows(*narrow, u"sockets"_s, bob->socketId()));
+}
+
+// A crowded room weighs the same on a page as a small one: 20 users and the count; admin:room lists
+// them all (up to 500).
+void tst_Admin::roomRowsCarryTheFirstUsersOnly()
+{
+    ExampleServer server;
+    std::vector<std::unique_ptr<TestClient>> crowd;
+    for (int i = 0; i < 25; ++i) {
+        crowd.push_back(server.client(u"/chat"_s, u"user%1"_s.arg(i)));
+        QVERIFY(crowd.back() && crowd.back()->join(u"crowd"_s).ok());
+    }
+    auto ops = console(server, u"observer"_s);
+    QVERIFY(ops);
+    const QJsonObject row = lastPayload(*ops, u"admin:snapshot"_s).value("rooms"_L1)[0].toObject();
+    QCOMPARE(row.value("room"_L1).toString(), u"crowd"_s);
+    QCOMPARE(row.value("users"_L1).toArray().size(), 20);
+    QCOMPARE(row.value("presenceCount"_L1).toInt(), 25);
+    const QJsonObject room = ops->request(u"admin:room"_s, QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"crowd"_s}})
+                                     .payload().toObject();
+    QCOMPARE(room.value("presence"_L1).toArray().size(), 25);
+    QCOMPARE(room.value("presenceTotal"_L1).toInt(), 25);
+    QCOMPARE(room.value("members"_L1).toArray().size(), 25);
+
+    QVERIFY(crowd.front()->request(u"presence:update"_s, QJsonObject{{u"status"_s, u"away"_s}}, u"crowd"_s).ok());
+    QVERIFY(ops->waitFor(u"admin:presence"_s));
+    const QJsonObject presence = lastPayload(*ops, u"admin:presence"_s);
+    QCOMPARE(presence.value("users"_L1).toArray().size(), 20);
+    QCOMPARE(presence.value("count"_L1).toInt(), 25);
+}
+
+void tst_Admin::socketDetails()
+{
+    ExampleServer server;
+    auto alice = server.client(u"/chat"_s, u"alice"_s, {u"editor"_s});
+    QVERIFY(alice && alice->join(u"lobby"_s).ok());
+    auto ops = console(server, u"observer"_s);
+    QVERIFY(ops);
+    auto info = [&ops](const QString &socket) { return ops->request(u"admin:socket_info"_s, QJsonObject{{u"socket"_s, socket}}); };
+
+    Reply reply = info(alice->socketId());
+    QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+    QJsonObject socket = reply.payload().toObject();
+    QCOMPARE(socket.value("id"_L1).toString(), alice->socketId());
+    QCOMPARE(socket.value("user"_L1)[u"id"_s].toString(), u"alice"_s);
+    QCOMPARE(socket.value("user"_L1)[u"roles"_s].toArray(), QJsonArray{u"editor"_s});
+    QCOMPARE(socket.value("route"_L1).toString(), u"/chat"_s);
+    QCOMPARE(socket.value("rooms"_L1).toArray(), QJsonArray{u"lobby"_s});
+    QCOMPARE(socket.value("address"_L1).toString(), server.hub().session(alice->socketId())->remoteAddress());
+    QVERIFY(socket.value("userAgent"_L1).isString()); // the handshake's User-Agent ("" when none was sent)
+    QCOMPARE(socket.value("messagesIn"_L1).toInt(), 1);
+    QVERIFY(socket.value("bytesQueued"_L1).isDouble());
+    QVERIFY(socket.value("connectedForMs"_L1).toInteger() >= 0);
+    QVERIFY(socket.value("inPerSecond"_L1).isDouble());
+
+    // Asked again: the rates are the change since the last answer.
+    for (int i = 0; i < 4; ++i)
+        QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"m%1"_s.arg(i)}}, u"lobby"_s).ok());
+    reply = info(alice->socketId());
+    QVERIFY(reply.ok());
+    socket = reply.payload().toObject();
+    QCOMPARE(socket.value("messagesIn"_L1).toInt(), 5);
+    QVERIFY2(socket.value("inPerSecond"_L1).toDouble() > 0, qPrintable(reply.toString()));
+    QVERIFY(socket.value("messagesOut"_L1).toInt() >= 4);
+
+    QCOMPARE(errorCode(info(u"nope"_s)), u"not_found"_s);
+    QCOMPARE(errorCode(info(QString())), u"not_found"_s);
+    const QString self = lastPayload(*ops, u"admin:snapshot"_s).value("you"_L1)[u"socketId"_s].toString();
+    QCOMPARE(errorCode(info(self)), u"not_found"_s); // consoles are not listed
+}
+
+void tst_Admin::roomDetailsAndHistory()
+{
+    ExampleServer server;
+    auto alice = server.client(u"/chat"_s, u"alice"_s), bob = server.client(u"/chat"_s, u"bob"_s);
+    QVERIFY(alice && bob && alice->join(u"lobby"_s).ok() && bob->join(u"lobby"_s).ok());
+    for (int i = 1; i <= 5; ++i)
+        QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"m%1"_s.arg(i)}}, u"lobby"_s).ok());
+    auto ops = console(server, u"observer"_s);
+    QVERIFY(ops);
+
+    Reply reply = ops->request(u"admin:room"_s, QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"lobby"_s}});
+    QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+    const QJsonObject room = reply.payload().toObject();
+    QStringList members;
+    for (const QJsonValue &member : room.value("members"_L1).toArray())
+        members.append(member[u"user"_s][u"id"_s].toString() + u'/' + member[u"socket"_s].toString());
+    members.sort();
+    QCOMPARE(members, (QStringList{u"alice/"_s + alice->socketId(), u"bob/"_s + bob->socketId()}));
+    QCOMPARE(room.value("membersTotal"_L1).toInt(), 2);
+    QCOMPARE(room.value("presence"_L1).toArray().size(), 2);
+    QCOMPARE(room.value("historyLength"_L1).toInt(), 5);
+    QCOMPARE(room.value("offset"_L1).toInt(), 5);
+    QCOMPARE(room.value("oldestOffset"_L1).toInt(), 1);
+    QCOMPARE(errorCode(ops->request(u"admin:room"_s, QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"nowhere"_s}})), u"not_found"_s);
+    QCOMPARE(errorCode(ops->request(u"admin:room"_s, QJsonObject{{u"route"_s, u"/chat"_s}})), u"bad_room"_s);
+
+    // The history browser: newest first, two at a time, going back with `before`.
+    auto history = [&ops](const QJsonObject &extra) {
+        QJsonObject request{{u"route"_s, u"/chat"_s}, {u"room"_s, u"lobby"_s}};
+        for (auto it = extra.begin(); it != extra.end(); ++it)
+            request.insert(it.key(), it.value());
+        return ops->request(u"admin:history"_s, request);
+    };
+    auto offsets = [](const QJsonObject &page) {
+        QList<int> result;
+        for (const QJsonValue &row : page.value("rows"_L1).toArray())
+            result.append(row[u"offset"_s].toInt());
+        return result;
+    };
+    reply = history({{u"limit"_s, 2}});
+    QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+    QJsonObject page = reply.payload().toObject();
+    QCOMPARE(offsets(page), (QList<int>{5, 4}));
+    const QJsonObject newest = page.value("rows"_L1).toArray().first().toObject();
+    QCOMPARE(newest.value("payload"_L1)[u"text"_s].toString(), u"m5"_s);
+    QVERIFY(!newest.value("event"_L1).toString().isEmpty());
+    QVERIFY(newest.value("time"_L1).toInteger() > 0);
+    QCOMPARE(page.value("nextBefore"_L1).toInt(), 4);
+    page = history({{u"limit"_s, 2}, {u"before"_s, 4}}).payload().toObject();
+    QCOMPARE(offsets(page), (QList<int>{3, 2}));
+    page = history({{u"limit"_s, 2}, {u"before"_s, 2}}).payload().toObject();
+    QCOMPARE(offsets(page), QList<int>{1});
+    QVERIFY(!page.contains("nextBefore"_L1)); // the oldest kept
+    QCOMPARE(history({{u"limit"_s, 10'000}}).payload()[u"limit"].toInt(), 200); // clamped
+
+    for (const QJsonObject &bad : {QJsonObject{{u"limit"_s, 0}}, QJsonObject{{u"before"_s, u"x"_s}}, QJsonObject{{u"before"_s, -3}}})
+        QCOMPARE(errorCode(history(bad)), u"bad_request"_s);
+    QCOMPARE(errorCode(ops->request(u"admin:history"_s, QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"nowhere"_s}})),
+             u"not_found"_s);
 }
 
 void tst_Admin::countersEverySecond()
@@ -334,6 +646,7 @@ void tst_Admin::observerMayNotAct()
     QVERIFY(alice->isConnected());
     QVERIFY(alice->received(u"a:b"_s).isEmpty());
     QVERIFY(watcher->request(u"admin:tap"_s, QJsonObject{}).ok()); // watching is fine
+    QVERIFY(watcher->request(u"admin:query"_s, QJsonObject{{u"view"_s, u"sockets"_s}}).ok());
 }
 
 void tst_Admin::stalledConsoleIsDroppedNotWaitedFor()

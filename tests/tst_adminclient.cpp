@@ -14,6 +14,8 @@ class tst_AdminClient : public QObject
 private Q_SLOTS:
     void snapshotDeltasAndActions();
     void observerIsRefused();
+    void pagesFromTheServer();
+    void detailsAndHistoryBrowser();
     void refusedTokenStopsWithoutRetrying();
     void reconnectsAfterTheServerDropsIt();
 };
@@ -65,6 +67,102 @@ void tst_AdminClient::snapshotDeltasAndActions()
 
     admin.disconnectFrom();
     QCOMPARE(admin.state(), AdminClient::Disconnected);
+}
+
+// The console asks for a page (filtered, sorted, offset) and the server keeps it current.
+void tst_AdminClient::pagesFromTheServer()
+{
+    ExampleServer server;
+    std::vector<std::unique_ptr<TestClient>> chatters;
+    for (const QString &user : {u"alice"_s, u"bob"_s, u"carol"_s}) {
+        chatters.push_back(server.client(u"/chat"_s, user));
+        QVERIFY(chatters.back());
+    }
+    AdminClient admin;
+    QSignalSpy snapshot(&admin, &AdminClient::snapshotApplied);
+    admin.connectTo(server.wsUrl(u"/"_s).toString(), QString::fromLatin1(TestServer::token(u"ops"_s, {u"observer"_s})));
+    QVERIFY(snapshot.wait(5000));
+    QCOMPARE(admin.socketsTotal(), 3);
+    QCOMPARE(admin.socketsMatched(), 3);
+    QSignalSpy reset(admin.sockets(), &QAbstractItemModel::modelReset);
+
+    admin.querySockets({{u"filter"_s, QVariantMap{{u"user"_s, u"bob"_s}}}});
+    QTRY_COMPARE(admin.sockets()->rowCount(), 1);
+    QCOMPARE(admin.sockets()->index(0).data(SocketsModel::UserRole).toString(), u"bob"_s);
+    QCOMPARE(admin.socketsMatched(), 1);
+    QCOMPARE(admin.socketsTotal(), 3);
+
+    // Bob's second tab arrives by itself (admin:page); dave only in the counts.
+    auto bob2 = server.client(u"/chat"_s, u"bob"_s), dave = server.client(u"/chat"_s, u"dave"_s);
+    QVERIFY(bob2 && dave);
+    QTRY_COMPARE(admin.sockets()->rowCount(), 2);
+    QTRY_COMPARE(admin.socketsTotal(), 5);
+    QCOMPARE(admin.socketsMatched(), 2);
+    QVERIFY(admin.sockets()->socket(dave->socketId()).isEmpty());
+
+    // Sorted by user, one row a page: the second.
+    admin.querySockets({{u"sort"_s, QVariantMap{{u"key"_s, u"user"_s}}}, {u"offset"_s, 1}, {u"limit"_s, 1}});
+    QTRY_COMPARE(admin.socketsOffset(), 1);
+    QCOMPARE(admin.sockets()->rowCount(), 1);
+    QCOMPARE(admin.sockets()->index(0).data(SocketsModel::UserRole).toString(), u"bob"_s);
+    QCOMPARE(admin.socketsMatched(), 5);
+    QCOMPARE(reset.size(), 0);
+
+    // Rooms page.
+    QVERIFY(chatters.at(0)->join(u"lobby"_s).ok());
+    admin.queryRooms({{u"filter"_s, QVariantMap{{u"text"_s, u"lob"_s}}}});
+    QTRY_COMPARE(admin.rooms()->rowCount(), 1);
+    QCOMPARE(admin.roomsMatched(), 1);
+
+    // A bad query is reported, and the page stays.
+    QSignalSpy done(&admin, &AdminClient::actionDone);
+    admin.querySockets({{u"sort"_s, QVariantMap{{u"key"_s, u"password"_s}}}});
+    QVERIFY(done.wait(5000));
+    QCOMPARE(done.last().at(0).toString(), u"query"_s);
+    QCOMPARE(done.last().at(1).toBool(), false);
+    QCOMPARE(admin.sockets()->rowCount(), 1);
+}
+
+// The socket and room pages' data: details from the server, and the history browser paging back.
+void tst_AdminClient::detailsAndHistoryBrowser()
+{
+    cortado::ServerConfig config;
+    config.limits.eventsPerSocket = {}; // 60 messages at once on purpose
+    ExampleServer server(config);
+    auto alice = server.client(u"/chat"_s, u"alice"_s);
+    QVERIFY(alice && alice->join(u"lobby"_s).ok());
+    for (int i = 1; i <= 60; ++i)
+        QVERIFY(alice->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"m%1"_s.arg(i)}}, u"lobby"_s).ok());
+    AdminClient admin;
+    QSignalSpy snapshot(&admin, &AdminClient::snapshotApplied);
+    admin.connectTo(server.wsUrl(u"/"_s).toString(), QString::fromLatin1(TestServer::token(u"ops"_s, {u"observer"_s})));
+    QVERIFY(snapshot.wait(5000));
+
+    admin.socketInfo(alice->socketId());
+    QTRY_COMPARE(admin.socketDetail().value(u"id"_s).toString(), alice->socketId());
+    QCOMPARE(admin.socketDetail().value(u"messagesIn"_s).toInt(), 61);
+    QVERIFY(admin.socketDetail().contains(u"bytesQueued"_s));
+    admin.roomInfo(u"/chat"_s, u"lobby"_s);
+    QTRY_COMPARE(admin.roomDetail().value(u"membersTotal"_s).toInt(), 1);
+    QCOMPARE(admin.roomDetail().value(u"historyLength"_s).toInt(), 60);
+
+    admin.loadHistory(u"/chat"_s, u"lobby"_s);
+    QTRY_COMPARE(admin.history()->rowCount(), 50); // the first page: the newest 50
+    QCOMPARE(admin.history()->index(0).data(HistoryModel::OffsetRole).toInt(), 60);
+    QVERIFY(admin.history()->index(0).data(HistoryModel::PayloadRole).toString().contains(uR"("text":"m60")"_s));
+    QVERIFY(admin.historyHasOlder());
+    admin.loadOlderHistory();
+    QTRY_COMPARE(admin.history()->rowCount(), 60);
+    QCOMPARE(admin.history()->index(59).data(HistoryModel::OffsetRole).toInt(), 1);
+    QVERIFY(!admin.historyHasOlder());
+
+    // A socket that is gone: the failure is said, and no stale details stay.
+    QSignalSpy done(&admin, &AdminClient::actionDone);
+    admin.socketInfo(u"nope"_s);
+    QVERIFY(admin.socketDetail().isEmpty());
+    QVERIFY(done.wait(5000));
+    QCOMPARE(done.last().at(0).toString(), u"socket_info"_s);
+    QCOMPARE(done.last().at(1).toBool(), false);
 }
 
 void tst_AdminClient::observerIsRefused()

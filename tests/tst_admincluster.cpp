@@ -139,12 +139,71 @@ private Q_SLOTS:
                                              && payload.value("cluster"_L1).toObject().value("redis"_L1).toString() == "up"_L1;
                                  }), 10'000);
 
-        // A socket that connects later: its delta names its node.
+        // A socket that connects later: the next page names its node.
         auto erin = node(0).client(u"/chat"_s, u"erin"_s);
         QVERIFY(erin);
-        const QJsonObject delta = ops->expectPush(u"admin:socket"_s);
-        QCOMPARE(delta.value("payload"_L1).toObject().value("id"_L1).toString(), erin->socketId());
-        QCOMPARE(delta.value("payload"_L1).toObject().value("node"_L1).toString(), u"a"_s);
+        const cortado::test::Reply page = ops->request(u"admin:query"_s, QJsonObject{{u"view"_s, u"sockets"_s},
+                {u"filter"_s, QJsonObject{{u"user"_s, u"erin"_s}}}});
+        QVERIFY2(page.ok(), qPrintable(page.toString()));
+        const QJsonArray rows = page.payload().toObject().value("rows"_L1).toArray();
+        QCOMPARE(ids(rows), QStringList{erin->socketId()});
+        QCOMPARE(rows.at(0).toObject().value("node"_L1).toString(), u"a"_s);
+    }
+
+    // admin:query over the cluster: each node gives its first offset + limit matches, the node
+    // asked merges, sorts and cuts the page; the counts are every node's.
+    void aPageOverEveryNode()
+    {
+        auto alice = node(0).client(u"/chat"_s, u"alice"_s);
+        auto dave = node(0).client(u"/chat"_s, u"dave"_s);
+        auto bob = node(1).client(u"/chat"_s, u"bob"_s);
+        auto carol = node(1).client(u"/chat"_s, u"carol"_s);
+        QVERIFY(alice && bob && carol && dave);
+        QVERIFY(carol->join(u"lobby"_s).ok() && alice->join(u"lobby"_s).ok());
+        auto ops = console(0, u"observer"_s);
+        QVERIFY(ops);
+        auto users = [](const QJsonObject &page) {
+            QStringList result;
+            for (const QJsonValue &row : page.value("rows"_L1).toArray())
+                result.append(row[u"user"_s][u"id"_s].toString() + u'@' + row[u"node"_s].toString());
+            return result;
+        };
+        const QJsonObject byUser{{u"key"_s, u"user"_s}, {u"desc"_s, false}};
+        cortado::test::Reply reply = ops->request(u"admin:query"_s, QJsonObject{
+                {u"view"_s, u"sockets"_s}, {u"sort"_s, byUser}, {u"offset"_s, 1}, {u"limit"_s, 2}});
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        QJsonObject page = reply.payload().toObject();
+        QCOMPARE(users(page), (QStringList{u"bob@b"_s, u"carol@b"_s}));
+        QCOMPARE(page.value("total"_L1).toInt(), 4);
+        QCOMPARE(page.value("matched"_L1).toInt(), 4);
+        QCOMPARE(page.value("truncated"_L1).toBool(), false);
+        QVERIFY(!page.contains("partial"_L1));
+
+        reply = ops->request(u"admin:query"_s, QJsonObject{{u"view"_s, u"sockets"_s}, {u"sort"_s, byUser},
+                                                           {u"filter"_s, QJsonObject{{u"room"_s, u"lobby"_s}}}});
+        QVERIFY(reply.ok());
+        page = reply.payload().toObject();
+        QCOMPARE(users(page), (QStringList{u"alice@a"_s, u"carol@b"_s}));
+        QCOMPARE(page.value("matched"_L1).toInt(), 2);
+
+        // Details of a socket another node holds: that node answers (rates computed here).
+        reply = ops->request(u"admin:socket_info"_s, QJsonObject{{u"socket"_s, carol->socketId()}});
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        QCOMPARE(reply.payload()[u"node"_s].toString(), u"b"_s);
+        QCOMPARE(reply.payload()[u"user"_s][u"id"_s].toString(), u"carol"_s);
+        QCOMPARE(reply.payload()[u"rooms"_s].toArray(), QJsonArray{u"lobby"_s});
+        QVERIFY(reply.payload()[u"inPerSecond"_s].isDouble());
+        QCOMPARE(ops->request(u"admin:socket_info"_s, QJsonObject{{u"socket"_s, u"nope"_s}}).errorCode(), u"not_found"_s);
+
+        // A silent node: the page of the others, marked partial.
+        m_nodes[1].reset();
+        reply = ops->request(u"admin:query"_s, QJsonObject{{u"view"_s, u"sockets"_s}, {u"sort"_s, byUser}});
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        page = reply.payload().toObject();
+        QVERIFY(page.value("partial"_L1).toBool());
+        QCOMPARE(page.value("missingNodes"_L1).toArray(), QJsonArray{u"b"_s});
+        QCOMPARE(users(page), (QStringList{u"alice@a"_s, u"dave@a"_s}));
+        m_nodes.erase(m_nodes.begin() + 1);
     }
 
     // A node that joins shows up at once in an admin:nodes delta, without waiting for a period.

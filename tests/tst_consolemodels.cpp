@@ -45,6 +45,8 @@ private Q_SLOTS:
     void snapshotThenSocketDeltas();
     void roomsFollowJoinsLeavesAndPresence();
     void filterAndSort();
+    void pagesApplyRowByRow();
+    void historyBrowserIsBounded();
     void trafficIsABoundedBatchedRing();
     void trafficPauseFilterExport();
     void historyKeepsAnHourAndPlotsAWindow();
@@ -86,13 +88,25 @@ void tst_ConsoleModels::roomsFollowJoinsLeavesAndPresence()
     QCOMPARE(rooms.index(0).data(RoomsModel::PresenceTextRole).toString(), u"Alice (away, 2 tabs)"_s);
     QCOMPARE(rooms.index(0).data(RoomsModel::HistoryLengthRole).toInt(), 3);
 
+    // A room that is not on the page is not added by a delta: it comes with the next page.
     admin.handleMessage(frame(u"admin:joined"_s, {{u"socket"_s, u"s2"_s}, {u"route"_s, u"/board"_s}, {u"room"_s, u"plan"_s}, {u"members"_s, 1}}));
+    QCOMPARE(rooms.rowCount(), 1);
+    admin.handleMessage(frame(u"admin:page"_s, {{u"view"_s, u"rooms"_s}, {u"total"_s, 2}, {u"matched"_s, 2}, {u"offset"_s, 0},
+                                               {u"rows"_s, QJsonArray{QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"lobby"_s}, {u"members"_s, 1}, {u"historyLength"_s, 3},
+                                                                                  {u"users"_s, snapshot()[u"presence"_s][0][u"users"_s]}},
+                                                                      QJsonObject{{u"route"_s, u"/board"_s}, {u"room"_s, u"plan"_s}, {u"members"_s, 1}}}}}));
     QCOMPARE(rooms.rowCount(), 2);
+    QCOMPARE(admin.roomsTotal(), 2);
+    QCOMPARE(rooms.index(0).data(RoomsModel::PresenceTextRole).toString(), u"Alice (away, 2 tabs)"_s);
     admin.handleMessage(frame(u"admin:presence"_s, {{u"route"_s, u"/board"_s}, {u"room"_s, u"plan"_s},
                                                    {u"users"_s, QJsonArray{QJsonObject{{u"name"_s, u"Bob"_s}, {u"status"_s, u"online"_s}, {u"connections"_s, 1}}}}}));
     QCOMPARE(rooms.index(1).data(RoomsModel::PresenceTextRole).toString(), u"Bob (online)"_s);
     admin.handleMessage(frame(u"admin:left"_s, {{u"socket"_s, u"s2"_s}, {u"route"_s, u"/board"_s}, {u"room"_s, u"plan"_s}, {u"members"_s, 0}}));
     QCOMPARE(rooms.rowCount(), 1); // empty rooms disappear here too
+    // A crowded room: the first users and how many more.
+    admin.handleMessage(frame(u"admin:presence"_s, {{u"route"_s, u"/chat"_s}, {u"room"_s, u"lobby"_s}, {u"count"_s, 26},
+                                                   {u"users"_s, QJsonArray{QJsonObject{{u"name"_s, u"Bob"_s}, {u"status"_s, u"online"_s}, {u"connections"_s, 1}}}}}));
+    QCOMPARE(rooms.index(0).data(RoomsModel::PresenceTextRole).toString(), u"Bob (online), +25 more"_s);
 
     // The counters tick refreshes history figures in place.
     QSignalSpy changed(&rooms, &QAbstractItemModel::dataChanged);
@@ -100,6 +114,74 @@ void tst_ConsoleModels::roomsFollowJoinsLeavesAndPresence()
             {u"route"_s, u"/chat"_s}, {u"room"_s, u"lobby"_s}, {u"members"_s, 1}, {u"historyLength"_s, 9}, {u"offset"_s, 9}}}}}));
     QCOMPARE(rooms.index(0).data(RoomsModel::HistoryLengthRole).toInt(), 9);
     QCOMPARE(changed.size(), 1);
+}
+
+// A page from the server replaces the shown rows with inserts, moves, removes and changes: views
+// keep their delegates and selection (no reset), and the counts follow.
+void tst_ConsoleModels::pagesApplyRowByRow()
+{
+    AdminClient admin;
+    QAbstractItemModelTester tester(admin.sockets(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    admin.handleMessage(frame(u"admin:snapshot"_s, snapshot()));
+    SocketsModel &sockets = *admin.sockets();
+    QSignalSpy reset(&sockets, &QAbstractItemModel::modelReset);
+    QSignalSpy moved(&sockets, &QAbstractItemModel::rowsMoved);
+    QSignalSpy pageChanged(&admin, &AdminClient::socketsPageChanged);
+    auto page = [&admin](const QJsonArray &rows, int offset, int matched) {
+        admin.handleMessage(frame(u"admin:page"_s, {{u"view"_s, u"sockets"_s}, {u"rows"_s, rows}, {u"offset"_s, offset},
+                                                   {u"matched"_s, matched}, {u"total"_s, 1000}}));
+    };
+    auto ids = [&sockets] {
+        QStringList result;
+        for (int row = 0; row < sockets.rowCount(); ++row)
+            result.append(sockets.index(row).data(SocketsModel::IdRole).toString());
+        return result;
+    };
+
+    QJsonObject alice = socket(u"s1"_s, u"alice"_s, {u"lobby"_s});
+    alice.insert(u"messagesIn"_s, 7);
+    page({socket(u"s3"_s, u"carol"_s), socket(u"s2"_s, u"bob"_s), alice}, 40, 900);
+    QCOMPARE(ids(), (QStringList{u"s3"_s, u"s2"_s, u"s1"_s}));
+    QCOMPARE(sockets.index(2).data(SocketsModel::MessagesInRole).toInt(), 7);
+    QVERIFY(moved.size() >= 1);
+    QCOMPARE(admin.socketsOffset(), 40);
+    QCOMPARE(admin.socketsMatched(), 900);
+    QCOMPARE(admin.socketsTotal(), 1000);
+    QCOMPARE(pageChanged.size(), 1);
+    QCOMPARE(sockets.socket(u"s1"_s).value("messagesIn"_L1).toInt(), 7); // the id index follows the moves
+
+    page({socket(u"s4"_s, u"dave"_s), socket(u"s1"_s, u"alice"_s), socket(u"s5"_s, u"erin"_s)}, 0, 3);
+    QCOMPARE(ids(), (QStringList{u"s4"_s, u"s1"_s, u"s5"_s}));
+    QCOMPARE(sockets.socket(u"s5"_s).value("user"_L1)[u"id"_s].toString(), u"erin"_s);
+    page({}, 0, 0);
+    QCOMPARE(sockets.rowCount(), 0);
+    QCOMPARE(reset.size(), 0);
+}
+
+// Older pages append at the end; the browser holds at most HistoryModel::MaxRows rows.
+void tst_ConsoleModels::historyBrowserIsBounded()
+{
+    HistoryModel history;
+    QAbstractItemModelTester tester(&history, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    auto page = [](int newest, int count) {
+        QJsonArray rows;
+        for (int offset = newest; offset > newest - count; --offset)
+            rows.append(QJsonObject{{u"offset"_s, offset}, {u"time"_s, 1000}, {u"event"_s, u"chat:message"_s},
+                                    {u"payload"_s, offset % 2 ? QJsonValue(u"odd"_s) : QJsonValue(QJsonObject{{u"n"_s, offset}})}});
+        return rows;
+    };
+    QVERIFY(history.appendOlder(page(10'000, 200)));
+    QCOMPARE(history.index(0).data(HistoryModel::OffsetRole).toInt(), 10'000);
+    QCOMPARE(history.index(0).data(HistoryModel::PayloadRole).toString(), uR"({"n":10000})"_s);
+    QCOMPARE(history.index(1).data(HistoryModel::PayloadRole).toString(), uR"("odd")"_s);
+    for (int newest = 9'800; history.appendOlder(page(newest, 200)); newest -= 200) {
+    }
+    QCOMPARE(history.rowCount(), HistoryModel::MaxRows);
+    QVERIFY(history.full());
+    QVERIFY(!history.appendOlder(page(1, 1)));
+    QCOMPARE(history.index(HistoryModel::MaxRows - 1).data(HistoryModel::OffsetRole).toInt(), 10'000 - HistoryModel::MaxRows + 1);
+    history.clear();
+    QCOMPARE(history.rowCount(), 0);
 }
 
 void tst_ConsoleModels::filterAndSort()

@@ -7,15 +7,73 @@ RowLayout {
     id: page
     required property var admin
     property string selected: ""
-    property var detail: selected ? (sockets.count, admin.sockets.socket(selected)) : ({})
+    // The selected socket: its details from the server (admin:socket_info, asked every second while
+    // shown: rates, bytes queued, user agent), else its row on the page until they arrive.
+    property var info: admin.socketDetail
+    property var detail: (info && info.id === selected && selected) ? info
+                                                                   : (selected ? (sockets.count, admin.sockets.socket(selected)) : ({}))
+    Timer {
+        interval: 1000
+        repeat: true
+        triggeredOnStart: true
+        running: page.visible && page.selected !== "" && page.admin.state === 2
+        onTriggered: page.admin.socketInfo(page.selected)
+    }
+    function duration(ms) {
+        if (ms === undefined) return "–"
+        const s = Math.floor(ms / 1000), h = Math.floor(s / 3600), m = Math.floor(s % 3600 / 60)
+        return (h > 0 ? h + " h " : "") + (h > 0 || m > 0 ? m + " min " : "") + (s % 60) + " s"
+    }
+    function rate(count, perSecond) {
+        return (count === undefined ? "–" : count) + (perSecond === undefined ? "" : "  (" + perSecond + "/s)")
+    }
+    readonly property var fields: [
+        ["user", "User", detail.user ? detail.user.name + " (" + detail.user.id + ")" : "guest"],
+        ["roles", "Roles", detail.user && detail.user.roles.length ? detail.user.roles.join(", ") : "–"],
+        ["route", "Route", detail.route || "–"],
+        ["node", "Node", detail.node || "–"],
+        ["address", "Address", detail.address || "–"],
+        ["userAgent", "User agent", detail.userAgent || "–"],
+        ["connectedFor", "Connected for", duration(detail.connectedForMs)],
+        ["rooms", "Rooms", detail.rooms && detail.rooms.length ? detail.rooms.join(", ") : "–"],
+        ["in", "Messages in", rate(detail.messagesIn, detail.inPerSecond)],
+        ["out", "Messages out", rate(detail.messagesOut, detail.outPerSecond)],
+        ["bytesQueued", "Bytes queued", detail.bytesQueued === undefined ? "–" : detail.bytesQueued]
+    ]
     property alias filterText: filter.text
     readonly property int shown: list.count
     spacing: 12
 
     function selectFirst() { if (list.count > 0) selected = sockets.socketIdAt(0) }
 
-    // In a cluster the snapshot and deltas cover this node only: every node's sockets come from
-    // admin:sockets, when the page opens, on Refresh, and every 5 s while it is visible.
+    // The server filters, sorts and pages (admin:query): the model holds the page shown, and the
+    // server sends it again when it changes. The local filter and sort below only keep the page in
+    // step while the next one is on its way.
+    property int pageSize: 100
+    // Scrolling to the end of the rows shown asks for more (the same page with a larger limit, up to
+    // the server's 500); beyond, Next moves the window on.
+    readonly property int maxRows: 500
+    property int shownLimit: pageSize
+    function query(offset) {
+        shownLimit = pageSize
+        send(offset)
+    }
+    function send(offset) {
+        admin.querySockets({ filter: { text: filter.text },
+                             sort: { key: sortKey.currentText === "socketId" ? "id" : sortKey.currentText,
+                                     desc: descending.checked },
+                             offset: Math.max(0, offset), limit: shownLimit })
+    }
+    function showMore() {
+        if (shownLimit >= maxRows || admin.socketsOffset + admin.sockets.count >= admin.socketsMatched)
+            return
+        shownLimit = Math.min(maxRows, shownLimit + pageSize)
+        send(admin.socketsOffset)
+    }
+    Timer { id: typing; interval: 300; onTriggered: page.query(0) }
+
+    // In a cluster other nodes' sockets change without telling this node: the page is asked for
+    // again when the page opens, on Refresh, and every 5 s while it is visible.
     readonly property bool clusterList: admin.clusterMode && admin.state === 2
     onVisibleChanged: if (visible && clusterList) admin.refreshSockets()
     Timer {
@@ -30,22 +88,60 @@ RowLayout {
     ColumnLayout {
         Layout.fillWidth: true
         Layout.fillHeight: true
+        // The table takes what the details panel leaves: its header rows must not push the panel
+        // off the window.
+        Layout.preferredWidth: 200
+        Layout.minimumWidth: 200
+        clip: true
         RowLayout {
-            TextField { id: filter; placeholderText: "Filter: id, user, route, address, node, room"; Layout.preferredWidth: 320 }
+            TextField {
+                id: filter
+                objectName: "socketsFilter"
+                placeholderText: "Filter: id, user, route, address, node, room"
+                Layout.preferredWidth: 320
+                onTextChanged: typing.restart()
+            }
             Label { text: "Sort by" }
             ComboBox {
                 id: sortKey
+                objectName: "socketsSortKey"
                 model: ["connectedAt", "socketId", "user", "route", "address", "node", "messagesIn", "messagesOut"]
-                onCurrentTextChanged: sockets.sortKey = currentText
+                onCurrentTextChanged: { sockets.sortKey = currentText; page.query(0) }
             }
-            CheckBox { text: "descending"; onCheckedChanged: sockets.descending = checked }
-            Label { text: list.count + " of " + page.admin.sockets.count + " sockets"; opacity: 0.7 }
+            CheckBox {
+                id: descending
+                objectName: "socketsDescending"
+                text: "descending"
+                onCheckedChanged: { sockets.descending = checked; page.query(0) }
+            }
             Button { text: "Refresh"; visible: page.clusterList; onClicked: page.admin.refreshSockets() }
             Label {
                 visible: page.admin.clusterMode && (page.admin.missingNodes.length > 0 || page.admin.truncatedNodes.length > 0)
                 color: "#b33"
                 text: (page.admin.missingNodes.length ? "partial: no answer from " + page.admin.missingNodes.join(", ") + "  " : "")
                       + (page.admin.truncatedNodes.length ? "first 10,000 only on " + page.admin.truncatedNodes.join(", ") : "")
+            }
+        }
+        // The pager: the server's counts, and the pages before and after.
+        RowLayout {
+            Button {
+                objectName: "socketsPrevious"
+                text: "Previous"
+                enabled: page.admin.socketsOffset > 0
+                onClicked: page.query(page.admin.socketsOffset - page.pageSize)
+            }
+            Label {
+                objectName: "socketsPageLabel"
+                opacity: 0.7
+                text: (page.admin.sockets.count === 0 ? "0" : (page.admin.socketsOffset + 1) + "–"
+                       + (page.admin.socketsOffset + page.admin.sockets.count))
+                      + " of " + page.admin.socketsMatched + " matching (" + page.admin.socketsTotal + " sockets)"
+            }
+            Button {
+                objectName: "socketsNext"
+                text: "Next"
+                enabled: page.admin.socketsOffset + page.admin.sockets.count < page.admin.socketsMatched
+                onClicked: page.query(page.admin.socketsOffset + page.admin.sockets.count)
             }
         }
         Row {
@@ -57,10 +153,12 @@ RowLayout {
         }
         ListView {
             id: list
+            objectName: "socketsList"
             Layout.fillWidth: true
             Layout.fillHeight: true
             clip: true
             model: sockets
+            onAtYEndChanged: if (atYEnd && count > 0) page.showMore()
             delegate: ItemDelegate {
                 width: list.width
                 height: 28
@@ -84,16 +182,31 @@ RowLayout {
 
     Frame {
         Layout.preferredWidth: 380
+        Layout.minimumWidth: 380
         Layout.fillHeight: true
         visible: page.selected !== ""
         ColumnLayout {
             anchors.fill: parent
-            Label { text: "Socket " + page.selected; font.bold: true }
-            ScrollView {
+            Label { objectName: "socketTitle"; text: "Socket " + page.selected; font.bold: true }
+            GridLayout {
+                objectName: "socketFields"
+                columns: 2
+                columnSpacing: 12
                 Layout.fillWidth: true
-                Layout.fillHeight: true
-                TextArea { readOnly: true; font.family: "monospace"; text: JSON.stringify(page.detail, null, 2) }
+                Repeater {
+                    model: page.fields.length * 2
+                    Label {
+                        readonly property var field: page.fields[Math.floor(index / 2)]
+                        objectName: index % 2 ? "socketField_" + field[0] : ""
+                        text: index % 2 ? field[2] : field[1]
+                        opacity: index % 2 ? 1 : 0.7
+                        elide: Text.ElideRight
+                        Layout.fillWidth: index % 2 === 1
+                        Layout.maximumWidth: index % 2 ? 260 : Number.POSITIVE_INFINITY
+                    }
+                }
             }
+            Item { Layout.fillHeight: true }
             Label { text: "Recent traffic (" + recent.count + ")"; font.bold: true }
             TrafficFilter { id: recentTraffic; sourceModel: page.admin.traffic; socket: page.selected || "-" }
             ListView {

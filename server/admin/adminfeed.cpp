@@ -7,11 +7,13 @@
 
 #include <QCoreApplication>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QLoggingCategory>
 
 #include <algorithm>
 #include <tuple>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 Q_LOGGING_CATEGORY(lcAdmin, "cortado.audit.admin", QtInfoMsg)
@@ -101,6 +103,29 @@ AdminFeed *AdminFeed::install(Server &server, AdminLimits limits)
             return Ack::ok(feed->snapshot(ctx.session().id()));
         });
         route.on(u"admin:catalog"_s, [feed](EventContext &) { return Ack::ok(feed->catalogJson()); });
+        // A page of sockets or rooms, filtered and sorted here; it becomes the page this console
+        // shows (deltas and admin:page follow it). Watching only.
+        route.on(u"admin:query"_s, [feed](EventContext &ctx) -> Ack {
+            std::variant<adminviews::Query, Error> query = adminviews::Query::parse(ctx.payload().toObject());
+            if (const Error *error = std::get_if<Error>(&query))
+                return *error;
+            return feed->query(ctx.session().id(), std::get<adminviews::Query>(query));
+        });
+        // Details of one socket (any node's), one room, and a page of a room's history: watching only.
+        route.on(u"admin:socket_info"_s, [feed](EventContext &ctx) -> Ack {
+            const QString socket = ctx.payload().toObject().value("socket"_L1).toString();
+            if (socket.isEmpty() || feed->isConsole(socket))
+                return Error::notFound(u"no socket %1"_s.arg(socket));
+            return feed->socketInfoAnywhere(ctx.session().id(), socket);
+        });
+        route.on(u"admin:room"_s, [feed](EventContext &ctx) -> Ack {
+            const QJsonObject request = ctx.payload().toObject();
+            const QString room = request.value("room"_L1).toString();
+            if (!protocol::isValidRoomName(room))
+                return Error::badRequest(protocol::errors::BadRoom, u"not a valid room name"_s);
+            return feed->roomInfo(request.value("route"_L1).toString(), room);
+        });
+        route.on(u"admin:history"_s, [feed](EventContext &ctx) { return feed->historyPage(ctx.payload().toObject()); });
         // Every node's sockets (a cluster asks the others; a single node answers its own): watching only.
         route.on(u"admin:sockets"_s, [feed](EventContext &) { return feed->socketsOfEveryNode(); });
         route.on(u"admin:tap"_s, [feed](EventContext &ctx) {
@@ -193,11 +218,13 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
 {
     if (const metrics::TrafficMetrics *traffic = m_hub.metrics())
         m_lastTotals = traffic->totals();
-    // The deltas below are built only while a console listens: without one, a join costs nothing here.
+    // The deltas below are built only while a console listens, and go only to the consoles whose page
+    // shows the socket or the room: a new socket reaches a console as part of its next admin:page.
     connect(&m_hub, &Hub::connected, this, [this](const Session &session) {
-        if (m_consoles.isEmpty() || Hub::isInternalRoute(session.route()))
+        if (Hub::isInternalRoute(session.route()))
             return;
-        broadcast(u"admin:socket"_s, socketJson(session));
+        showIfOnPage(session);
+        pagesMayHaveChanged();
         for (Console &console : m_consoles) { // a followed user's new tab
             if (!console.tap.users.isEmpty() && console.tap.users.contains(userIdOf(session)))
                 console.tap.userSockets.insert(session.id());
@@ -206,7 +233,8 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
     connect(&m_hub, &Hub::disconnected, this, [this](const Session &session, int code) {
         if (Hub::isInternalRoute(session.route()))
             return;
-        broadcast(u"admin:socket_closed"_s, QJsonObject{{u"id"_s, session.id()}, {u"code"_s, code}});
+        sendToShowing(session.id(), {}, u"admin:socket_closed"_s, QJsonObject{{u"id"_s, session.id()}, {u"code"_s, code}});
+        pagesMayHaveChanged();
         for (Console &console : m_consoles)
             console.tap.userSockets.remove(session.id());
     });
@@ -215,8 +243,10 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
             if (m_consoles.isEmpty() || Hub::isInternalRoute(session.route()))
                 return;
             const std::optional<RoomInfo> info = m_hub.room(session.route(), room);
-            broadcast(event, QJsonObject{{u"socket"_s, session.id()}, {u"route"_s, session.route()},
-                                         {u"room"_s, room}, {u"members"_s, info ? info->members : 0}});
+            sendToShowing(session.id(), roomKey(session.route(), room), event,
+                          QJsonObject{{u"socket"_s, session.id()}, {u"route"_s, session.route()},
+                                      {u"room"_s, room}, {u"members"_s, info ? info->members : 0}});
+            pagesMayHaveChanged();
         };
     };
     connect(&m_hub, &Hub::joined, this, roomChange(u"admin:joined"_s));
@@ -224,11 +254,14 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
     connect(&m_server.presence(), &Presence::changed, this, [this](const QString &route, const QString &room) {
         if (m_consoles.isEmpty())
             return;
-        QJsonArray users;
-        for (const PresenceEntry &entry : m_server.presence().list(route, room))
-            users.append(entry.toJson());
-        broadcast(u"admin:presence"_s, QJsonObject{{u"route"_s, route}, {u"room"_s, room}, {u"users"_s, users}});
+        QJsonObject presence = presenceJson(route, room, MaxPresenceInRow);
+        presence.insert(u"route"_s, route);
+        presence.insert(u"room"_s, room);
+        sendToShowing({}, roomKey(route, room), u"admin:presence"_s, presence);
     });
+    m_pageTimer.setSingleShot(true);
+    m_pageTimer.setInterval(PageRefreshMs);
+    connect(&m_pageTimer, &QTimer::timeout, this, &AdminFeed::pushPages);
     m_ticker.setInterval(1000);
     connect(&m_ticker, &QTimer::timeout, this, &AdminFeed::tick);
 
@@ -252,6 +285,28 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
         // The cluster may outlive the feed (the server's services hold it): ask through a guard.
         m_cluster->answer(u"sockets"_s, [feed = QPointer<AdminFeed>(this)](const QJsonObject &) {
             return feed ? feed->localSockets() : QJsonObject{{u"error"_s, u"no_admin_feed"_s}};
+        });
+        // Another node's admin:socket_info: the socket's details if this node holds it, else {}.
+        m_cluster->answer(u"socket_info"_s, [feed = QPointer<AdminFeed>(this)](const QJsonObject &args) {
+            if (!feed)
+                return QJsonObject{{u"error"_s, u"no_admin_feed"_s}};
+            const Session *session = feed->m_hub.session(args.value("socket"_L1).toString());
+            if (!session || Hub::isInternalRoute(session->route()))
+                return QJsonObject{};
+            return QJsonObject{{u"socket"_s, feed->socketInfo(*session)}};
+        });
+        // Another node's admin:query: this node's first offset + limit matches (the asker merges,
+        // sorts and cuts the page), at most MaxSocketsPerNode and under the answer cap.
+        m_cluster->answer(u"query"_s, [feed = QPointer<AdminFeed>(this)](const QJsonObject &args) {
+            if (!feed)
+                return QJsonObject{{u"error"_s, u"no_admin_feed"_s}};
+            std::variant<adminviews::Query, Error> query = adminviews::Query::parse(args);
+            if (!std::holds_alternative<adminviews::Query>(query))
+                return QJsonObject{{u"error"_s, u"bad_request"_s}};
+            adminviews::Query first = std::get<adminviews::Query>(query);
+            first.limit = std::min(first.offset + first.limit, MaxSocketsPerNode);
+            first.offset = 0;
+            return feed->localPage(first, cluster::Cluster::MaxAnswerBytes - 16 * 1024);
         });
     }
 }
@@ -428,23 +483,19 @@ Ack AdminFeed::mintToken(EventContext &ctx) const
     return Ack::ok(QJsonObject{{u"token"_s, QString::fromLatin1(token)}, {u"expiresAt"_s, (now + ttl) * 1000}});
 }
 
-QJsonObject AdminFeed::snapshot(const SocketId &consoleId) const
+QJsonObject AdminFeed::snapshot(const SocketId &consoleId)
 {
-    QJsonArray sockets, rooms, presence, wsRoutes, restRoutes;
-    for (const Session *session : m_hub.sessions()) {
-        if (!Hub::isInternalRoute(session->route()))
-            sockets.append(socketJson(*session));
-    }
-    for (const RoomInfo &room : m_hub.rooms()) {
-        if (Hub::isInternalRoute(room.route))
-            continue;
-        rooms.append(roomJson(room));
-        if (m_server.presence().isTracked(room.route)) {
-            QJsonArray users;
-            for (const PresenceEntry &entry : m_server.presence().list(room.route, room.name))
-                users.append(entry.toJson());
-            presence.append(QJsonObject{{u"route"_s, room.route}, {u"room"_s, room.name}, {u"users"_s, users}});
-        }
+    // The console's pages (the first ones after connecting), with their counts: never every socket.
+    const Console console = m_consoles.value(consoleId);
+    QJsonObject socketsPage = localPage(console.socketsQuery), roomsPage = localPage(console.roomsQuery);
+    remember(consoleId, console.socketsQuery, socketsPage);
+    remember(consoleId, console.roomsQuery, roomsPage);
+    const QJsonArray sockets = socketsPage.take(u"rows"_s).toArray(), rooms = roomsPage.take(u"rows"_s).toArray();
+    QJsonArray presence, wsRoutes, restRoutes;
+    for (const QJsonValue &room : rooms) {
+        if (room.toObject().contains("users"_L1))
+            presence.append(QJsonObject{{u"route"_s, room[u"route"_s]}, {u"room"_s, room[u"room"_s]},
+                                        {u"users"_s, room[u"users"_s]}, {u"count"_s, room[u"presenceCount"_s]}});
     }
     for (const auto &entry : m_server.router().webSocketRoutes()) {
         if (!Hub::isInternalRoute(entry->path.pattern()))
@@ -465,13 +516,14 @@ QJsonObject AdminFeed::snapshot(const SocketId &consoleId) const
                        {u"routes"_s, QJsonObject{{u"websocket"_s, wsRoutes}, {u"rest"_s, restRoutes}}}};
     if (Storage *storage = m_server.storage())
         server.insert(u"storage"_s, storage->status().toJson());
-    const Console console = m_consoles.value(consoleId);
     QJsonObject snapshot{{u"server"_s, server},
                        {u"catalog"_s, catalogJson()},
                        {u"you"_s, QJsonObject{{u"socketId"_s, consoleId}, {u"user"_s, console.actor},
                                              {u"role"_s, console.canAct ? u"admin"_s : u"observer"_s}}},
                        {u"sockets"_s, sockets},
+                       {u"socketsPage"_s, socketsPage},
                        {u"rooms"_s, rooms},
+                       {u"roomsPage"_s, roomsPage},
                        {u"presence"_s, presence},
                        {u"counters"_s, QJsonObject{{u"messagesIn"_s, m_hub.messagesIn()}, {u"messagesOut"_s, m_hub.messagesOut()}}},
                        {u"nodes"_s, nodesJson()}};
@@ -617,6 +669,374 @@ Ack AdminFeed::socketsOfEveryNode()
         if (!asked)
             reply(Error::overloaded(u"too many cluster questions in flight; retry later"_s));
     });
+}
+
+QJsonObject AdminFeed::localPage(const adminviews::Query &query, qsizetype maxBytes) const
+{
+    using adminviews::SortValue;
+    qsizetype total = 0;
+    bool truncated = false;
+    QJsonArray rows;
+    qsizetype bytes = 0;
+    // Sort only what the page needs: the first offset + limit matches (partial_sort), then build
+    // JSON for the page's rows alone.
+    auto cut = [&](auto &matched, auto &&rowJson) {
+        const qsizetype end = std::min<qsizetype>(qsizetype(matched.size()), query.offset + query.limit);
+        std::partial_sort(matched.begin(), matched.begin() + end, matched.end(), [&query](const auto &a, const auto &b) {
+            return adminviews::lessThan(a.first, b.first, query.descending);
+        });
+        for (qsizetype i = query.offset; i < end; ++i) {
+            const QJsonObject row = rowJson(*matched[size_t(i)].second);
+            if (maxBytes > 0 && (bytes += protocol::toCompactJson(row).size() + 1) > maxBytes) {
+                truncated = true;
+                break;
+            }
+            rows.append(row);
+        }
+        return qsizetype(matched.size());
+    };
+    qsizetype matchedCount = 0;
+    if (query.view == adminviews::Query::View::Sockets) {
+        const QString node = m_cluster ? m_cluster->nodeId() : QString();
+        std::vector<std::pair<SortValue, const Session *>> matched;
+        for (const Session *session : m_hub.sessions()) {
+            if (Hub::isInternalRoute(session->route()))
+                continue;
+            ++total;
+            if (adminviews::matches(*session, query, node))
+                matched.emplace_back(adminviews::sortValue(*session, query.sortKey, node), session);
+        }
+        matchedCount = cut(matched, [this](const Session &session) { return socketJson(session); });
+    } else {
+        const QList<RoomInfo> all = m_hub.rooms();
+        std::vector<std::pair<SortValue, const RoomInfo *>> matched;
+        for (const RoomInfo &room : all) {
+            if (Hub::isInternalRoute(room.route))
+                continue;
+            ++total;
+            if (adminviews::matches(room, query))
+                matched.emplace_back(adminviews::sortValue(room, query.sortKey), &room);
+        }
+        matchedCount = cut(matched, [this](const RoomInfo &room) {
+            QJsonObject json = roomJson(room);
+            if (m_server.presence().isTracked(room.route)) {
+                const QJsonObject presence = presenceJson(room.route, room.name, MaxPresenceInRow);
+                json.insert(u"users"_s, presence.value("users"_L1));
+                json.insert(u"presenceCount"_s, presence.value("count"_L1));
+            }
+            return json;
+        });
+    }
+    QJsonObject page = query.toJson();
+    page.insert(u"rows"_s, rows);
+    page.insert(u"total"_s, total);
+    page.insert(u"matched"_s, matchedCount);
+    if (truncated)
+        page.insert(u"truncated"_s, true);
+    return page;
+}
+
+Ack AdminFeed::query(const SocketId &consoleId, const adminviews::Query &query)
+{
+    // Rooms are each node's own; so are the sockets of a single node.
+    if (!m_cluster || query.view == adminviews::Query::View::Rooms) {
+        const QJsonObject page = localPage(query);
+        remember(consoleId, query, page);
+        return Ack::ok(page);
+    }
+    return Ack::later([feed = QPointer<AdminFeed>(this), consoleId, query](Ack::Reply reply) {
+        const bool asked = feed->m_cluster->ask(u"query"_s, query.toJson(),
+                                                [feed, consoleId, query, reply](const cluster::ClusterAnswers &answers) {
+            if (!feed)
+                return reply(Error::notFound(u"the admin feed is gone"_s));
+            const QJsonObject page = feed->mergedPage(query, answers);
+            feed->remember(consoleId, query, page);
+            reply(Ack::ok(page));
+        });
+        if (!asked)
+            reply(Error::overloaded(u"too many cluster questions in flight; retry later"_s));
+    });
+}
+
+QJsonObject AdminFeed::mergedPage(const adminviews::Query &query, const cluster::ClusterAnswers &answers) const
+{
+    // Every node gives its first offset + limit matches (at most MaxSocketsPerNode): the page of
+    // the whole cluster is among them. A node with more matches than it could give is "truncated"
+    // (the page may miss its rows when offset + limit passes the bound).
+    adminviews::Query first = query;
+    first.limit = std::min(query.offset + query.limit, MaxSocketsPerNode);
+    first.offset = 0;
+    std::vector<std::pair<adminviews::SortValue, QJsonObject>> rows;
+    qint64 total = 0, matched = 0;
+    QStringList truncated;
+    cluster::ClusterAnswers marked = answers;
+    auto add = [&](const QString &node, const QJsonObject &answer) {
+        const QJsonArray nodeRows = answer.value("rows"_L1).toArray();
+        for (const QJsonValue &row : nodeRows)
+            rows.emplace_back(adminviews::socketSortValue(row.toObject(), query.sortKey), row.toObject());
+        total += answer.value("total"_L1).toInteger();
+        matched += answer.value("matched"_L1).toInteger();
+        if (answer.value("truncated"_L1).toBool()
+            || (nodeRows.size() < query.offset + query.limit && answer.value("matched"_L1).toInteger() > nodeRows.size()))
+            truncated.append(node);
+    };
+    add(m_cluster->nodeId(), localPage(first, cluster::Cluster::MaxAnswerBytes - 16 * 1024));
+    for (const auto &[node, answer] : answers.answers) {
+        if (answer.contains("error"_L1)) // too large, or a node without the admin feed
+            marked.missing.append(node);
+        else
+            add(node, answer);
+    }
+    marked.missing.sort();
+    const qsizetype end = std::min<qsizetype>(qsizetype(rows.size()), query.offset + query.limit);
+    std::partial_sort(rows.begin(), rows.begin() + end, rows.end(), [&query](const auto &a, const auto &b) {
+        return adminviews::lessThan(a.first, b.first, query.descending);
+    });
+    QJsonArray pageRows;
+    for (qsizetype i = query.offset; i < end; ++i)
+        pageRows.append(rows[size_t(i)].second);
+    QJsonObject page = query.toJson();
+    page.insert(u"rows"_s, pageRows);
+    page.insert(u"total"_s, total);
+    page.insert(u"matched"_s, matched);
+    page.insert(u"truncated"_s, !truncated.isEmpty());
+    if (!truncated.isEmpty())
+        page.insert(u"truncatedNodes"_s, QJsonArray::fromStringList(truncated));
+    return marked.marked(page);
+}
+
+bool AdminFeed::remember(const SocketId &consoleId, const adminviews::Query &query, const QJsonObject &page)
+{
+    const auto it = m_consoles.find(consoleId);
+    if (it == m_consoles.end())
+        return false;
+    const bool sockets = query.view == adminviews::Query::View::Sockets;
+    QByteArray encoded = protocol::toCompactJson(page);
+    QByteArray &last = sockets ? it->lastSocketsPage : it->lastRoomsPage;
+    (sockets ? it->socketsQuery : it->roomsQuery) = query;
+    if (encoded == last)
+        return false;
+    last = std::move(encoded);
+    QSet<QString> shown;
+    for (const QJsonValue &row : page.value("rows"_L1).toArray()) {
+        const QJsonObject object = row.toObject();
+        shown.insert(sockets ? object.value("id"_L1).toString()
+                             : roomKey(object.value("route"_L1).toString(), object.value("room"_L1).toString()));
+    }
+    (sockets ? it->shownSockets : it->shownRooms) = std::move(shown);
+    if (sockets) {
+        const QJsonArray rows = page.value("rows"_L1).toArray();
+        it->socketsPageFull = rows.size() >= query.limit;
+        it->lastShownSocket = rows.isEmpty() ? adminviews::SortValue()
+                                             : adminviews::socketSortValue(rows.last().toObject(), query.sortKey);
+    }
+    return true;
+}
+
+void AdminFeed::showIfOnPage(const Session &session)
+{
+    const QString node = m_cluster ? m_cluster->nodeId() : QString();
+    for (Console &console : m_consoles) {
+        const adminviews::Query &query = console.socketsQuery;
+        if (!adminviews::matches(session, query, node))
+            continue;
+        if (console.socketsPageFull
+            && !adminviews::lessThan(adminviews::sortValue(session, query.sortKey, node), console.lastShownSocket,
+                                     query.descending))
+            continue;
+        console.shownSockets.insert(session.id()); // until the next page says otherwise
+    }
+}
+
+QJsonObject AdminFeed::presenceJson(const QString &route, const QString &room, qsizetype max) const
+{
+    const QList<PresenceEntry> entries = m_server.presence().list(route, room);
+    QJsonArray users;
+    for (qsizetype i = 0; i < std::min(max, entries.size()); ++i)
+        users.append(entries.at(i).toJson());
+    return {{u"users"_s, users}, {u"count"_s, entries.size()}};
+}
+
+QJsonObject AdminFeed::socketInfo(const Session &session) const
+{
+    QJsonObject info = socketJson(session);
+    const QJsonObject handshake = info.value("handshake"_L1).toObject();
+    info.insert(u"userAgent"_s, handshake.value("userAgent"_L1));
+    info.insert(u"origin"_s, handshake.value("origin"_L1));
+    info.insert(u"bytesQueued"_s, m_hub.queuedBytes(session.id()));
+    info.insert(u"at"_s, QDateTime::currentMSecsSinceEpoch());
+    return info;
+}
+
+QJsonObject AdminFeed::withRates(const SocketId &consoleId, QJsonObject info)
+{
+    // Messages per second since this console last asked about this socket (the Socket page asks
+    // every second); the first time, the average since it connected.
+    const QString id = info.value("id"_L1).toString();
+    const qint64 in = info.value("messagesIn"_L1).toInteger(), out = info.value("messagesOut"_L1).toInteger();
+    const qint64 at = info.value("at"_L1).toInteger();
+    const auto console = m_consoles.find(consoleId);
+    Console::Sample since{id, 0, 0, info.value("connectedAt"_L1).toInteger()};
+    if (console != m_consoles.end() && console->lastInfo.socket == id && console->lastInfo.atMs < at)
+        since = console->lastInfo;
+    const double seconds = std::max<qint64>(at - since.atMs, 1) / 1000.0;
+    info.insert(u"connectedForMs"_s, std::max<qint64>(0, at - info.value("connectedAt"_L1).toInteger()));
+    info.insert(u"inPerSecond"_s, std::round(double(in - since.in) / seconds * 10) / 10);
+    info.insert(u"outPerSecond"_s, std::round(double(out - since.out) / seconds * 10) / 10);
+    if (console != m_consoles.end())
+        console->lastInfo = Console::Sample{id, in, out, at};
+    return info;
+}
+
+Ack AdminFeed::socketInfoAnywhere(const SocketId &consoleId, const SocketId &socket)
+{
+    if (const Session *session = m_hub.session(socket); session && !Hub::isInternalRoute(session->route()))
+        return Ack::ok(withRates(consoleId, socketInfo(*session)));
+    if (!m_cluster)
+        return Error::notFound(u"no socket %1"_s.arg(socket));
+    return Ack::later([feed = QPointer<AdminFeed>(this), consoleId, socket](Ack::Reply reply) {
+        const bool asked = feed->m_cluster->ask(u"socket_info"_s, QJsonObject{{u"socket"_s, socket}},
+                                                [feed, consoleId, socket, reply](const cluster::ClusterAnswers &answers) {
+            for (const auto &[node, answer] : answers.answers) {
+                if (feed && answer.contains("socket"_L1))
+                    return reply(Ack::ok(feed->withRates(consoleId, answer.value("socket"_L1).toObject())));
+            }
+            reply(Error::notFound(u"no node holds socket %1"_s.arg(socket)));
+        });
+        if (!asked)
+            reply(Error::overloaded(u"too many cluster questions in flight; retry later"_s));
+    });
+}
+
+Ack AdminFeed::roomInfo(const QString &route, const QString &room) const
+{
+    const std::optional<RoomInfo> info = m_hub.room(route, room);
+    History &history = m_hub.history();
+    // Every room of a route may keep history (the policy is the route's): only a room with
+    // messages counts as existing through its history. entries() would open a log: not before.
+    const bool keepsHistory = history.policy(route, room).has_value() && history.latestOffset(route, room) > 0;
+    const QList<PresenceEntry> presence = m_server.presence().list(route, room);
+    if (Hub::isInternalRoute(route) || (!info && !keepsHistory && presence.isEmpty()))
+        return Error::notFound(u"no room %1 on %2"_s.arg(room, route));
+    QJsonArray members;
+    const QList<const Session *> sessions = m_hub.members(route, room);
+    for (const Session *session : sessions) {
+        if (members.size() >= MaxRoomMembers)
+            break;
+        const QVariantMap user = session->data.value(u"user"_s).toMap();
+        QJsonObject member{{u"socket"_s, session->id()},
+                           {u"user"_s, user.isEmpty() ? QJsonValue() : QJsonValue(QJsonObject{
+                                    {u"id"_s, user.value(u"id"_s).toString()}, {u"name"_s, user.value(u"name"_s).toString()}})},
+                           {u"address"_s, session->remoteAddress()},
+                           {u"connectedAt"_s, session->connectedAt().toMSecsSinceEpoch()}};
+        if (m_cluster)
+            member.insert(u"node"_s, m_cluster->nodeId());
+        members.append(member);
+    }
+    QJsonArray users;
+    for (const PresenceEntry &entry : presence) {
+        if (users.size() >= MaxRoomMembers)
+            break;
+        users.append(entry.toJson());
+    }
+    QJsonObject json{{u"route"_s, route}, {u"room"_s, room},
+                     {u"members"_s, members}, {u"membersTotal"_s, qsizetype(sessions.size())},
+                     {u"membersTruncated"_s, sessions.size() > members.size()},
+                     {u"presence"_s, users}, {u"presenceTotal"_s, qsizetype(presence.size())}};
+    if (keepsHistory) {
+        const QList<HistoryEntry> entries = history.entries(route, room);
+        json.insert(u"historyLength"_s, entries.size());
+        json.insert(u"offset"_s, history.latestOffset(route, room));
+        json.insert(u"oldestOffset"_s, entries.isEmpty() ? QJsonValue() : QJsonValue(entries.first().offset));
+    }
+    if (m_cluster)
+        json.insert(u"node"_s, m_cluster->nodeId());
+    return Ack::ok(json);
+}
+
+Ack AdminFeed::historyPage(const QJsonObject &request)
+{
+    const QString route = request.value("route"_L1).toString(), room = request.value("room"_L1).toString();
+    if (!protocol::isValidRoomName(room))
+        return Error::badRequest(protocol::errors::BadRoom, u"not a valid room name"_s);
+    auto whole = [&request](QLatin1String name, qint64 fallback) -> std::optional<qint64> {
+        const QJsonValue value = request.value(name);
+        if (value.isUndefined() || value.isNull())
+            return fallback;
+        const double number = value.toDouble(-1);
+        if (!value.isDouble() || number < 1 || number != std::floor(number) || number > 9e15)
+            return std::nullopt;
+        return qint64(number);
+    };
+    const std::optional<qint64> before = whole("before"_L1, std::numeric_limits<qint64>::max());
+    const std::optional<qint64> limit = whole("limit"_L1, DefaultHistoryPage);
+    if (!before || !limit)
+        return Error::badRequest(protocol::errors::BadRequest,
+                                 u"\"before\" (an offset) and \"limit\" are whole numbers from 1 (limit over %1 is clamped)"_s
+                                         .arg(MaxHistoryPage));
+    History &history = m_hub.history();
+    if (Hub::isInternalRoute(route) || !history.policy(route, room)
+        || (history.latestOffset(route, room) == 0 && !m_hub.room(route, room)))
+        return Error::notFound(u"room %1 on %2 keeps no history"_s.arg(room, route));
+    const qsizetype pageSize = std::min<qint64>(*limit, MaxHistoryPage);
+    // Newest first, going back from `before` (exclusive): the next page is before the last row's offset.
+    const QList<HistoryEntry> entries = history.entries(route, room); // oldest first
+    QJsonArray rows;
+    qsizetype i = entries.size() - 1;
+    while (i >= 0 && entries.at(i).offset >= *before)
+        --i;
+    for (; i >= 0 && rows.size() < pageSize; --i) {
+        const HistoryEntry &entry = entries.at(i);
+        const QJsonObject message = QJsonDocument::fromJson(entry.frame).object();
+        rows.append(QJsonObject{{u"offset"_s, entry.offset}, {u"time"_s, entry.createdAtMs},
+                                {u"event"_s, message.value("event"_L1)}, {u"payload"_s, message.value("payload"_L1)},
+                                {u"size"_s, entry.frame.size()}});
+    }
+    QJsonObject page{{u"route"_s, route}, {u"room"_s, room}, {u"rows"_s, rows}, {u"limit"_s, pageSize},
+                     {u"historyLength"_s, entries.size()}, {u"offset"_s, history.latestOffset(route, room)}};
+    if (i >= 0) // older entries remain
+        page.insert(u"nextBefore"_s, rows.last().toObject().value("offset"_L1));
+    return Ack::ok(page);
+}
+
+void AdminFeed::pagesMayHaveChanged()
+{
+    if (!m_consoles.isEmpty() && !m_pageTimer.isActive())
+        m_pageTimer.start();
+}
+
+void AdminFeed::pushPages()
+{
+    const QList<SocketId> consoles = m_consoles.keys();
+    for (const SocketId &id : consoles) {
+        // A console already behind gets no page now; the next refresh tries again.
+        if (m_hub.queuedBytes(id) > m_limits.maxQueuedBytes)
+            continue;
+        const Console &console = m_consoles[id];
+        // In a cluster a sockets page holds every node's sockets, which this node does not see
+        // change: there the console asks again (admin:query) instead.
+        for (const adminviews::Query &query : {console.socketsQuery, console.roomsQuery}) {
+            if (m_cluster && query.view == adminviews::Query::View::Sockets)
+                continue;
+            const QJsonObject page = localPage(query);
+            if (remember(id, query, page))
+                send(id, u"admin:page"_s, page);
+        }
+    }
+}
+
+void AdminFeed::sendToShowing(const SocketId &socket, const QString &roomKey, const QString &event,
+                              const QJsonObject &payload)
+{
+    QByteArray frame; // encoded once, if any console shows the row
+    for (auto it = m_consoles.cbegin(); it != m_consoles.cend(); ++it) {
+        if (!(!socket.isEmpty() && it->shownSockets.contains(socket)) && !(!roomKey.isEmpty() && it->shownRooms.contains(roomKey)))
+            continue;
+        if (frame.isEmpty())
+            frame = protocol::encodeEvent(event, payload);
+        if (Session *session = m_hub.session(it.key()))
+            m_hub.sendFrame(*session, event, frame);
+    }
 }
 
 void AdminFeed::send(const SocketId &console, const QString &event, const QJsonValue &payload)
@@ -819,6 +1239,7 @@ void AdminFeed::tick()
     }
     m_lastIn = m_hub.messagesIn();
     m_lastOut = m_hub.messagesOut();
+    pagesMayHaveChanged(); // the shown rows' message counts
     for (auto it = m_consoles.begin(); it != m_consoles.end(); ++it) {
         QJsonObject mine = counters;
         mine.insert(u"tapDropped"_s, std::exchange(it->dropped, 0));

@@ -1,12 +1,15 @@
 // The admin channel: a built-in WebSocket route, /_admin, for the console.
 //
 // Users with the "admin" role watch and act; "observer" may only watch. On connect the console gets
-// one admin:snapshot, then deltas (sockets, rooms, presence), admin:counters every second, and — when
-// it asks with admin:tap — the traffic it filtered for. The tap never slows the server: it is filtered
+// one admin:snapshot (counts and the first page of sockets and rooms), then the pages it shows
+// (admin:query asks for one; admin:page pushes it again when it changed) with deltas for the rows on
+// them only, admin:counters every second, and — when it asks with admin:tap — the traffic it
+// filtered for. 100,000 sockets cost a console a page, not 100,000 rows. The tap never slows the server: it is filtered
 // here, capped per console per second (the rest is counted as dropped), and a console whose backlog
 // passes a bound is disconnected (4101) instead of being waited for. docs/admin.md lists the messages.
 #pragma once
 
+#include "adminviews.h"
 #include "core/hub.h"
 #include "metrics/traffic.h"
 #include "routing/routes.h"
@@ -22,6 +25,7 @@ namespace cortado {
 class Server;
 namespace cluster {
 class Cluster;
+struct ClusterAnswers;
 }
 
 struct AdminLimits
@@ -62,13 +66,31 @@ private:
         TapFilter tap;
         int sentThisSecond = 0;
         qint64 dropped = 0;
+        // The pages this console shows (its last admin:query per view, or the defaults), the ids on
+        // them (deltas go for these only) and the last page sent (admin:page only when it changed).
+        adminviews::Query socketsQuery = adminviews::Query::defaults(adminviews::Query::View::Sockets);
+        adminviews::Query roomsQuery = adminviews::Query::defaults(adminviews::Query::View::Rooms);
+        QSet<SocketId> shownSockets;
+        // Where the sockets page ends: a new socket that sorts before it (or any, while the page
+        // is not full) is shown at once, so that its deltas are not lost before the next page.
+        adminviews::SortValue lastShownSocket;
+        bool socketsPageFull = false;
+        QSet<QString> shownRooms; // roomKey(route, room)
+        QByteArray lastSocketsPage, lastRoomsPage;
+        // The socket page's last admin:socket_info: its rates are the change since then.
+        struct Sample
+        {
+            QString socket;
+            qint64 in = 0, out = 0, atMs = 0;
+        } lastInfo;
     };
+    static QString roomKey(const QString &route, const QString &room) { return route + u'\n' + room; }
 
     // An action on a socket this node does not hold: the cluster's node that holds it does it.
     Ack actElsewhere(EventContext &ctx, const QString &action, const SocketId &socket, const QJsonObject &args);
     void attach(Session &session);
     void detach(const Session &session);
-    QJsonObject snapshot(const SocketId &consoleId) const;
+    QJsonObject snapshot(const SocketId &consoleId);
     // The event catalog (docs/admin.md, "Event catalog"): every WebSocket route's events with what
     // describe() said of them, and the events every route answers. Local: every node of a cluster
     // has the same routes.
@@ -78,6 +100,33 @@ private:
     static constexpr qint64 MaxMintedTokenSeconds = 24 * 3600;
     static constexpr qsizetype MaxMintedRoles = 16;
     Ack mintToken(EventContext &ctx) const;
+    // This node's page for `query`: {view, filter, sort, offset, limit, rows, total, matched}.
+    // `maxBytes` > 0 stops early ("truncated": true), for cluster answers.
+    QJsonObject localPage(const adminviews::Query &query, qsizetype maxBytes = 0) const;
+    Ack query(const SocketId &consoleId, const adminviews::Query &query);
+    // A cluster's sockets page: every node's first offset + limit matches, merged and cut.
+    QJsonObject mergedPage(const adminviews::Query &query, const cluster::ClusterAnswers &answers) const;
+    // Makes `page` the console's shown page of its view; false when it is the page last sent.
+    bool remember(const SocketId &consoleId, const adminviews::Query &query, const QJsonObject &page);
+    // Something a page may show changed: pages are recomputed at most every PageRefreshMs.
+    static constexpr int PageRefreshMs = 250;
+    void pagesMayHaveChanged();
+    void showIfOnPage(const Session &session);
+    void pushPages();
+    // Details (docs/admin.md, "Details"): one socket, one room, a page of a room's history.
+    static constexpr qsizetype MaxRoomMembers = 500; // and users, listed by admin:room; the totals count all
+    // A room row (pages, the snapshot) and admin:presence carry this many users and the count: a
+    // page of 100 rooms of 1,000 users each would otherwise weigh 100,000 entries.
+    static constexpr qsizetype MaxPresenceInRow = 20;
+    QJsonObject presenceJson(const QString &route, const QString &room, qsizetype max) const; // {users, count}
+    static constexpr qsizetype DefaultHistoryPage = 50, MaxHistoryPage = 200;
+    QJsonObject socketInfo(const Session &session) const; // without rates: the asking node adds them
+    QJsonObject withRates(const SocketId &consoleId, QJsonObject info);
+    Ack socketInfoAnywhere(const SocketId &consoleId, const SocketId &socket);
+    Ack roomInfo(const QString &route, const QString &room) const;
+    Ack historyPage(const QJsonObject &request);
+    // A delta to the consoles that show the socket or the room only.
+    void sendToShowing(const SocketId &socket, const QString &roomKey, const QString &event, const QJsonObject &payload);
     QJsonObject socketJson(const Session &session) const;
     QJsonObject roomJson(const RoomInfo &room) const;
     void broadcast(const QString &event, const QJsonValue &payload); // to every console
@@ -108,6 +157,7 @@ private:
     AdminLimits m_limits;
     QHash<SocketId, Console> m_consoles;
     QTimer m_ticker;
+    QTimer m_pageTimer; // single shot: coalesces page refreshes
     QMetaObject::Connection m_tapIn, m_tapOut; // while a console taps
     qint64 m_lastIn = 0, m_lastOut = 0;
     metrics::TrafficMetrics::Totals m_lastTotals; // at the last tick

@@ -28,6 +28,7 @@ Item {
         anchors.fill: parent
         visible: false
     }
+    RoomsPage { id: rooms; admin: adminClient; anchors.fill: parent; visible: false }
 
     TestCase {
         name: "Pages"
@@ -52,7 +53,9 @@ Item {
             tryCompare(sockets, "shown", 1)
             sockets.filterText = ""
             tryCompare(sockets, "shown", 2)
-            root.feed("admin:socket", root.socket("s3", "carol", []))
+            root.feed("admin:page", { view: "sockets", offset: 0, matched: 3, total: 3,
+                                      rows: [root.socket("s1", "alice", ["lobby"]), root.socket("s2", "bob", []),
+                                             root.socket("s3", "carol", [])] })
             tryCompare(sockets, "shown", 3)
             sockets.selectFirst()
             compare(sockets.selected.length > 0, true)
@@ -112,6 +115,97 @@ Item {
             compare(findChild(playground, "sendButton").enabled, false)
             compare(findChild(playground, "openAsButton").enabled, true) // the snapshot says admin
             playground.visible = false
+        }
+
+        // The socket page lays out the server's details of the selected socket.
+        function test_socketDetailsAreLaidOut() {
+            sockets.visible = true
+            sockets.selected = "s1"
+            // Before the details arrive: the row on the page.
+            compare(findChild(sockets, "socketField_route").text, "/chat")
+            compare(findChild(sockets, "socketField_bytesQueued").text, "–")
+            sockets.info = { id: "s1", route: "/chat", node: "b", address: "10.0.0.7", userAgent: "Firefox/131",
+                             user: { id: "alice", name: "Alice", roles: ["editor", "admin"] }, rooms: ["lobby", "x"],
+                             connectedForMs: 3723000, messagesIn: 12, messagesOut: 30, inPerSecond: 1.5,
+                             outPerSecond: 0, bytesQueued: 2048 }
+            compare(findChild(sockets, "socketField_user").text, "Alice (alice)")
+            compare(findChild(sockets, "socketField_roles").text, "editor, admin")
+            compare(findChild(sockets, "socketField_node").text, "b")
+            compare(findChild(sockets, "socketField_userAgent").text, "Firefox/131")
+            compare(findChild(sockets, "socketField_connectedFor").text, "1 h 2 min 3 s")
+            compare(findChild(sockets, "socketField_rooms").text, "lobby, x")
+            compare(findChild(sockets, "socketField_in").text, "12  (1.5/s)")
+            compare(findChild(sockets, "socketField_bytesQueued").text, "2048")
+            // Another socket's details never show under this one.
+            sockets.selected = "s2"
+            compare(findChild(sockets, "socketField_userAgent").text, "–")
+            sockets.selected = ""
+            sockets.visible = false
+        }
+
+        // The room page: members with a Leave action each, presence, the history browser.
+        function test_roomPageShowsMembersPresenceAndHistory() {
+            rooms.visible = true
+            root.feed("admin:page", { view: "rooms", offset: 0, matched: 1, total: 1,
+                                      rows: [{ route: "/chat", room: "lobby", members: 2 }] })
+            tryCompare(adminClient.rooms, "count", 1)
+            rooms.selectFirst()
+            compare(rooms.selectedRoute, "/chat")
+            compare(rooms.selectedRoom, "lobby")
+            compare(findChild(rooms, "roomsPageLabel").text, "1–1 of 1 matching (1 rooms)")
+            rooms.detail = { route: "/chat", room: "lobby", membersTotal: 2, membersTruncated: false,
+                             members: [{ socket: "s1", user: { id: "alice", name: "Alice" } }, { socket: "s2", user: null }],
+                             presence: [{ id: "alice", name: "Alice", status: "away", since: 0, connections: 2 }],
+                             historyLength: 40, offset: 40 }
+            const frame = findChild(rooms, "roomDetail")
+            compare(frame.visible, true)
+            tryCompare(findChild(rooms, "roomMembers"), "count", 2)
+            compare(findChild(rooms, "roomPresence").count, 1)
+            compare(findChild(rooms, "roomTitle").text, "Room lobby on /chat — 2 members here")
+            compare(findChild(rooms, "historyLabel").text, "History: 0 shown of 40 kept, newest offset 40")
+            compare(findChild(rooms, "historyOlder").enabled, false) // not connected: nothing older to ask
+            rooms.selectedRoom = ""
+            compare(frame.visible, false)
+            rooms.visible = false
+        }
+
+        // Scrolling to the end of the page asks the server for more rows of the same page.
+        function test_socketsScrollingToTheEndAsksForMore() {
+            sockets.visible = true
+            sockets.query(0) // a page of 100 asked for (not connected: nothing is sent)
+            const rows = []
+            for (let i = 0; i < 100; ++i)
+                rows.push(root.socket("r" + i, "user" + i, []))
+            root.feed("admin:page", { view: "sockets", offset: 0, matched: 1000, total: 1000, rows: rows })
+            tryCompare(sockets, "shown", 100)
+            compare(sockets.shownLimit, 100)
+            findChild(sockets, "socketsList").positionViewAtEnd()
+            tryCompare(sockets, "shownLimit", 200)
+            // All matching rows shown: scrolling asks for nothing more.
+            root.feed("admin:page", { view: "sockets", offset: 0, matched: 2, total: 2,
+                                      rows: [root.socket("s1", "alice", ["lobby"]), root.socket("s2", "bob", [])] })
+            sockets.query(0)
+            compare(sockets.shownLimit, 100)
+            findChild(sockets, "socketsList").positionViewAtEnd()
+            compare(sockets.shownLimit, 100)
+            sockets.visible = false
+        }
+
+        // The pager shows the server's counts (admin:page) and offers what exists.
+        function test_socketsPagerShowsTheServersCounts() {
+            sockets.visible = true
+            root.feed("admin:page", { view: "sockets", offset: 100, matched: 250, total: 300,
+                                      rows: [root.socket("s7", "gina", []), root.socket("s8", "hal", [])] })
+            tryCompare(sockets, "shown", 2)
+            compare(findChild(sockets, "socketsPageLabel").text, "101–102 of 250 matching (300 sockets)")
+            compare(findChild(sockets, "socketsPrevious").enabled, true)
+            compare(findChild(sockets, "socketsNext").enabled, true)
+            root.feed("admin:page", { view: "sockets", offset: 0, matched: 2, total: 2,
+                                      rows: [root.socket("s1", "alice", ["lobby"]), root.socket("s2", "bob", [])] })
+            compare(findChild(sockets, "socketsPageLabel").text, "1–2 of 2 matching (2 sockets)")
+            compare(findChild(sockets, "socketsPrevious").enabled, false)
+            compare(findChild(sockets, "socketsNext").enabled, false)
+            sockets.visible = false
         }
 
         function test_nodesListAndDegradedBanner() {
