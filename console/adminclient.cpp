@@ -311,7 +311,7 @@ void AdminClient::onFrame(const QJsonObject &frame)
         m_rooms.refresh(payload.value("roomSummaries"_L1).toArray());
         m_counters = payload.toVariantMap();
         m_counters.remove(u"roomSummaries"_s);
-        m_history.add(payload);
+        m_metricsHistory.add(payload);
         m_alerts.evaluate(payload, m_clusterMode, m_redisUp, m_redisError);
         Q_EMIT countersChanged();
     } else if (event == "admin:page"_L1) {

@@ -32,7 +32,7 @@ class AdminClient : public QObject
     Q_PROPERTY(QJsonObject catalog READ catalog NOTIFY serverChanged)
     Q_PROPERTY(QVariantMap counters READ counters NOTIFY countersChanged)
     // An hour of counters for the Overview's charts, and what needs an operator.
-    Q_PROPERTY(MetricsHistory *history READ history CONSTANT)
+    Q_PROPERTY(MetricsHistory *metricsHistory READ metricsHistory CONSTANT)
     Q_PROPERTY(AlertsModel *alerts READ alerts CONSTANT)
     Q_PROPERTY(SocketsModel *sockets READ sockets CONSTANT)
     Q_PROPERTY(RoomsModel *rooms READ rooms CONSTANT)
@@ -76,7 +76,7 @@ public:
     QVariantMap server() const { return m_server; }
     QJsonObject catalog() const { return m_catalog; }
     QVariantMap counters() const { return m_counters; }
-    MetricsHistory *history() { return &m_history; }
+    MetricsHistory *metricsHistory() { return &m_metricsHistory; }
     AlertsModel *alerts() { return &m_alerts; }
     SocketsModel *sockets() { return &m_sockets; }
     RoomsModel *rooms() { return &m_rooms; }
@@ -171,7 +171,7 @@ private:
     State m_state = Disconnected;
     QString m_error, m_role;
     QVariantMap m_server, m_counters;
-    MetricsHistory m_history;
+    MetricsHistory m_metricsHistory;
     AlertsModel m_alerts;
     QJsonObject m_catalog;
     SocketsModel m_sockets;

@@ -258,7 +258,7 @@ void tst_ConsoleModels::trafficPauseFilterExport()
 void tst_ConsoleModels::historyKeepsAnHourAndPlotsAWindow()
 {
     AdminClient admin;
-    MetricsHistory &history = *admin.history();
+    MetricsHistory &history = *admin.metricsHistory();
     const qint64 start = 1'700'000'000'000;
     const int samples = MetricsHistory::Capacity + 30;
     for (int i = 0; i < samples; ++i) {

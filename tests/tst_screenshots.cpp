@@ -114,7 +114,7 @@ void tst_Screenshots::everyPageShowsLiveData()
     QTRY_VERIFY(!playground.connections().isEmpty());
 
     // The Overview's charts need a few seconds of counters to draw lines; the last minute shows them.
-    QTRY_VERIFY_WITH_TIMEOUT(admin.history()->size() >= 5, 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(admin.metricsHistory()->size() >= 5, 15000);
     QObject *overview = window->findChild<QObject *>(u"overviewPage"_s);
     QVERIFY(overview);
     overview->setProperty("windowSeconds", 60);

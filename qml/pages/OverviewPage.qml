@@ -79,7 +79,7 @@ ScrollView {
                         StatusDot { status: model.severity }
                         Label { text: model.title; font.weight: Font.Medium }
                         Label { text: model.detail; opacity: 0.75; Layout.fillWidth: true; elide: Text.ElideRight }
-                        Label { text: "since " + Format.ago(model.since, page.admin.history.lastTime); opacity: 0.6 }
+                        Label { text: "since " + Format.ago(model.since, page.admin.metricsHistory.lastTime); opacity: 0.6 }
                     }
                 }
             }
@@ -99,7 +99,7 @@ ScrollView {
             }
         }
         Label {
-            visible: page.admin.history.size < 2
+            visible: page.admin.metricsHistory.size < 2
             text: "Charts fill in as the server reports, once a second."
             opacity: 0.6
         }
@@ -113,7 +113,7 @@ ScrollView {
                 objectName: "chartConnections"
                 Layout.fillWidth: true
                 title: "Connections"
-                history: page.admin.history
+                history: page.admin.metricsHistory
                 windowSeconds: page.windowSeconds
                 lines: [{key: "connections", name: "connections"}, {key: "rooms", name: "rooms"}]
             }
@@ -122,7 +122,7 @@ ScrollView {
                 Layout.fillWidth: true
                 title: "Messages per second"
                 unit: "msg/s"
-                history: page.admin.history
+                history: page.admin.metricsHistory
                 windowSeconds: page.windowSeconds
                 lines: [{key: "inPerSecond", name: "in"}, {key: "outPerSecond", name: "out"}]
             }
@@ -132,7 +132,7 @@ ScrollView {
                 title: "Bytes per second"
                 unit: "B/s"
                 kind: "bytes"
-                history: page.admin.history
+                history: page.admin.metricsHistory
                 windowSeconds: page.windowSeconds
                 lines: [{key: "bytesInPerSecond", name: "in"}, {key: "bytesOutPerSecond", name: "out"}]
             }
@@ -142,16 +142,16 @@ ScrollView {
                 Layout.fillWidth: true
                 title: "Errors per second, by code"
                 unit: "errors/s"
-                history: page.admin.history
+                history: page.admin.metricsHistory
                 windowSeconds: page.windowSeconds
                 // The codes seen in the window, re-read when the history moves on.
                 property var codes: []
                 lines: codes.length > 0 ? codes.map(code => ({key: "error:" + code, name: code}))
                                         : [{key: "errorsPerSecond", name: "all codes"}]
                 Connections {
-                    target: page.admin.history
+                    target: page.admin.metricsHistory
                     function onChanged() {
-                        const codes = page.admin.history.errorCodes(page.windowSeconds, 5)
+                        const codes = page.admin.metricsHistory.errorCodes(page.windowSeconds, 5)
                         if (JSON.stringify(codes) !== JSON.stringify(errorsChart.codes)) errorsChart.codes = codes
                     }
                 }
@@ -162,7 +162,7 @@ ScrollView {
                 title: "Handler time to ack"
                 unit: "ms"
                 kind: "ms"
-                history: page.admin.history
+                history: page.admin.metricsHistory
                 windowSeconds: page.windowSeconds
                 lines: [{key: "handlerP50Ms", name: "p50"}, {key: "handlerP99Ms", name: "p99"}]
             }
@@ -171,7 +171,7 @@ ScrollView {
                 Layout.fillWidth: true
                 title: "Storage queue and commit lag"
                 unit: "writes / ms"
-                history: page.admin.history
+                history: page.admin.metricsHistory
                 windowSeconds: page.windowSeconds
                 lines: [{key: "storageBacklog", name: "queued writes"}, {key: "storageLagMs", name: "lag (ms)"}]
             }
