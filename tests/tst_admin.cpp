@@ -742,8 +742,9 @@ void tst_Admin::mintTokenForTestClients()
     QVERIFY(bob.join(u"r1"_s).ok());
     const Reply cleared = bob.request(u"board:clear"_s, {}, u"r1"_s);
     QVERIFY2(cleared.ok(), qPrintable(cleared.toString()));
-    QVERIFY(ops->waitFor(u"admin:socket"_s));
-    const QJsonObject user = lastPayload(*ops, u"admin:socket"_s).value("user"_L1).toObject();
+    const Reply info = ops->request(u"admin:socket_info"_s, QJsonObject{{u"socket"_s, bob.socketId()}});
+    QVERIFY2(info.ok(), qPrintable(info.toString()));
+    const QJsonObject user = info.payload().toObject().value("user"_L1).toObject();
     QCOMPARE(user.value("id"_L1).toString(), u"bob"_s);
     QCOMPARE(user.value("name"_L1).toString(), u"Bob"_s);
     QCOMPARE(user.value("roles"_L1).toArray(), QJsonArray{u"moderator"_s});
