@@ -125,7 +125,7 @@ ApplicationWindow {
 
         Pane {
             Layout.fillHeight: true
-            Layout.preferredWidth: 190
+            Layout.preferredWidth: 170
             padding: 0
             Material.elevation: 2
             ListView {

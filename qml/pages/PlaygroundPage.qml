@@ -101,8 +101,8 @@ ColumnLayout {
 
         // The composer.
         ColumnLayout {
-            Layout.preferredWidth: 400
-            Layout.maximumWidth: 400
+            Layout.preferredWidth: 340
+            Layout.maximumWidth: 340
             Layout.fillHeight: true
             RowLayout {
                 Label { text: "Send from" }
@@ -211,7 +211,7 @@ ColumnLayout {
                 required property var modelData
                 required property int index
                 // Two or three fit side by side; more scroll sideways.
-                width: Math.max(260, Math.min(420, (clients.width - clients.spacing * (clients.count - 1)) / Math.max(1, clients.count)))
+                width: Math.max(220, Math.min(420, (clients.width - clients.spacing * (clients.count - 1)) / Math.max(1, clients.count)))
                 height: clients.height
                 ColumnLayout {
                     anchors.fill: parent
@@ -248,8 +248,8 @@ ColumnLayout {
         }
 
         ColumnLayout {
-            Layout.preferredWidth: 300
-            Layout.maximumWidth: 300
+            Layout.preferredWidth: 240
+            Layout.maximumWidth: 240
             Layout.fillHeight: true
             Label { text: "What the server saw"; font.bold: true }
             TrafficFilter { id: seen; sourceModel: page.admin.traffic; socket: page.current ? page.current.socketId : "-" }
