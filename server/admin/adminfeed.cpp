@@ -463,18 +463,8 @@ Ack AdminFeed::mintToken(EventContext &ctx) const
     const auto *verifier = ctx.services().get<auth::TokenVerifier>();
     if (!verifier) // a server without token authentication: every client is a guest anyway
         return Error::notFound(u"this server has no token authentication: connect without a token"_s);
-    const auth::TokenConfig &tokens = verifier->config();
     const qint64 now = QDateTime::currentSecsSinceEpoch();
-    QJsonObject claims{{u"sub"_s, user},
-                       {u"name"_s, nameValue.isString() && !nameValue.toString().isEmpty() ? nameValue.toString() : user},
-                       {u"roles"_s, QJsonArray::fromStringList(roles)},
-                       {u"iat"_s, now},
-                       {u"exp"_s, now + ttl}};
-    if (!tokens.issuer.isEmpty())
-        claims.insert(u"iss"_s, tokens.issuer);
-    if (!tokens.audience.isEmpty())
-        claims.insert(u"aud"_s, tokens.audience);
-    const QByteArray token = auth::issueToken(tokens, claims);
+    const QByteArray token = auth::issueUserToken(verifier->config(), user, nameValue.toString(), roles, ttl);
     if (token.isEmpty()) // RS256 with a public key only: this server verifies but cannot sign
         return Error::notFound(u"this server cannot sign tokens (RS256 without a private key)"_s);
     qCInfo(lcAdmin, "%s minted a token for user %s with roles [%s], valid %llds",

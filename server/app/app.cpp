@@ -144,17 +144,8 @@ int printToken(const QStringList &arguments)
         fail(u"--ttl must be a positive number of seconds"_s);
 
     const auth::TokenConfig tokens = tokenConfigOrExit(configOrExit(parser));
-    const qint64 now = QDateTime::currentSecsSinceEpoch();
-    QJsonObject claims{{u"sub"_s, parser.value(userOption)},
-                       {u"name"_s, parser.isSet(nameOption) ? parser.value(nameOption) : parser.value(userOption)},
-                       {u"roles"_s, QJsonArray::fromStringList(parser.values(roleOption))},
-                       {u"iat"_s, now},
-                       {u"exp"_s, now + ttl}};
-    if (!tokens.issuer.isEmpty())
-        claims.insert(u"iss"_s, tokens.issuer);
-    if (!tokens.audience.isEmpty())
-        claims.insert(u"aud"_s, tokens.audience);
-    const QByteArray token = auth::issueToken(tokens, claims);
+    const QByteArray token = auth::issueUserToken(tokens, parser.value(userOption), parser.value(nameOption),
+                                                  parser.values(roleOption), ttl);
     if (token.isEmpty())
         fail(u"cannot sign: RS256 needs CORTADO_JWT_PRIVATE_KEY_FILE (--jwt-private-key-file)"_s);
     std::printf("%s\n", token.constData());

@@ -1,5 +1,6 @@
 #include "tokens.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -264,6 +265,22 @@ std::variant<User, Error> TokenVerifier::verify(QByteArrayView token) const
     std::unique_ptr<char, decltype(&free)> grants(jwt_get_grants_json(jwt.get(), nullptr), &free);
     const QJsonObject claims = grants ? QJsonDocument::fromJson(grants.get()).object() : QJsonObject();
     return userFromClaims(claims, m_config, QDateTime::currentSecsSinceEpoch());
+}
+
+QByteArray issueUserToken(const TokenConfig &config, const QString &user, const QString &name,
+                          const QStringList &roles, qint64 ttlSeconds)
+{
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    QJsonObject claims{{QStringLiteral("sub"), user},
+                       {QStringLiteral("name"), name.isEmpty() ? user : name},
+                       {QStringLiteral("roles"), QJsonArray::fromStringList(roles)},
+                       {QStringLiteral("iat"), now},
+                       {QStringLiteral("exp"), now + ttlSeconds}};
+    if (!config.issuer.isEmpty())
+        claims.insert(QStringLiteral("iss"), config.issuer);
+    if (!config.audience.isEmpty())
+        claims.insert(QStringLiteral("aud"), config.audience);
+    return issueToken(config, claims);
 }
 
 QByteArray issueToken(const TokenConfig &config, const QJsonObject &claims)

@@ -74,4 +74,10 @@ std::variant<User, Error> userFromClaims(const QJsonObject &claims, const TokenC
 // Signs `claims` with the configured algorithm and signing key; empty on failure.
 QByteArray issueToken(const TokenConfig &config, const QJsonObject &claims);
 
+// A token for `user` (sub) with a display `name` (the id when empty) and `roles`, valid `ttlSeconds`
+// from now, with the configured issuer and audience: `cortado-server token` and admin:mint_token.
+// Empty when this server cannot sign (RS256 with a public key only).
+QByteArray issueUserToken(const TokenConfig &config, const QString &user, const QString &name,
+                          const QStringList &roles, qint64 ttlSeconds);
+
 } // namespace cortado::auth
