@@ -14,6 +14,7 @@
 #include "consolesettings.h"
 #include "consoletypes.h"
 #include "playground.h"
+#include "postgres.h"
 #include "procstat.h"
 #include "redis.h"
 #include "serverprocess.h"
@@ -25,7 +26,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
-#include <QGuiApplication>
+#include <QApplication>
 #include <QQmlApplicationEngine>
 #include <QQuickWindow>
 #include <QSignalSpy>
@@ -78,7 +79,7 @@ struct Intervals
 
 int main(int argc, char *argv[])
 {
-    QGuiApplication app(argc, argv);
+    QApplication app(argc, argv); // the window's Qt Charts need QApplication
     QCommandLineParser parser;
     const QCommandLineOption socketsOption(u"sockets"_s, u"Idle sockets to open [10000]."_s, u"n"_s, u"10000"_s);
     const QCommandLineOption nodesOption(u"nodes"_s, u"Server nodes; more than 1 runs a cluster on redis-server [1]."_s,
@@ -96,14 +97,19 @@ int main(int argc, char *argv[])
     if (sockets / nodes > 18'000)
         qFatal("%d sockets on %d node(s): more than 18,000 a node (20,000 files a process); use --nodes", sockets, nodes);
 
-    // The servers: one, or a cluster on a private Redis.
+    // The servers: one, or a cluster on a private Redis and a private PostgreSQL (a cluster shares
+    // one database; it refuses SQLite). The data folder, and so the token secret, is shared.
     QTemporaryDir data;
-    const QProcessEnvironment environment = ServerProcess::withoutRateLimits(ServerProcess::environment(data.path()));
+    QProcessEnvironment environment = ServerProcess::withoutRateLimits(ServerProcess::environment(data.path()));
     RedisInstance redis;
+    PostgresInstance postgres;
     if (nodes > 1) {
         QString error;
         if (!RedisInstance::available() || !redis.start(&error))
             qFatal("a cluster needs redis-server: %s", qPrintable(error));
+        if (!postgres.start(&error))
+            qFatal("a cluster needs PostgreSQL: %s", qPrintable(error));
+        environment.insert(u"CORTADO_DATABASE_URL"_s, postgres.url());
     }
     std::vector<std::unique_ptr<ServerProcess>> servers;
     QStringList chatUrls;

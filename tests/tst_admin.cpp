@@ -69,6 +69,7 @@ private Q_SLOTS:
     void deltasFollow();
     void queryPagesFiltersAndSorts();
     void queryRefusesBadInput();
+    void roomSummariesFollowTheShownPage();
     void deltasOnlyForShownRows();
     void roomRowsCarryTheFirstUsersOnly();
     void socketDetails();
@@ -228,6 +229,27 @@ void tst_Admin::queryPagesFiltersAndSorts()
     QCOMPARE(roomRows.at(1)[u"room"_s].toString(), u"kitchen"_s);
     const QJsonObject kitchen = page({{u"view"_s, u"rooms"_s}, {u"filter"_s, QJsonObject{{u"text"_s, u"kit"_s}}}});
     QCOMPARE(kitchen.value("matched"_L1).toInt(), 1);
+}
+
+// admin:counters carries live figures of the rooms on the console's rooms page only.
+void tst_Admin::roomSummariesFollowTheShownPage()
+{
+    ExampleServer server;
+    auto ops = console(server);
+    auto alice = server.client(u"/chat"_s);
+    QVERIFY(ops && alice && alice->join(u"alpha"_s).ok() && alice->join(u"beta"_s).ok());
+    const auto summarised = [&] {
+        QStringList rooms;
+        for (const QJsonValue room : lastPayload(*ops, u"admin:counters"_s).value("roomSummaries"_L1).toArray())
+            rooms.append(room.toObject().value("room"_L1).toString());
+        rooms.sort();
+        return rooms;
+    };
+    QVERIFY(ops->request(u"admin:query"_s, QJsonObject{{u"view"_s, u"rooms"_s}}).ok());
+    QTRY_COMPARE_WITH_TIMEOUT(summarised(), (QStringList{u"alpha"_s, u"beta"_s}), 5000);
+    QVERIFY(ops->request(u"admin:query"_s, QJsonObject{{u"view"_s, u"rooms"_s},
+                                                      {u"filter"_s, QJsonObject{{u"text"_s, u"beta"_s}}}}).ok());
+    QTRY_COMPARE_WITH_TIMEOUT(summarised(), QStringList{u"beta"_s}, 5000);
 }
 
 void tst_Admin::queryRefusesBadInput()

@@ -1219,20 +1219,22 @@ void AdminFeed::tick()
     addTrafficRates(counters, connectionsByRoute);
     if (Storage *storage = m_server.storage())
         counters.insert(u"storage"_s, storage->status().toJson());
-    if (rooms <= 1000) { // small servers get live room figures every second; large ones use deltas only
-        QJsonArray summaries;
-        for (const RoomInfo &room : m_hub.rooms()) {
-            if (!Hub::isInternalRoute(room.route))
-                summaries.append(roomJson(room));
-        }
-        counters.insert(u"roomSummaries"_s, summaries);
-    }
     m_lastIn = m_hub.messagesIn();
     m_lastOut = m_hub.messagesOut();
     pagesMayHaveChanged(); // the shown rows' message counts
     for (auto it = m_consoles.begin(); it != m_consoles.end(); ++it) {
         QJsonObject mine = counters;
         mine.insert(u"tapDropped"_s, std::exchange(it->dropped, 0));
+        // Live figures (history length, offset) of the rooms this console's page shows, and no
+        // others: every room of a large server each second would weigh on server and console alike.
+        QJsonArray summaries;
+        for (const QString &key : std::as_const(it->shownRooms)) {
+            const qsizetype split = key.indexOf(u'\n');
+            if (const std::optional<RoomInfo> room = m_hub.room(key.left(split), key.mid(split + 1)))
+                summaries.append(roomJson(*room));
+        }
+        if (!summaries.isEmpty())
+            mine.insert(u"roomSummaries"_s, summaries);
         it->sentThisSecond = 0;
         send(it.key(), u"admin:counters"_s, mine);
     }
