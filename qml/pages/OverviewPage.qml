@@ -189,23 +189,29 @@ ScrollView {
                 ColumnLayout {
                     anchors.fill: parent
                     Label { text: "Routes"; font.pixelSize: 15; font.weight: Font.Medium }
-                    GridLayout {
-                        columns: 6
-                        columnSpacing: 18
-                        rowSpacing: 4
-                        Repeater {
-                            model: ["Route", "Connections", "In", "Out", "Bytes in / out", "Error acks"]
-                            Label { text: modelData; opacity: 0.7; font.pixelSize: 12 }
+                    // Plain rows, not a GridLayout: the rows are rebuilt every second, and Qt 6.4's
+                    // layouts can touch a row being deleted while they rearrange (a crash under ASan).
+                    Column {
+                        spacing: 4
+                        readonly property var widths: [140, 100, 80, 80, 170, 90]
+                        Row {
+                            Repeater {
+                                model: ["Route", "Connections", "In", "Out", "Bytes in / out", "Error acks"]
+                                Label { text: modelData; width: parent.parent.widths[index]; opacity: 0.7; font.pixelSize: 12 }
+                            }
                         }
                         Repeater {
                             model: page.counters.routes ?? []
-                            delegate: Repeater {
+                            delegate: Row {
                                 required property var modelData
-                                model: [modelData.route, Format.count(modelData.connections), Format.perSecond(modelData.inPerSecond),
-                                        Format.perSecond(modelData.outPerSecond),
-                                        Format.bytes(modelData.bytesInPerSecond) + " / " + Format.bytes(modelData.bytesOutPerSecond),
-                                        Format.perSecond(modelData.errorAcksPerSecond)]
-                                Label { text: modelData; font.family: index === 0 ? "monospace" : Qt.application.font.family }
+                                readonly property var cells: [modelData.route, Format.count(modelData.connections), Format.perSecond(modelData.inPerSecond),
+                                                              Format.perSecond(modelData.outPerSecond),
+                                                              Format.bytes(modelData.bytesInPerSecond) + " / " + Format.bytes(modelData.bytesOutPerSecond),
+                                                              Format.perSecond(modelData.errorAcksPerSecond)]
+                                Repeater {
+                                    model: parent.cells
+                                    Label { text: modelData; width: parent.parent.widths[index]; elide: Text.ElideRight; font.family: index === 0 ? "monospace" : Qt.application.font.family }
+                                }
                             }
                         }
                     }

@@ -199,20 +199,25 @@ ColumnLayout {
                 ColumnLayout {
                     anchors.fill: parent
                     Label { text: "Busiest events, whole server, last second"; font.weight: Font.Medium }
-                    GridLayout {
-                        columns: 3
-                        columnSpacing: 12
-                        rowSpacing: 2
-                        Repeater {
-                            model: ["Event", "In", "Out"]
-                            Label { text: modelData; opacity: 0.6; font.pixelSize: 12 }
+                    // Plain rows, not a GridLayout: rebuilt every second (see OverviewPage's routes).
+                    Column {
+                        spacing: 2
+                        readonly property var widths: [220, 55, 55]
+                        Row {
+                            Repeater {
+                                model: ["Event", "In", "Out"]
+                                Label { text: modelData; width: parent.parent.widths[index]; opacity: 0.6; font.pixelSize: 12 }
+                            }
                         }
                         Repeater {
                             model: (page.admin.counters.events ?? []).slice(0, 8)
-                            delegate: Repeater {
+                            delegate: Row {
                                 required property var modelData
-                                model: [modelData.route + " " + modelData.event, Format.perSecond(modelData.inPerSecond), Format.perSecond(modelData.outPerSecond)]
-                                Label { text: modelData; elide: Text.ElideRight; Layout.maximumWidth: 200; font.pixelSize: 12 }
+                                readonly property var cells: [modelData.route + " " + modelData.event, Format.perSecond(modelData.inPerSecond), Format.perSecond(modelData.outPerSecond)]
+                                Repeater {
+                                    model: parent.cells
+                                    Label { text: modelData; width: parent.parent.widths[index]; elide: Text.ElideRight; font.pixelSize: 12 }
+                                }
                             }
                         }
                     }
