@@ -949,17 +949,8 @@ Ack AdminFeed::historyPage(const QJsonObject &request)
     const QString route = request.value("route"_L1).toString(), room = request.value("room"_L1).toString();
     if (!protocol::isValidRoomName(room))
         return Error::badRequest(protocol::errors::BadRoom, u"not a valid room name"_s);
-    auto whole = [&request](QLatin1String name, qint64 fallback) -> std::optional<qint64> {
-        const QJsonValue value = request.value(name);
-        if (value.isUndefined() || value.isNull())
-            return fallback;
-        const double number = value.toDouble(-1);
-        if (!value.isDouble() || number < 1 || number != std::floor(number) || number > 9e15)
-            return std::nullopt;
-        return qint64(number);
-    };
-    const std::optional<qint64> before = whole("before"_L1, std::numeric_limits<qint64>::max());
-    const std::optional<qint64> limit = whole("limit"_L1, DefaultHistoryPage);
+    const std::optional<qint64> before = adminviews::wholeNumber(request, "before"_L1, std::numeric_limits<qint64>::max(), 1, qint64(9e15));
+    const std::optional<qint64> limit = adminviews::wholeNumber(request, "limit"_L1, DefaultHistoryPage, 1, qint64(9e15));
     if (!before || !limit)
         return Error::badRequest(protocol::errors::BadRequest,
                                  u"\"before\" (an offset) and \"limit\" are whole numbers from 1 (limit over %1 is clamped)"_s

@@ -65,24 +65,27 @@ std::variant<Query, Error> Query::parse(const QJsonObject &request)
         query.descending = order.value("desc"_L1).toBool(false);
     }
 
-    auto integer = [&request](QLatin1String name, qsizetype fallback) -> std::optional<qsizetype> {
-        const QJsonValue value = request.value(name);
-        if (value.isUndefined() || value.isNull())
-            return fallback;
-        const double number = value.toDouble(-1);
-        if (!value.isDouble() || number < 0 || number != std::floor(number) || number > 1e9)
-            return std::nullopt;
-        return qsizetype(number);
-    };
-    const std::optional<qsizetype> offset = integer("offset"_L1, 0);
+    const std::optional<qint64> offset = wholeNumber(request, "offset"_L1, 0, 0, 1'000'000'000);
     if (!offset || *offset > MaxOffset)
         return bad(u"\"offset\" is a whole number from 0 to %1"_s.arg(MaxOffset));
-    const std::optional<qsizetype> limit = integer("limit"_L1, DefaultLimit);
+    const std::optional<qint64> limit = wholeNumber(request, "limit"_L1, DefaultLimit, 0, 1'000'000'000);
     if (!limit || *limit < 1)
         return bad(u"\"limit\" is a whole number from 1 (more than %1 is clamped)"_s.arg(MaxLimit));
     query.offset = *offset;
-    query.limit = std::min(*limit, MaxLimit);
+    query.limit = std::min<qsizetype>(*limit, MaxLimit);
     return query;
+}
+
+std::optional<qint64> wholeNumber(const QJsonObject &request, QLatin1String name, qint64 fallback,
+                                  qint64 min, qint64 max)
+{
+    const QJsonValue value = request.value(name);
+    if (value.isUndefined() || value.isNull())
+        return fallback;
+    const double number = value.toDouble(-1);
+    if (!value.isDouble() || number < double(min) || number > double(max) || number != std::floor(number))
+        return std::nullopt;
+    return qint64(number);
 }
 
 Query Query::defaults(View view)

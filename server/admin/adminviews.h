@@ -4,6 +4,8 @@
 // over the hub (and, in a cluster, merges every node's first matches).
 #pragma once
 
+#include <optional>
+
 #include "core/error.h"
 #include "core/hub.h"
 
@@ -39,6 +41,11 @@ struct Query
     QJsonObject toJson() const; // the same shape parse() reads (cluster questions, answers)
     QString viewName() const { return view == View::Sockets ? QStringLiteral("sockets") : QStringLiteral("rooms"); }
 };
+
+// A whole number at `name` in an admin request: `fallback` when absent or null, nullopt when it is
+// not a whole number from `min` to `max`.
+std::optional<qint64> wholeNumber(const QJsonObject &request, QLatin1String name, qint64 fallback,
+                                  qint64 min, qint64 max);
 
 // One row's place in a sort: a number or a text, then the id, so that the order is total and the
 // same on every node.
