@@ -3,8 +3,11 @@
 // several on a private redis-server), opens idle sockets into them with cortado-loadgen processes
 // (at most --per-loadgen each), connects the console's AdminClient — with --window also its real
 // window, offscreen, on the Sockets page — and prints the console's RSS and how long updates hold
-// its GUI thread while sockets come and go (a probe timer every 4 ms: any gap over 50 ms is a frame
-// over 50 ms; with --window also the intervals between rendered frames).
+// its GUI thread while sockets come and go: the gaps between 4 ms probes and, with --window, each
+// frame from polish to swap, each with the CPU time the thread ran in it. The wall time includes
+// waiting for a core, which on a shared 2-core box the nodes and load generators cause (they run at
+// --nice 10: they stand for other machines); the CPU time is the console's own work. It exits 2 if
+// the console itself ran for more than 50 ms in one gap or one frame.
 //
 // Not a test: CI only compiles it. It needs a machine to itself (100,000 sockets are several GB
 // of server memory):
@@ -31,11 +34,15 @@
 #include <QQuickWindow>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QTest>
 #include <QTimer>
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
+
+#include <sys/resource.h>
 #include <deque>
 #include <memory>
 #include <vector>
@@ -75,6 +82,23 @@ struct Intervals
     }
 };
 
+// CPU time this thread has run, in ms: a gap the thread spent running is the console's own work;
+// the rest of a gap it waited for a core (on 2 shared cores, the nodes and load generators run too).
+double threadCpuMs()
+{
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return double(now.tv_sec) * 1e3 + double(now.tv_nsec) / 1e6;
+}
+
+// Lowers a helper process's priority: the nodes and load generators stand for other machines, so
+// on a shared 2-core box they yield the CPU when the console needs it.
+void yieldToConsole(qint64 pid, int niceness)
+{
+    if (niceness > 0 && setpriority(PRIO_PROCESS, id_t(pid), niceness) != 0)
+        std::perror("setpriority");
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -87,13 +111,17 @@ int main(int argc, char *argv[])
     const QCommandLineOption perLoadgenOption(u"per-loadgen"_s, u"Sockets per cortado-loadgen process [15000]."_s,
                                               u"n"_s, u"15000"_s);
     const QCommandLineOption secondsOption(u"seconds"_s, u"Seconds of churn measured [10]."_s, u"s"_s, u"10"_s);
+    const QCommandLineOption niceOption(u"nice"_s, u"Niceness of the nodes and load generators, which stand for other "
+                                                   "machines (0: they compete with the console for the cores) [10]."_s,
+                                        u"n"_s, u"10"_s);
     const QCommandLineOption windowOption(u"window"_s, u"Also run the console's window (offscreen) on the Sockets page."_s);
     parser.addHelpOption();
-    parser.addOptions({socketsOption, nodesOption, perLoadgenOption, secondsOption, windowOption});
+    parser.addOptions({socketsOption, nodesOption, perLoadgenOption, secondsOption, niceOption, windowOption});
     parser.process(app);
     const int sockets = parser.value(socketsOption).toInt(), nodes = std::max(1, parser.value(nodesOption).toInt());
     const int perLoadgen = std::max(1, parser.value(perLoadgenOption).toInt());
     const int seconds = std::max(1, parser.value(secondsOption).toInt());
+    const int niceness = std::clamp(parser.value(niceOption).toInt(), 0, 19);
     if (sockets / nodes > 18'000)
         qFatal("%d sockets on %d node(s): more than 18,000 a node (20,000 files a process); use --nodes", sockets, nodes);
 
@@ -120,13 +148,14 @@ int main(int argc, char *argv[])
             arguments << u"--redis"_s << redis.url() << u"--node-id"_s << u"n%1"_s.arg(n);
         if (!server->start(arguments, environment))
             qFatal("node %d did not start", n);
+        yieldToConsole(server->process.processId(), niceness);
         chatUrls.append(server->ws(u"/chat"_s).toString());
         servers.push_back(std::move(server));
     }
     const QByteArray token = ServerProcess::token(environment, u"bench"_s, {u"observer"_s});
 
-    std::printf("cortado bench_console_scale: %d idle sockets on %d node(s), the console %s\n", sockets, nodes,
-                parser.isSet(windowOption) ? "with its window (offscreen)" : "models only");
+    std::printf("cortado bench_console_scale: %d idle sockets on %d node(s) at niceness %d, the console %s\n", sockets,
+                nodes, niceness, parser.isSet(windowOption) ? "with its window (offscreen)" : "models only");
     std::printf("  console RSS at start                        %8.1f MiB\n", ownMemoryMiB());
 
     // The console, composed as console/main.cpp composes it.
@@ -157,22 +186,9 @@ int main(int argc, char *argv[])
     const QVariantMap newestFirst{{u"sort"_s, QVariantMap{{u"key"_s, u"connectedAt"_s}, {u"desc"_s, true}}}, {u"limit"_s, 100}};
     admin.querySockets(newestFirst);
 
-    // The idle sockets, from loadgen processes (each holds its sockets open until killed).
-    const QString loadgenBinary = QCoreApplication::applicationDirPath() + u"/loadgen/cortado-loadgen"_s;
-    std::vector<std::unique_ptr<QProcess>> loadgens;
-    QElapsedTimer fill;
-    fill.start();
-    for (int opened = 0; opened < sockets; opened += perLoadgen) {
-        auto loadgen = std::make_unique<QProcess>();
-        loadgen->setStandardOutputFile(QProcess::nullDevice());
-        loadgen->setStandardErrorFile(QProcess::nullDevice());
-        loadgen->start(loadgenBinary, {u"--url"_s, chatUrls.join(u','), u"--scenario"_s, u"idle"_s,
-                                       u"--connections"_s, QString::number(std::min(perLoadgen, sockets - opened)),
-                                       u"--room-size"_s, u"100"_s, u"--hold"_s, u"36000"_s});
-        if (!loadgen->waitForStarted(5000))
-            qFatal("%s did not start", qPrintable(loadgenBinary));
-        loadgens.push_back(std::move(loadgen));
-    }
+    // The idle sockets, from loadgen processes (each holds its sockets open until killed). One
+    // opens its sockets at a time: all at once, on 2 cores shared with the nodes, handshakes wait
+    // past the servers' header timeout and are refused (408).
     // In a cluster the console asks for its page (every node's sockets); on one node it comes by itself.
     QTimer poll;
     QObject::connect(&poll, &QTimer::timeout, &admin, [&admin, nodes] {
@@ -180,8 +196,31 @@ int main(int argc, char *argv[])
             admin.refreshSockets();
     });
     poll.start(2000);
-    if (!QTest::qWaitFor([&] { return admin.socketsTotal() >= sockets; }, 600'000))
-        qFatal("only %d of %d sockets connected in 10 minutes", admin.socketsTotal(), sockets);
+    const QString loadgenBinary = QCoreApplication::applicationDirPath() + u"/loadgen/cortado-loadgen"_s;
+    std::vector<std::unique_ptr<QProcess>> loadgens;
+    const auto aLoadgenEnded = [&loadgens] {
+        return std::any_of(loadgens.begin(), loadgens.end(),
+                           [](const auto &loadgen) { return loadgen->state() == QProcess::NotRunning; });
+    };
+    QElapsedTimer fill;
+    fill.start();
+    for (int opened = 0; opened < sockets; opened += perLoadgen) {
+        const int count = std::min(perLoadgen, sockets - opened);
+        auto loadgen = std::make_unique<QProcess>();
+        loadgen->setStandardOutputFile(QProcess::nullDevice());
+        loadgen->setProcessChannelMode(QProcess::ForwardedErrorChannel); // why it failed, if it does
+        loadgen->start(loadgenBinary, {u"--url"_s, chatUrls.join(u','), u"--scenario"_s, u"idle"_s,
+                                       u"--connections"_s, QString::number(count),
+                                       u"--room-size"_s, u"100"_s, u"--hold"_s, u"36000"_s});
+        if (!loadgen->waitForStarted(5000))
+            qFatal("%s did not start", qPrintable(loadgenBinary));
+        yieldToConsole(loadgen->processId(), niceness);
+        loadgens.push_back(std::move(loadgen));
+        const bool settled = QTest::qWaitFor([&] { return admin.socketsTotal() >= opened + count || aLoadgenEnded(); }, 600'000);
+        if (!settled || admin.socketsTotal() < opened + count)
+            qFatal("only %d of %d sockets connected (%s)", admin.socketsTotal(), opened + count,
+                   aLoadgenEnded() ? "a load generator failed" : "10 minutes passed");
+    }
     std::printf("  %d sockets open after                    %8.1f s\n", admin.socketsTotal(), fill.nsecsElapsed() / 1e9);
     std::printf("  console RSS with a page of %d rows          %8.1f MiB (model rows: %d)\n",
                 int(admin.sockets()->rowCount()), ownMemoryMiB(), admin.sockets()->rowCount());
@@ -191,40 +230,68 @@ int main(int argc, char *argv[])
 
     // Churn: 10 sockets connect and 10 disconnect every second on the console's node, each sending a
     // message: the page shown changes with every refresh (at most 4 a second), and the counters tick.
-    std::deque<std::unique_ptr<cortado::Client>> churn;
-    cortado::ClientOptions once;
-    once.reconnect = false;
-    QTimer churner;
-    QObject::connect(&churner, &QTimer::timeout, &admin, [&] {
-        auto client = std::make_unique<cortado::Client>(once);
-        client->open(servers.front()->ws(u"/chat"_s));
-        churn.push_back(std::move(client));
-        if (churn.size() > 50)
-            churn.pop_front(); // closes it
-        for (const auto &open : churn) {
-            if (open->state() == cortado::Client::Connected)
-                open->send(u"chat:send"_s, QJsonObject{{u"text"_s, u"churn"_s}}, u"churn"_s);
-        }
+    // The churning clients stand for other users' machines: they live on their own thread, not on the
+    // console's (with 100,000 loopback connections open, each connect() scans the kernel's table of
+    // established connections for a free port — milliseconds the console would be charged for).
+    QThread churnThread;
+    churnThread.start();
+    QObject churnContext;
+    churnContext.moveToThread(&churnThread);
+    std::deque<std::unique_ptr<cortado::Client>> churn; // touched on churnThread only
+    std::unique_ptr<QTimer> churner;
+    const QUrl churnUrl = servers.front()->ws(u"/chat"_s);
+    const auto onChurnThread = [&churnContext](auto work) {
+        QMetaObject::invokeMethod(&churnContext, work, Qt::BlockingQueuedConnection);
+    };
+    onChurnThread([&] {
+        churner = std::make_unique<QTimer>();
+        QObject::connect(churner.get(), &QTimer::timeout, churner.get(), [&] {
+            cortado::ClientOptions once;
+            once.reconnect = false;
+            auto client = std::make_unique<cortado::Client>(once);
+            client->open(churnUrl);
+            churn.push_back(std::move(client));
+            if (churn.size() > 50)
+                churn.pop_front(); // closes it
+            for (const auto &open : churn) {
+                if (open->state() == cortado::Client::Connected)
+                    open->send(u"chat:send"_s, QJsonObject{{u"text"_s, u"churn"_s}}, u"churn"_s);
+            }
+        });
     });
-    Intervals lag, frames;
+    // The GUI thread's gaps between 4 ms probes, and how much of each it spent running (its own
+    // work: handling updates, bindings, layout, and — offscreen, with the software renderer — drawing).
+    Intervals lag, lagWork, frames, frameWork;
+    double lagCpu = 0, frameCpu = 0;
     QElapsedTimer lagClock, frameClock;
     QTimer probe;
     probe.setTimerType(Qt::PreciseTimer);
     QObject::connect(&probe, &QTimer::timeout, &admin, [&] {
+        const double cpu = threadCpuMs();
         lag.add(lagClock.nsecsElapsed() / 1e6);
+        lagWork.add(cpu - lagCpu);
+        lagCpu = cpu;
         lagClock.restart();
         if (window)
             window->requestUpdate(); // a frame wanted at every probe: rendering counts in the gaps
     });
     if (window) {
-        QObject::connect(window, &QQuickWindow::frameSwapped, &admin, [&] {
-            if (frameClock.isValid())
-                frames.add(frameClock.nsecsElapsed() / 1e6);
+        // A frame: from the start of its polish (afterAnimating) to its swap, on the GUI thread
+        // (offscreen rendering is the software renderer's, on this thread).
+        QObject::connect(window, &QQuickWindow::afterAnimating, &admin, [&] {
             frameClock.restart();
+            frameCpu = threadCpuMs();
+        });
+        QObject::connect(window, &QQuickWindow::frameSwapped, &admin, [&] {
+            if (!frameClock.isValid())
+                return;
+            frames.add(frameClock.nsecsElapsed() / 1e6);
+            frameWork.add(threadCpuMs() - frameCpu);
+            frameClock.invalidate();
         });
     }
     QSignalSpy pages(&admin, &AdminClient::socketsPageChanged);
-    churner.start(100);
+    onChurnThread([&] { churner->start(100); });
     QTest::qWait(1000); // the churn settles
     pages.clear();
     std::vector<double> cpuBefore;
@@ -233,18 +300,29 @@ int main(int argc, char *argv[])
     QElapsedTimer wall;
     wall.start();
     lagClock.start();
+    lagCpu = threadCpuMs();
     probe.start(4);
     QTest::qWait(seconds * 1000);
     probe.stop();
-    churner.stop();
+    onChurnThread([&] {
+        churner.reset();
+        churn.clear();
+    });
+    churnThread.quit();
+    churnThread.wait();
     for (size_t n = 0; n < servers.size(); ++n)
         std::printf("  node %zu CPU during the churn                %8.1f %% of a core (pages, deltas, counters, the churn itself)\n",
                     n + 1, (processCpuSeconds(servers[n]->process.processId()) - cpuBefore[n]) * 100e9 / double(wall.nsecsElapsed()));
     std::printf("  %d s of churn: %lld page updates applied (%.1f a second)\n", seconds, qint64(pages.size()),
                 double(pages.size()) / seconds);
-    std::printf("  GUI thread gaps (4 ms probe): %s\n", qPrintable(lag.summary()));
-    if (window)
-        std::printf("  frames rendered:              %s\n", qPrintable(frames.summary()));
+    std::printf("  GUI thread gaps (4 ms probe):    %s\n", qPrintable(lag.summary()));
+    std::printf("    of which it was running:       %s\n", qPrintable(lagWork.summary()));
+    if (window) {
+        std::printf("  frames (polish to swap):         %s\n", qPrintable(frames.summary()));
+        std::printf("    of which it was running:       %s\n", qPrintable(frameWork.summary()));
+    }
+    std::printf("  (the rest of a gap or frame the thread did not run: it waited, for a core — the nodes and\n"
+                "   load generators share the machine with the console — or for its next timer)\n");
     std::printf("  console RSS at the end                      %8.1f MiB (peak %.1f MiB)\n", ownMemoryMiB(),
                 ownMemoryMiB("VmHWM:"));
     std::fflush(stdout);
@@ -253,6 +331,9 @@ int main(int argc, char *argv[])
         loadgen->kill();
         loadgen->waitForFinished(5000);
     }
-    const auto slow = std::count_if(lag.ms.begin(), lag.ms.end(), [](double v) { return v > 50; });
-    return slow == 0 ? 0 : 2;
+    // Over budget: the console itself ran for more than 50 ms at a stretch, or a frame took it that long.
+    const auto overBudget = [](const Intervals &work) {
+        return std::count_if(work.ms.begin(), work.ms.end(), [](double v) { return v > 50; });
+    };
+    return overBudget(lagWork) + overBudget(frameWork) == 0 ? 0 : 2;
 }

@@ -87,9 +87,11 @@ ChartView {
     }
     onLinesChanged: rebuild()
     onWindowSecondsChanged: refresh()
+    onVisibleChanged: if (visible) refresh()
     Component.onCompleted: rebuild()
+    // A hidden chart (another page shown) skips the per-second replot: it catches up when shown.
     Connections {
         target: chart.history
-        function onChanged() { chart.refresh() }
+        function onChanged() { if (chart.visible) chart.refresh() }
     }
 }

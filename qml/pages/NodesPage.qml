@@ -51,7 +51,7 @@ ColumnLayout {
         Layout.fillHeight: true
         clip: true
         model: page.admin.nodes
-        delegate: ItemDelegate {
+        delegate: ListRow {
             width: list.width
             height: 30
             contentItem: Row {

@@ -2,6 +2,7 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 import Cortado.Console
+import "../components"
 
 RowLayout {
     id: page
@@ -97,7 +98,7 @@ RowLayout {
         Layout.fillHeight: true
         clip: true
         model: page.admin.rooms
-        delegate: ItemDelegate {
+        delegate: ListRow {
             width: list.width
             height: 30
             highlighted: index === page.selectedRow

@@ -2,6 +2,7 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 import Cortado.Console
+import "../components"
 
 RowLayout {
     id: page
@@ -159,7 +160,7 @@ RowLayout {
             clip: true
             model: sockets
             onAtYEndChanged: if (atYEnd && count > 0) page.showMore()
-            delegate: ItemDelegate {
+            delegate: ListRow {
                 width: list.width
                 height: 28
                 highlighted: model.socketId === page.selected

@@ -103,7 +103,7 @@ ColumnLayout {
                       : "Clear a filter field or the search, or widen the direction."
             }
             onCountChanged: if (!page.admin.traffic.paused) positionViewAtEnd()
-            delegate: ItemDelegate {
+            delegate: ListRow {
                 width: list.width
                 height: 26
                 highlighted: index === page.selectedRow
