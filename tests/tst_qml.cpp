@@ -5,10 +5,30 @@
 #include "playground.h"
 
 #include <QApplication>
+#include <QFile>
 #include <QQmlContext>
 #include <QQmlEngine>
 #include <QTemporaryDir>
 #include <QtQuickTest>
+
+// Files for the tests that export through a file dialog: a fresh folder, and what a file holds.
+class TestFiles : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(QString folder READ folder CONSTANT)
+
+public:
+    QString folder() const { return m_dir.path(); }
+    // The file's text; "" if it cannot be read.
+    Q_INVOKABLE QString read(const QString &path) const
+    {
+        QFile file(path);
+        return file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()) : QString();
+    }
+
+private:
+    QTemporaryDir m_dir;
+};
 
 class Setup : public QObject
 {
@@ -20,10 +40,12 @@ public Q_SLOTS:
         engine->rootContext()->setContextProperty(QStringLiteral("adminClient"), &m_admin);
         engine->rootContext()->setContextProperty(QStringLiteral("playgroundObject"), &m_playground);
         engine->rootContext()->setContextProperty(QStringLiteral("qmlViews"), QStringLiteral(CORTADO_QML_DIR));
+        engine->rootContext()->setContextProperty(QStringLiteral("testFiles"), &m_files);
     }
 
 private:
     AdminClient m_admin;
+    TestFiles m_files;
     QTemporaryDir m_settings;
     Playground m_playground{m_settings.filePath(QStringLiteral("console.ini")), &m_admin};
 };

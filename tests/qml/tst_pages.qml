@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Dialogs
 import QtTest
 import "../../qml/pages"
 
@@ -29,6 +30,7 @@ Item {
         visible: false
     }
     RoomsPage { id: rooms; admin: adminClient; anchors.fill: parent; visible: false }
+    function fileUrl(path) { return "file://" + path }
 
     TestCase {
         name: "Pages"
@@ -277,6 +279,120 @@ Item {
             traffic.follow("room", "")
             adminClient.traffic.clear()
             traffic.visible = false
+        }
+
+        // A failed test leaves no page on top of the next test's (every page fills the window).
+        function cleanup() {
+            for (const page of [sockets, traffic, nodes, overview, playground, rooms])
+                page.visible = false
+        }
+
+        // The dialog (or menu) has finished closing: no popup is left in the window's overlay to
+        // take the next click.
+        function waitForPopupsClosed() {
+            tryCompare(root.Overlay.overlay, "visible", false)
+        }
+
+        // Types `name` into the open save dialog's file name field, as a user would, then Enter.
+        function typeFileName(name) {
+            const nameField = findChild(root.Overlay.overlay, "fileNameTextField")
+            verify(nameField, "the save dialog's file name field")
+            tryCompare(nameField, "visible", true)
+            nameField.forceActiveFocus()
+            nameField.selectAll()
+            for (const c of name)
+                keyClick(c)
+            keyClick(Qt.Key_Enter)
+            compare(nameField.text, name)
+        }
+
+        // "Choose…" opens a save dialog; the file chosen fills the path, and Export writes there.
+        function test_trafficExportsToAFileChosenInTheDialog() {
+            traffic.visible = true
+            adminClient.traffic.clear()
+            for (let i = 0; i < 3; ++i)
+                root.feed("admin:traffic", { t: Date.now(), dir: "in", route: "/chat", event: "chat:send", size: 10, payload: { n: i } })
+            tryCompare(traffic, "shown", 3)
+            const field = findChild(traffic, "trafficExport")
+            const dialog = field.dialog
+            compare(dialog.visible, false)
+            // The dialog opens where the typed path points, that file selected.
+            findChild(traffic, "trafficExportPath").text = testFiles.folder + "/before.jsonl"
+            mouseClick(findChild(traffic, "trafficExportChoose"))
+            tryCompare(dialog, "visible", true)
+            compare(dialog.fileMode, FileDialog.SaveFile)
+            compare(dialog.currentFolder.toString(), root.fileUrl(testFiles.folder))
+            compare(dialog.selectedFile.toString(), root.fileUrl(testFiles.folder + "/before.jsonl"))
+            verify(dialog.nameFilters[0].indexOf("*.jsonl") >= 0)
+            // A name typed in the dialog, without a suffix (.jsonl is added), and accepted.
+            typeFileName("shown")
+            dialog.accept()
+            tryCompare(dialog, "visible", false)
+            waitForPopupsClosed()
+            const path = testFiles.folder + "/shown.jsonl"
+            compare(findChild(traffic, "trafficExportPath").text, path)
+            mouseClick(findChild(traffic, "trafficExportButton"))
+            compare(findChild(traffic, "trafficExportResult").text, "3 lines written to " + path)
+            const lines = testFiles.read(path).trim().split("\n")
+            compare(lines.length, 3)
+            compare(JSON.parse(lines[2]).payload.n, 2)
+            // A path typed by hand still works, and one that cannot be written says so.
+            findChild(traffic, "trafficExportPath").text = testFiles.folder + "/no-such-folder/x.jsonl"
+            mouseClick(findChild(traffic, "trafficExportButton"))
+            compare(findChild(traffic, "trafficExportResult").text, "cannot write " + testFiles.folder + "/no-such-folder/x.jsonl")
+            adminClient.traffic.clear()
+            traffic.visible = false
+        }
+
+        // The templates file is written and read: "Choose…" asks which, then opens a save dialog
+        // (export) or an open dialog (import).
+        function test_playgroundTemplatesThroughTheFileDialog() {
+            playground.visible = true
+            playgroundObject.saveTemplate("greeting", '{"event": "chat:send", "room": "lobby", "payload": {"text": "hi"}}')
+            const field = findChild(playground, "templatesFile")
+            const dialog = field.dialog
+
+            mouseClick(findChild(playground, "templatesFileChoose"))
+            const forSaving = findChild(playground, "templatesFileForSaving")
+            tryVerify(() => forSaving.visible)
+            mouseClick(forSaving)
+            tryCompare(dialog, "visible", true)
+            compare(dialog.fileMode, FileDialog.SaveFile)
+            dialog.currentFolder = root.fileUrl(testFiles.folder) // where the user goes
+            typeFileName("templates")
+            dialog.accept()
+            tryCompare(dialog, "visible", false)
+            waitForPopupsClosed()
+            const path = testFiles.folder + "/templates.json"
+            compare(findChild(playground, "templatesFilePath").text, path)
+            mouseClick(findChild(playground, "templatesExport"))
+            compare(findChild(playground, "templatesStatus").text, "exported to " + path)
+            const exported = JSON.parse(testFiles.read(path))
+            compare(exported.cortadoTemplates, 1)
+            verify(exported.templates.some(t => t.name === "greeting"))
+
+            // Read back through an open dialog, from a path field that was cleared.
+            findChild(playground, "templatesFilePath").text = ""
+            mouseClick(findChild(playground, "templatesFileChoose"))
+            const forOpening = findChild(playground, "templatesFileForOpening")
+            tryVerify(() => forOpening.visible)
+            mouseClick(forOpening)
+            tryCompare(dialog, "visible", true)
+            compare(dialog.fileMode, FileDialog.OpenFile)
+            dialog.currentFolder = root.fileUrl(testFiles.folder)
+            // The folder lists templates.json only (the *.json filter hides shown.jsonl): click it.
+            let listed = null
+            tryVerify(() => (listed = findChild(root.Overlay.overlay, "fileDialogDelegate0")) !== null)
+            tryVerify(() => listed.file !== undefined && listed.file.toString() === root.fileUrl(path))
+            verify(findChild(root.Overlay.overlay, "fileDialogDelegate1") === null)
+            mouseClick(listed)
+            dialog.accept()
+            tryCompare(dialog, "visible", false)
+            waitForPopupsClosed()
+            compare(findChild(playground, "templatesFilePath").text, path)
+            mouseClick(findChild(playground, "templatesImport"))
+            compare(findChild(playground, "templatesStatus").text, "imported from " + path)
+            playground.visible = false
         }
     }
 }
