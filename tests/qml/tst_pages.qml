@@ -30,6 +30,9 @@ Item {
         visible: false
     }
     RoomsPage { id: rooms; admin: adminClient; anchors.fill: parent; visible: false }
+    // The rooms page on a real server (started by its test: liveServer in tst_qml.cpp).
+    RoomsPage { id: liveRooms; admin: liveServer.admin; anchors.fill: parent; visible: false }
+
     function fileUrl(path) { return "file://" + path }
 
     TestCase {
@@ -283,7 +286,7 @@ Item {
 
         // A failed test leaves no page on top of the next test's (every page fills the window).
         function cleanup() {
-            for (const page of [sockets, traffic, nodes, overview, playground, rooms])
+            for (const page of [sockets, traffic, nodes, overview, playground, rooms, liveRooms])
                 page.visible = false
         }
 
@@ -393,6 +396,46 @@ Item {
             mouseClick(findChild(playground, "templatesImport"))
             compare(findChild(playground, "templatesStatus").text, "imported from " + path)
             playground.visible = false
+        }
+
+        // More rooms than a page, from a real server: scrolling to the end of the list asks for a
+        // longer page, up to the server's 500 rows; beyond that, Next moves the window on.
+        function test_roomsScrollingLoadsMoreFromARealServer() {
+            verify(liveServer.start(600))
+            const admin = liveServer.admin
+            tryCompare(admin, "state", 2, 10000) // connected, the snapshot in
+            liveRooms.visible = true
+            liveRooms.query(0)
+            tryCompare(admin, "roomsMatched", 600, 5000)
+            tryCompare(admin.rooms, "count", 100, 5000)
+            const label = findChild(liveRooms, "roomsPageLabel")
+            compare(label.text, "1–100 of 600 matching (600 rooms)")
+            const list = findChild(liveRooms, "roomsList")
+            for (let limit = 200; limit <= 500; limit += 100) {
+                list.positionViewAtEnd()
+                compare(liveRooms.shownLimit, limit)
+                tryCompare(admin.rooms, "count", limit, 5000)
+            }
+            compare(label.text, "1–500 of 600 matching (600 rooms)")
+            compare(admin.rooms.at(0).room, "room-000") // sorted by room, as the server pages them
+            compare(admin.rooms.at(499).room, "room-499")
+            // At the server's bound: scrolling asks for nothing more.
+            list.positionViewAtEnd()
+            compare(liveRooms.shownLimit, 500)
+            const next = findChild(liveRooms, "roomsNext")
+            compare(next.enabled, true)
+            mouseClick(next)
+            tryCompare(admin, "roomsOffset", 500, 5000)
+            tryCompare(admin.rooms, "count", 100, 5000)
+            compare(liveRooms.shownLimit, 100)
+            compare(label.text, "501–600 of 600 matching (600 rooms)")
+            compare(admin.rooms.at(0).room, "room-500")
+            compare(next.enabled, false)
+            // Previous goes back a page, one page long.
+            mouseClick(findChild(liveRooms, "roomsPrevious"))
+            tryCompare(admin, "roomsOffset", 400, 5000)
+            compare(admin.rooms.count, 100)
+            liveRooms.visible = false
         }
     }
 }
