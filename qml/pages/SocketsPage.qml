@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Cortado.Console
 import "../components"
@@ -99,8 +100,11 @@ RowLayout {
             }
             Button { text: "Refresh"; visible: page.clusterList; onClicked: page.admin.refreshSockets() }
             Label {
+                objectName: "socketsPartial"
                 visible: page.admin.clusterMode && (page.admin.missingNodes.length > 0 || page.admin.truncatedNodes.length > 0)
-                color: "#b33"
+                // A warning: the style's red, bold so that it reads on light and dark backgrounds.
+                color: Material.color(Material.Red)
+                font.bold: true
                 text: (page.admin.missingNodes.length ? "partial: no answer from " + page.admin.missingNodes.join(", ") + "  " : "")
                       + (page.admin.truncatedNodes.length ? "first 10,000 only on " + page.admin.truncatedNodes.join(", ") : "")
             }

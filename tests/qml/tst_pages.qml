@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Controls.Material
 import QtQuick.Dialogs
 import QtTest
 import "../../qml/pages"
@@ -33,6 +34,15 @@ Item {
     // The rooms page on a real server (started by its test: liveServer in tst_qml.cpp).
     RoomsPage { id: liveRooms; admin: liveServer.admin; anchors.fill: parent; visible: false }
 
+    // WCAG's contrast ratio of two colours (1 to 21; 3 is the least for bold or large text).
+    function contrast(a, b) {
+        const luminance = c => {
+            const linear = v => v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4)
+            return 0.2126 * linear(c.r) + 0.7152 * linear(c.g) + 0.0722 * linear(c.b)
+        }
+        const la = luminance(a), lb = luminance(b)
+        return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05)
+    }
     function fileUrl(path) { return "file://" + path }
 
     TestCase {
@@ -396,6 +406,21 @@ Item {
             mouseClick(findChild(playground, "templatesImport"))
             compare(findChild(playground, "templatesStatus").text, "imported from " + path)
             playground.visible = false
+        }
+
+        // Colours that carry meaning come from the style and read in the light and the dark theme.
+        function test_warningColoursReadInBothThemes() {
+            const banner = findChild(nodes, "degradedBanner")
+            const bannerText = findChild(nodes, "degradedText")
+            const partial = findChild(sockets, "socketsPartial")
+            for (const theme of [Material.Light, Material.Dark]) {
+                root.Material.theme = theme
+                verify(root.contrast(bannerText.color, banner.color) >= 3,
+                       "banner text on its red, theme " + theme + ": " + root.contrast(bannerText.color, banner.color))
+                verify(root.contrast(partial.color, root.Material.background) >= 3,
+                       "the sockets page's warning, theme " + theme + ": " + root.contrast(partial.color, root.Material.background))
+            }
+            root.Material.theme = Material.Light
         }
 
         // More rooms than a page, from a real server: scrolling to the end of the list asks for a
