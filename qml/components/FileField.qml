@@ -13,15 +13,16 @@ RowLayout {
     property alias placeholderText: input.placeholderText
     // true: the dialog asks where to write (the file need not exist); false: which file to read.
     property bool saving: true
-    // A field both written and read (the playground's templates file): "Choose…" first asks which,
-    // then opens the dialog in that mode.
+    // A field both written and read (the playground's templates file): "Choose…" first asks which
+    // (a menu with these two entries), then opens the dialog in that mode.
     property bool offerBoth: false
+    property string writeLabel: "A file to write…"
+    property string readLabel: "A file to read…"
     property alias title: dialog.title
     property alias nameFilters: dialog.nameFilters
     property alias defaultSuffix: dialog.defaultSuffix
-    // For the tests (and keyboard users reaching it by Tab): the dialog and its button.
+    // The dialog itself (its fileMode, currentFolder, selectedFile), for the tests.
     readonly property alias dialog: dialog
-    readonly property alias chooseButton: choose
     spacing: 8
 
     // "file:///tmp/a%20b.json" -> "/tmp/a b.json": the field shows what a user would type.
@@ -46,8 +47,8 @@ RowLayout {
         onClicked: field.offerBoth ? modes.popup(choose, 0, choose.height) : field.choose(field.saving)
         Menu {
             id: modes
-            MenuItem { objectName: field.objectName + "ForSaving"; text: "A file to write…"; onTriggered: field.choose(true) }
-            MenuItem { objectName: field.objectName + "ForOpening"; text: "A file to read…"; onTriggered: field.choose(false) }
+            MenuItem { objectName: field.objectName + "ForSaving"; text: field.writeLabel; onTriggered: field.choose(true) }
+            MenuItem { objectName: field.objectName + "ForOpening"; text: field.readLabel; onTriggered: field.choose(false) }
         }
     }
     // Opens the dialog: to pick where to write (`forSaving`), else an existing file to read.

@@ -188,6 +188,8 @@ ColumnLayout {
                     objectName: "templatesFile"
                     placeholderText: "templates file (.json)"
                     offerBoth: true
+                    writeLabel: "To export to…"
+                    readLabel: "To import from…"
                     title: "Templates file"
                     nameFilters: ["Cortado templates (*.json)", "All files (*)"]
                     defaultSuffix: "json"
