@@ -181,20 +181,21 @@ ColumnLayout {
                 TextField { id: templateName; placeholderText: "template name"; Layout.fillWidth: true }
                 Button { text: "Save"; enabled: templateName.text.length > 0; onClicked: page.playground.saveTemplate(templateName.text, editor.text) }
             }
-            // The templates file: typed, or chosen ("Choose…" asks whether to write or read it).
+            // The templates file: typed, or chosen ("Choose…" asks whether to write or read it), on
+            // a row of its own so that the path stays readable in this narrow column.
+            FileField {
+                id: templatesFile
+                objectName: "templatesFile"
+                placeholderText: "templates file (.json)"
+                offerBoth: true
+                writeLabel: "To export to…"
+                readLabel: "To import from…"
+                title: "Templates file"
+                nameFilters: ["Cortado templates (*.json)", "All files (*)"]
+                defaultSuffix: "json"
+                Layout.fillWidth: true
+            }
             RowLayout {
-                FileField {
-                    id: templatesFile
-                    objectName: "templatesFile"
-                    placeholderText: "templates file (.json)"
-                    offerBoth: true
-                    writeLabel: "To export to…"
-                    readLabel: "To import from…"
-                    title: "Templates file"
-                    nameFilters: ["Cortado templates (*.json)", "All files (*)"]
-                    defaultSuffix: "json"
-                    Layout.fillWidth: true
-                }
                 Button {
                     objectName: "templatesExport"
                     text: "Export"
