@@ -48,10 +48,11 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Depends from the binaries' shared libraries (dpkg-shlibdeps, in dpkg-dev), plus what is loaded at
 # run time and so invisible to it: Qt's SQLite driver (the default storage; /health says "degraded"
-# without it) and the QML modules the console's views import. passwd: useradd when adduser is absent.
+# without it) and the QML modules the console's views import (Qt Quick's file dialog also needs
+# Qt.labs.folderlistmodel, missing from qml6-module-qtquick-dialogs' own Depends). passwd: useradd when adduser is absent.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "libqt6sql6-sqlite, qml6-module-qtquick, qml6-module-qtquick-controls, qml6-module-qtquick-layouts, qml6-module-qtquick-templates, qml6-module-qtquick-window, qml6-module-qtqml-workerscript, qml6-module-qtcharts, passwd")
+    "libqt6sql6-sqlite, qml6-module-qtquick, qml6-module-qtquick-controls, qml6-module-qtquick-layouts, qml6-module-qtquick-templates, qml6-module-qtquick-window, qml6-module-qtqml-workerscript, qml6-module-qtcharts, qml6-module-qtquick-dialogs, qml6-module-qt-labs-folderlistmodel, passwd")
 # The console's window needs a platform plugin (xcb, wayland); a headless server does not.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "qt6-qpa-plugins")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA

@@ -127,8 +127,10 @@ void TrafficFilter::set(QString &field, const QString &value)
 bool TrafficFilter::filterAcceptsRow(int row, const QModelIndex &parent) const
 {
     const QModelIndex index = sourceModel()->index(row, 0, parent);
+    // Route, event, room and socket are names, compared whole as the server's tap compares them
+    // (admin:tap): room "lobby" is not "lobby2". Only the search looks inside the text.
     auto matches = [&](const QString &filter, int role) {
-        return filter.isEmpty() || index.data(role).toString().contains(filter, Qt::CaseInsensitive);
+        return filter.isEmpty() || index.data(role).toString() == filter;
     };
     const auto searched = [&] {
         if (m_search.isEmpty())

@@ -51,7 +51,9 @@ Q_SIGNALS:
 };
 
 // What the traffic page shows: route, event, room, socket, user and direction filters (empty = all),
-// and a search of the kept traffic (any of those fields or the payload's text).
+// each an exact, case-sensitive match as the server's tap makes it (room "lobby" is not "lobby2"),
+// and a search of the kept traffic: a case-insensitive substring of any of those fields or of the
+// payload's text.
 class TrafficFilter : public QSortFilterProxyModel
 {
     Q_OBJECT

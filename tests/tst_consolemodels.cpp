@@ -49,6 +49,8 @@ private Q_SLOTS:
     void historyBrowserIsBounded();
     void trafficIsABoundedBatchedRing();
     void trafficPauseFilterExport();
+    void trafficFieldFiltersMatchWholeNames_data();
+    void trafficFieldFiltersMatchWholeNames();
     void historyKeepsAnHourAndPlotsAWindow();
     void payloadAsAFoldableTree();
     void alertsRiseAndClear();
@@ -251,6 +253,53 @@ void tst_ConsoleModels::trafficPauseFilterExport()
     const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
     QCOMPARE(lines.size(), 1);
     QCOMPARE(QJsonDocument::fromJson(lines.first()).object().value("event"_L1).toString(), u"board:updated"_s);
+}
+
+// Following room "lobby" shows lobby's traffic, not lobby2's: route, event, room and socket are
+// whole names, as the server's tap compares them. The search alone looks inside the text.
+void tst_ConsoleModels::trafficFieldFiltersMatchWholeNames_data()
+{
+    QTest::addColumn<QByteArray>("field"); // the TrafficFilter property set
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<QList<int>>("shown"); // the rows shown, by their "t"
+
+    QTest::newRow("room") << "room"_ba << u"lobby"_s << QList<int>{1};
+    QTest::newRow("room, a longer name") << "room"_ba << u"lobby2"_s << QList<int>{2};
+    QTest::newRow("room, a part of a name") << "room"_ba << u"lob"_s << QList<int>{};
+    QTest::newRow("room, another case") << "room"_ba << u"Lobby"_s << QList<int>{};
+    QTest::newRow("socket") << "socket"_ba << u"s1"_s << QList<int>{1};
+    QTest::newRow("route") << "route"_ba << u"/chat"_s << QList<int>{1};
+    QTest::newRow("event") << "event"_ba << u"chat:send"_s << QList<int>{1};
+    QTest::newRow("user") << "user"_ba << u"al"_s << QList<int>{3};
+    QTest::newRow("search: a part, any case") << "search"_ba << u"LOB"_s << QList<int>{1, 2};
+    QTest::newRow("search in the payload") << "search"_ba << u"needle"_s << QList<int>{2};
+}
+
+void tst_ConsoleModels::trafficFieldFiltersMatchWholeNames()
+{
+    QFETCH(QByteArray, field);
+    QFETCH(QString, value);
+    QFETCH(QList<int>, shown);
+
+    TrafficModel traffic;
+    traffic.append({{u"t"_s, 1}, {u"dir"_s, u"in"_s}, {u"route"_s, u"/chat"_s}, {u"event"_s, u"chat:send"_s},
+                    {u"room"_s, u"lobby"_s}, {u"socket"_s, u"s1"_s}, {u"user"_s, u"alice"_s}});
+    traffic.append({{u"t"_s, 2}, {u"dir"_s, u"in"_s}, {u"route"_s, u"/chat2"_s}, {u"event"_s, u"chat:send2"_s},
+                    {u"room"_s, u"lobby2"_s}, {u"socket"_s, u"s10"_s}, {u"user"_s, u"bob"_s},
+                    {u"payload"_s, QJsonObject{{u"text"_s, u"a needle"_s}}}});
+    traffic.append({{u"t"_s, 3}, {u"dir"_s, u"in"_s}, {u"route"_s, u"/board"_s}, {u"event"_s, u"board:update"_s},
+                    {u"room"_s, u"plans"_s}, {u"socket"_s, u"s3"_s}, {u"user"_s, u"al"_s}});
+    traffic.flush();
+
+    TrafficFilter filter;
+    filter.setSourceModel(&traffic);
+    QAbstractItemModelTester tester(&filter, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QCOMPARE(filter.rowCount(), 3);
+    QVERIFY(filter.setProperty(field.constData(), value));
+    QList<int> rows;
+    for (int row = 0; row < filter.rowCount(); ++row)
+        rows.append(filter.index(row, 0).data(TrafficModel::JsonRole).toJsonObject().value("t"_L1).toInt());
+    QCOMPARE(rows, shown);
 }
 
 // The Overview's charts: an hour of one-second counters, a window of it handed to a real Qt Charts

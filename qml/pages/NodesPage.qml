@@ -21,11 +21,14 @@ ColumnLayout {
         visible: page.degraded
         color: Material.color(Material.Red)
         radius: 4
+        // Text on the red surface looks the same in both themes: the dark theme's foreground
+        // (white), as on Material's coloured bars, not a colour of our own.
+        Material.theme: Material.Dark
         Label {
+            objectName: "degradedText"
             anchors.fill: parent
             anchors.leftMargin: 12
             verticalAlignment: Text.AlignVCenter
-            color: "white"
             font.bold: true
             elide: Text.ElideRight
             text: "Redis unreachable: serving local sockets only" + (page.admin.redisError ? " (" + page.admin.redisError + ")" : "")

@@ -7,6 +7,7 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 import Cortado.Console
+import "../components"
 
 ColumnLayout {
     id: page
@@ -180,17 +181,32 @@ ColumnLayout {
                 TextField { id: templateName; placeholderText: "template name"; Layout.fillWidth: true }
                 Button { text: "Save"; enabled: templateName.text.length > 0; onClicked: page.playground.saveTemplate(templateName.text, editor.text) }
             }
+            // The templates file: typed, or chosen ("Choose…" asks whether to write or read it), on
+            // a row of its own so that the path stays readable in this narrow column.
+            FileField {
+                id: templatesFile
+                objectName: "templatesFile"
+                placeholderText: "templates file (.json)"
+                offerBoth: true
+                writeLabel: "To export to…"
+                readLabel: "To import from…"
+                title: "Templates file"
+                nameFilters: ["Cortado templates (*.json)", "All files (*)"]
+                defaultSuffix: "json"
+                Layout.fillWidth: true
+            }
             RowLayout {
-                TextField { id: templatesFile; objectName: "templatesFile"; placeholderText: "templates file (.json)"; Layout.fillWidth: true }
                 Button {
+                    objectName: "templatesExport"
                     text: "Export"
-                    enabled: templatesFile.text.length > 0
-                    onClicked: { const e = page.playground.exportTemplates(templatesFile.text); templatesStatus.text = e || "exported" }
+                    enabled: templatesFile.path.length > 0
+                    onClicked: { const e = page.playground.exportTemplates(templatesFile.path); templatesStatus.text = e || "exported to " + templatesFile.path }
                 }
                 Button {
+                    objectName: "templatesImport"
                     text: "Import"
-                    enabled: templatesFile.text.length > 0
-                    onClicked: { const e = page.playground.importTemplates(templatesFile.text); templatesStatus.text = e || "imported" }
+                    enabled: templatesFile.path.length > 0
+                    onClicked: { const e = page.playground.importTemplates(templatesFile.path); templatesStatus.text = e || "imported from " + templatesFile.path }
                 }
             }
             Label { id: templatesStatus; objectName: "templatesStatus"; visible: text.length > 0; wrapMode: Text.Wrap; Layout.fillWidth: true }

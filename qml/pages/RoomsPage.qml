@@ -12,7 +12,11 @@ RowLayout {
     property string selectedRoute: ""
     property string selectedRoom: ""
     property var detail: admin.roomDetail
+    readonly property alias shownLimit: pager.shownLimit
     spacing: 12
+
+    function query(offset) { pager.query(offset) }
+    Timer { id: typing; interval: 300; onTriggered: page.query(0) }
 
     function selectFirst() {
         const first = admin.rooms.at(0)
@@ -44,13 +48,6 @@ RowLayout {
     clip: true
     spacing: 8
 
-    // A page of rooms, filtered and sorted by the server (admin:query), refreshed by it (admin:page).
-    property int pageSize: 100
-    function query(offset) {
-        admin.queryRooms({ filter: { text: roomFilter.text }, sort: { key: roomSort.currentText },
-                           offset: Math.max(0, offset), limit: pageSize })
-    }
-    Timer { id: typing; interval: 300; onTriggered: page.query(0) }
     RowLayout {
         TextField {
             id: roomFilter
@@ -66,25 +63,19 @@ RowLayout {
             model: ["room", "route", "members"]
             onActivated: page.query(0)
         }
-        Button {
-            objectName: "roomsPrevious"
-            text: "Previous"
-            enabled: page.admin.roomsOffset > 0
-            onClicked: page.query(page.admin.roomsOffset - page.pageSize)
-        }
-        Label {
-            objectName: "roomsPageLabel"
-            font.bold: true
-            text: (page.admin.rooms.count === 0 ? "0" : (page.admin.roomsOffset + 1) + "–"
-                   + (page.admin.roomsOffset + page.admin.rooms.count))
-                  + " of " + page.admin.roomsMatched + " matching (" + page.admin.roomsTotal + " rooms)"
-        }
-        Button {
-            objectName: "roomsNext"
-            text: "Next"
-            enabled: page.admin.roomsOffset + page.admin.rooms.count < page.admin.roomsMatched
-            onClicked: page.query(page.admin.roomsOffset + page.pageSize)
-        }
+    }
+    // A page of rooms, filtered and sorted by the server (admin:query), refreshed by it (admin:page);
+    // scrolling to the end of the list asks for more rows (../components/Pager.qml), up to 500.
+    Pager {
+        id: pager
+        objectName: "rooms"
+        noun: "rooms"
+        offset: page.admin.roomsOffset
+        count: page.admin.rooms.count
+        matched: page.admin.roomsMatched
+        total: page.admin.roomsTotal
+        onWanted: (offset, limit) => page.admin.queryRooms({
+            filter: { text: roomFilter.text }, sort: { key: roomSort.currentText }, offset: offset, limit: limit })
     }
     Row {
         Repeater {
@@ -94,10 +85,12 @@ RowLayout {
     }
     ListView {
         id: list
+        objectName: "roomsList"
         Layout.fillWidth: true
         Layout.fillHeight: true
         clip: true
         model: page.admin.rooms
+        onAtYEndChanged: if (atYEnd && count > 0) pager.showMore()
         delegate: ListRow {
             width: list.width
             height: 30

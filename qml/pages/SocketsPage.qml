@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Cortado.Console
 import "../components"
@@ -49,28 +50,10 @@ RowLayout {
 
     // The server filters, sorts and pages (admin:query): the model holds the page shown, and the
     // server sends it again when it changes. The local filter and sort below only keep the page in
-    // step while the next one is on its way.
-    property int pageSize: 100
-    // Scrolling to the end of the rows shown asks for more (the same page with a larger limit, up to
-    // the server's 500); beyond, Next moves the window on.
-    readonly property int maxRows: 500
-    property int shownLimit: pageSize
-    function query(offset) {
-        shownLimit = pageSize
-        send(offset)
-    }
-    function send(offset) {
-        admin.querySockets({ filter: { text: filter.text },
-                             sort: { key: sortKey.currentText === "socketId" ? "id" : sortKey.currentText,
-                                     desc: descending.checked },
-                             offset: Math.max(0, offset), limit: shownLimit })
-    }
-    function showMore() {
-        if (shownLimit >= maxRows || admin.socketsOffset + admin.sockets.count >= admin.socketsMatched)
-            return
-        shownLimit = Math.min(maxRows, shownLimit + pageSize)
-        send(admin.socketsOffset)
-    }
+    // step while the next one is on its way. The pager (../components/Pager.qml) decides the offset
+    // and limit: scrolling to the end asks for more rows, up to the server's 500.
+    readonly property alias shownLimit: pager.shownLimit
+    function query(offset) { pager.query(offset) }
     Timer { id: typing; interval: 300; onTriggered: page.query(0) }
 
     // In a cluster other nodes' sockets change without telling this node: the page is asked for
@@ -117,33 +100,28 @@ RowLayout {
             }
             Button { text: "Refresh"; visible: page.clusterList; onClicked: page.admin.refreshSockets() }
             Label {
+                objectName: "socketsPartial"
                 visible: page.admin.clusterMode && (page.admin.missingNodes.length > 0 || page.admin.truncatedNodes.length > 0)
-                color: "#b33"
+                // A warning: the style's red, bold so that it reads on light and dark backgrounds.
+                color: Material.color(Material.Red)
+                font.bold: true
                 text: (page.admin.missingNodes.length ? "partial: no answer from " + page.admin.missingNodes.join(", ") + "  " : "")
                       + (page.admin.truncatedNodes.length ? "first 10,000 only on " + page.admin.truncatedNodes.join(", ") : "")
             }
         }
         // The pager: the server's counts, and the pages before and after.
-        RowLayout {
-            Button {
-                objectName: "socketsPrevious"
-                text: "Previous"
-                enabled: page.admin.socketsOffset > 0
-                onClicked: page.query(page.admin.socketsOffset - page.pageSize)
-            }
-            Label {
-                objectName: "socketsPageLabel"
-                opacity: 0.7
-                text: (page.admin.sockets.count === 0 ? "0" : (page.admin.socketsOffset + 1) + "–"
-                       + (page.admin.socketsOffset + page.admin.sockets.count))
-                      + " of " + page.admin.socketsMatched + " matching (" + page.admin.socketsTotal + " sockets)"
-            }
-            Button {
-                objectName: "socketsNext"
-                text: "Next"
-                enabled: page.admin.socketsOffset + page.admin.sockets.count < page.admin.socketsMatched
-                onClicked: page.query(page.admin.socketsOffset + page.admin.sockets.count)
-            }
+        Pager {
+            id: pager
+            objectName: "sockets"
+            noun: "sockets"
+            offset: page.admin.socketsOffset
+            count: page.admin.sockets.count
+            matched: page.admin.socketsMatched
+            total: page.admin.socketsTotal
+            onWanted: (offset, limit) => page.admin.querySockets({
+                filter: { text: filter.text },
+                sort: { key: sortKey.currentText === "socketId" ? "id" : sortKey.currentText, desc: descending.checked },
+                offset: offset, limit: limit })
         }
         Row {
             spacing: 0
@@ -159,7 +137,7 @@ RowLayout {
             Layout.fillHeight: true
             clip: true
             model: sockets
-            onAtYEndChanged: if (atYEnd && count > 0) page.showMore()
+            onAtYEndChanged: if (atYEnd && count > 0) pager.showMore()
             delegate: ListRow {
                 width: list.width
                 height: 28

@@ -73,9 +73,27 @@ ColumnLayout {
             onClicked: page.admin.traffic.paused = !page.admin.traffic.paused
         }
         Button { text: "Clear"; onClicked: { page.admin.traffic.clear(); page.selectedRow = -1 } }
-        TextField { id: exportPath; text: "/tmp/cortado-traffic.jsonl"; Layout.preferredWidth: 220 }
-        Button { text: "Export shown"; onClicked: exportResult.text = Format.count(traffic.exportJsonLines(exportPath.text)) + " lines written" }
-        Label { id: exportResult; opacity: 0.7 }
+        // Where "Export shown" writes (JSON Lines): typed, or chosen in a save dialog.
+        FileField {
+            id: exportPath
+            objectName: "trafficExport"
+            path: "/tmp/cortado-traffic.jsonl"
+            title: "Export the traffic shown"
+            nameFilters: ["JSON Lines (*.jsonl)", "All files (*)"]
+            defaultSuffix: "jsonl"
+            Layout.preferredWidth: 320
+        }
+        Button {
+            objectName: "trafficExportButton"
+            text: "Export shown"
+            enabled: exportPath.path.length > 0
+            onClicked: {
+                const lines = traffic.exportJsonLines(exportPath.path)
+                exportResult.text = lines < 0 ? "cannot write " + exportPath.path
+                                              : Format.count(lines) + " lines written to " + exportPath.path
+            }
+        }
+        Label { id: exportResult; objectName: "trafficExportResult"; opacity: 0.7; elide: Text.ElideMiddle; Layout.maximumWidth: 260 }
         Item { Layout.fillWidth: true }
         Label {
             text: Format.count(list.count) + " shown of " + Format.count(page.admin.traffic.count) + " kept (newest last)"

@@ -1,5 +1,7 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Controls.Material
+import QtQuick.Dialogs
 import QtTest
 import "../../qml/pages"
 
@@ -29,6 +31,19 @@ Item {
         visible: false
     }
     RoomsPage { id: rooms; admin: adminClient; anchors.fill: parent; visible: false }
+    // The rooms page on a real server (started by its test: liveServer in tst_qml.cpp).
+    RoomsPage { id: liveRooms; admin: liveServer.admin; anchors.fill: parent; visible: false }
+
+    // WCAG's contrast ratio of two colours (1 to 21; 3 is the least for bold or large text).
+    function contrast(a, b) {
+        const luminance = c => {
+            const linear = v => v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4)
+            return 0.2126 * linear(c.r) + 0.7152 * linear(c.g) + 0.0722 * linear(c.b)
+        }
+        const la = luminance(a), lb = luminance(b)
+        return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05)
+    }
+    function fileUrl(path) { return "file://" + path }
 
     TestCase {
         name: "Pages"
@@ -277,6 +292,175 @@ Item {
             traffic.follow("room", "")
             adminClient.traffic.clear()
             traffic.visible = false
+        }
+
+        // A failed test leaves no page on top of the next test's (every page fills the window).
+        function cleanup() {
+            for (const page of [sockets, traffic, nodes, overview, playground, rooms, liveRooms])
+                page.visible = false
+        }
+
+        // The dialog (or menu) has finished closing: no popup is left in the window's overlay to
+        // take the next click.
+        function waitForPopupsClosed() {
+            tryCompare(root.Overlay.overlay, "visible", false)
+        }
+
+        // Types `name` into the open save dialog's file name field, as a user would, then Enter.
+        function typeFileName(name) {
+            const nameField = findChild(root.Overlay.overlay, "fileNameTextField")
+            verify(nameField, "the save dialog's file name field")
+            tryCompare(nameField, "visible", true)
+            nameField.forceActiveFocus()
+            nameField.selectAll()
+            for (const c of name)
+                keyClick(c)
+            keyClick(Qt.Key_Enter)
+            compare(nameField.text, name)
+        }
+
+        // "Choose…" opens a save dialog; the file chosen fills the path, and Export writes there.
+        function test_trafficExportsToAFileChosenInTheDialog() {
+            traffic.visible = true
+            adminClient.traffic.clear()
+            for (let i = 0; i < 3; ++i)
+                root.feed("admin:traffic", { t: Date.now(), dir: "in", route: "/chat", event: "chat:send", size: 10, payload: { n: i } })
+            tryCompare(traffic, "shown", 3)
+            const field = findChild(traffic, "trafficExport")
+            const dialog = field.dialog
+            compare(dialog.visible, false)
+            // The dialog opens where the typed path points, that file selected.
+            findChild(traffic, "trafficExportPath").text = testFiles.folder + "/before.jsonl"
+            mouseClick(findChild(traffic, "trafficExportChoose"))
+            tryCompare(dialog, "visible", true)
+            compare(dialog.fileMode, FileDialog.SaveFile)
+            compare(dialog.currentFolder.toString(), root.fileUrl(testFiles.folder))
+            compare(dialog.selectedFile.toString(), root.fileUrl(testFiles.folder + "/before.jsonl"))
+            verify(dialog.nameFilters[0].indexOf("*.jsonl") >= 0)
+            // A name typed in the dialog, without a suffix (.jsonl is added), and accepted.
+            typeFileName("shown")
+            dialog.accept()
+            tryCompare(dialog, "visible", false)
+            waitForPopupsClosed()
+            const path = testFiles.folder + "/shown.jsonl"
+            compare(findChild(traffic, "trafficExportPath").text, path)
+            mouseClick(findChild(traffic, "trafficExportButton"))
+            compare(findChild(traffic, "trafficExportResult").text, "3 lines written to " + path)
+            const lines = testFiles.read(path).trim().split("\n")
+            compare(lines.length, 3)
+            compare(JSON.parse(lines[2]).payload.n, 2)
+            // A path typed by hand still works, and one that cannot be written says so.
+            findChild(traffic, "trafficExportPath").text = testFiles.folder + "/no-such-folder/x.jsonl"
+            mouseClick(findChild(traffic, "trafficExportButton"))
+            compare(findChild(traffic, "trafficExportResult").text, "cannot write " + testFiles.folder + "/no-such-folder/x.jsonl")
+            adminClient.traffic.clear()
+            traffic.visible = false
+        }
+
+        // The templates file is written and read: "Choose…" asks which, then opens a save dialog
+        // (export) or an open dialog (import).
+        function test_playgroundTemplatesThroughTheFileDialog() {
+            playground.visible = true
+            playgroundObject.saveTemplate("greeting", '{"event": "chat:send", "room": "lobby", "payload": {"text": "hi"}}')
+            const field = findChild(playground, "templatesFile")
+            const dialog = field.dialog
+
+            mouseClick(findChild(playground, "templatesFileChoose"))
+            const forSaving = findChild(playground, "templatesFileForSaving")
+            tryVerify(() => forSaving.visible)
+            mouseClick(forSaving)
+            tryCompare(dialog, "visible", true)
+            compare(dialog.fileMode, FileDialog.SaveFile)
+            dialog.currentFolder = root.fileUrl(testFiles.folder) // where the user goes
+            typeFileName("templates")
+            dialog.accept()
+            tryCompare(dialog, "visible", false)
+            waitForPopupsClosed()
+            const path = testFiles.folder + "/templates.json"
+            compare(findChild(playground, "templatesFilePath").text, path)
+            mouseClick(findChild(playground, "templatesExport"))
+            compare(findChild(playground, "templatesStatus").text, "exported to " + path)
+            const exported = JSON.parse(testFiles.read(path))
+            compare(exported.cortadoTemplates, 1)
+            verify(exported.templates.some(t => t.name === "greeting"))
+
+            // Read back through an open dialog, from a path field that was cleared.
+            findChild(playground, "templatesFilePath").text = ""
+            mouseClick(findChild(playground, "templatesFileChoose"))
+            const forOpening = findChild(playground, "templatesFileForOpening")
+            tryVerify(() => forOpening.visible)
+            mouseClick(forOpening)
+            tryCompare(dialog, "visible", true)
+            compare(dialog.fileMode, FileDialog.OpenFile)
+            dialog.currentFolder = root.fileUrl(testFiles.folder)
+            // The folder lists templates.json only (the *.json filter hides shown.jsonl): click it.
+            let listed = null
+            tryVerify(() => (listed = findChild(root.Overlay.overlay, "fileDialogDelegate0")) !== null)
+            tryVerify(() => listed.file !== undefined && listed.file.toString() === root.fileUrl(path))
+            verify(findChild(root.Overlay.overlay, "fileDialogDelegate1") === null)
+            mouseClick(listed)
+            dialog.accept()
+            tryCompare(dialog, "visible", false)
+            waitForPopupsClosed()
+            compare(findChild(playground, "templatesFilePath").text, path)
+            mouseClick(findChild(playground, "templatesImport"))
+            compare(findChild(playground, "templatesStatus").text, "imported from " + path)
+            playground.visible = false
+        }
+
+        // Colours that carry meaning come from the style and read in the light and the dark theme.
+        function test_warningColoursReadInBothThemes() {
+            const banner = findChild(nodes, "degradedBanner")
+            const bannerText = findChild(nodes, "degradedText")
+            const partial = findChild(sockets, "socketsPartial")
+            for (const theme of [Material.Light, Material.Dark]) {
+                root.Material.theme = theme
+                verify(root.contrast(bannerText.color, banner.color) >= 3,
+                       "banner text on its red, theme " + theme + ": " + root.contrast(bannerText.color, banner.color))
+                verify(root.contrast(partial.color, root.Material.background) >= 3,
+                       "the sockets page's warning, theme " + theme + ": " + root.contrast(partial.color, root.Material.background))
+            }
+            root.Material.theme = Material.Light
+        }
+
+        // More rooms than a page, from a real server: scrolling to the end of the list asks for a
+        // longer page, up to the server's 500 rows; beyond that, Next moves the window on.
+        function test_roomsScrollingLoadsMoreFromARealServer() {
+            verify(liveServer.start(600))
+            const admin = liveServer.admin
+            tryCompare(admin, "state", 2, 10000) // connected, the snapshot in
+            liveRooms.visible = true
+            liveRooms.query(0)
+            tryCompare(admin, "roomsMatched", 600, 5000)
+            tryCompare(admin.rooms, "count", 100, 5000)
+            const label = findChild(liveRooms, "roomsPageLabel")
+            compare(label.text, "1–100 of 600 matching (600 rooms)")
+            const list = findChild(liveRooms, "roomsList")
+            for (let limit = 200; limit <= 500; limit += 100) {
+                list.positionViewAtEnd()
+                compare(liveRooms.shownLimit, limit)
+                tryCompare(admin.rooms, "count", limit, 5000)
+            }
+            compare(label.text, "1–500 of 600 matching (600 rooms)")
+            compare(admin.rooms.at(0).room, "room-000") // sorted by room, as the server pages them
+            compare(admin.rooms.at(499).room, "room-499")
+            // At the server's bound: scrolling asks for nothing more.
+            list.positionViewAtEnd()
+            compare(liveRooms.shownLimit, 500)
+            const next = findChild(liveRooms, "roomsNext")
+            compare(next.enabled, true)
+            mouseClick(next)
+            tryCompare(admin, "roomsOffset", 500, 5000)
+            tryCompare(admin.rooms, "count", 100, 5000)
+            compare(liveRooms.shownLimit, 100)
+            compare(label.text, "501–600 of 600 matching (600 rooms)")
+            compare(admin.rooms.at(0).room, "room-500")
+            compare(next.enabled, false)
+            // Previous goes back a page, one page long.
+            mouseClick(findChild(liveRooms, "roomsPrevious"))
+            tryCompare(admin, "roomsOffset", 400, 5000)
+            compare(admin.rooms.count, 100)
+            liveRooms.visible = false
         }
     }
 }
