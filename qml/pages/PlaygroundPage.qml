@@ -144,6 +144,7 @@ ColumnLayout {
             ScrollView {
                 Layout.fillWidth: true
                 Layout.fillHeight: true
+                contentWidth: availableWidth // the text wraps: its width follows the view, not the other way round
                 TextArea {
                     id: editor
                     objectName: "frameEditor"
