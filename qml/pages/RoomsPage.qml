@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Cortado.Console
 import "../components"
@@ -143,19 +144,31 @@ RowLayout {
             Label {
                 objectName: "roomTitle"
                 text: "Room " + page.selectedRoom + " on " + page.selectedRoute
-                      + (page.detail.membersTotal !== undefined ? " — " + page.detail.membersTotal + " members here" : "")
+                      + (page.detail.membersTotal !== undefined ? " — " + page.detail.membersTotal + " members" : "")
                 font.bold: true
+                elide: Text.ElideRight
+                Layout.fillWidth: true
+            }
+            // In a cluster, nodes that did not answer in time are missing from the figures below.
+            Label {
+                objectName: "roomPartial"
+                visible: page.detail.partial === true
+                text: "Partial: no answer from " + (page.detail.missingNodes || []).join(", ")
+                color: Material.color(Material.Amber)
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
             }
             Label { text: "Members"; opacity: 0.7 }
             ListView {
                 id: members
                 objectName: "roomMembers"
                 Layout.fillWidth: true
-                Layout.preferredHeight: 110
+                Layout.preferredHeight: 150
                 clip: true
+                ScrollBar.vertical: ScrollBar {}
                 model: page.detail.members || []
                 delegate: RowLayout {
-                    width: members.width
+                    width: members.width - 12 // the scroll bar's room
                     Label {
                         text: (modelData.user ? modelData.user.name || modelData.user.id : "guest") + "  " + modelData.socket
                               + (modelData.node ? "  @" + modelData.node : "")
@@ -164,6 +177,10 @@ RowLayout {
                     }
                     Button {
                         text: "Leave"
+                        flat: true // one per member: compact rows
+                        topInset: 0
+                        bottomInset: 0
+                        implicitHeight: 30
                         enabled: page.admin.role === "admin"
                         onClicked: page.admin.leaveRoom(modelData.socket, page.selectedRoom)
                     }
@@ -197,6 +214,7 @@ RowLayout {
                     text: "History: " + page.admin.history.count + " shown"
                           + (page.detail.historyLength !== undefined ? " of " + page.detail.historyLength + " kept, newest offset " + page.detail.offset : "")
                     opacity: 0.7
+                    elide: Text.ElideRight
                     Layout.fillWidth: true
                 }
                 Button {

@@ -176,7 +176,7 @@ Item {
             compare(frame.visible, true)
             tryCompare(findChild(rooms, "roomMembers"), "count", 2)
             compare(findChild(rooms, "roomPresence").count, 1)
-            compare(findChild(rooms, "roomTitle").text, "Room lobby on /chat — 2 members here")
+            compare(findChild(rooms, "roomTitle").text, "Room lobby on /chat — 2 members")
             compare(findChild(rooms, "historyLabel").text, "History: 0 shown of 40 kept, newest offset 40")
             compare(findChild(rooms, "historyOlder").enabled, false) // not connected: nothing older to ask
             rooms.selectedRoom = ""
