@@ -1139,7 +1139,7 @@ QJsonObject AdminFeed::localHistoryPage(const QString &route, const QString &roo
 {
     History &history = m_hub.history();
     const qint64 latest = history.policy(route, room) ? history.latestOffset(route, room) : 0;
-    QJsonObject page{{u"offset"_s, latest}, {u"room"_s, m_hub.room(route, room).has_value()}};
+    QJsonObject page{{u"offset"_s, latest}, {u"hasMembers"_s, m_hub.room(route, room).has_value()}};
     if (latest == 0) // nothing kept here; entries() would open a log (and count against the cap)
         return page;
     // Newest first, going back from `before` (exclusive).
@@ -1182,7 +1182,7 @@ Ack AdminFeed::historyAnswer(const QString &route, const QString &room, qsizetyp
         historyLength = std::max(historyLength, page.value("historyLength"_L1).toInteger());
         if (const qint64 first = page.value("oldestOffset"_L1).toInteger(); first > 0)
             oldest = oldest == 0 ? first : std::min(oldest, first);
-        roomSomewhere = roomSomewhere || page.value("room"_L1).toBool();
+        roomSomewhere = roomSomewhere || page.value("hasMembers"_L1).toBool();
         const QJsonArray nodeRows = page.value("rows"_L1).toArray();
         for (const QJsonValue &row : nodeRows)
             rows.emplace(row[u"offset"_s].toInteger(), row.toObject());

@@ -143,11 +143,12 @@ private:
     QJsonObject socketInfo(const Session &session) const; // without rates: the asking node adds them
     QJsonObject withRates(const SocketId &consoleId, QJsonObject info);
     Ack socketInfoAnywhere(const SocketId &consoleId, const SocketId &socket);
-    // admin:room over the cluster: this node's members and every other node's (the cluster
-    // question "room"), merged; presence and history are already the cluster's on every node.
+    // admin:room over the cluster: this node's part and every other node's (the cluster question
+    // "room"), merged. Presence needs no asking: every node keeps every node's presence.
     Ack roomInfo(const QString &route, const QString &room);
     // This node's part of a room for admin:room: {members (the first MaxRoomMembers, each with
-    // this node's id in a cluster), membersTotal}.
+    // this node's id in a cluster), membersTotal, and what its history replica holds:
+    // historyLength?, offset?, oldestOffset?}.
     QJsonObject localRoomMembers(const QString &route, const QString &room) const;
     Ack roomInfoAnswer(const QString &route, const QString &room, const QJsonObject &local,
                        const cluster::ClusterAnswers &answers) const;
@@ -155,7 +156,7 @@ private:
     Ack historyPage(const QJsonObject &request);
     // This node's rows of a room's history older than `before`, newest first (at most pageSize;
     // `maxBytes` > 0 stops early for a cluster answer), with {offset, historyLength, oldestOffset?,
-    // more, room (whether the room has members here)}.
+    // more, hasMembers (whether the room has members here)}.
     QJsonObject localHistoryPage(const QString &route, const QString &room, qint64 before, qsizetype pageSize,
                                  qsizetype maxBytes = 0) const;
     Ack historyAnswer(const QString &route, const QString &room, qsizetype pageSize, const QJsonObject &local,
