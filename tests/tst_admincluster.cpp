@@ -464,6 +464,33 @@ private Q_SLOTS:
                 result.append(row[u"room"_s].toString() + u'=' + QString::number(row[u"members"_s].toInt()));
             return result;
         };
+        auto pushed = [&ops](const QStringList &expected, auto rowsOf) {
+            for (const QJsonObject &frame : ops->received(u"admin:page"_s)) {
+                if (rowsOf(frame.value("payload"_L1).toObject()) == expected)
+                    return true;
+            }
+            return false;
+        };
+        // The snapshot's rooms page knew a's rooms only; the cluster's follows unasked.
+        QTRY_VERIFY_WITH_TIMEOUT(pushed({u"lobby=3"_s, u"only-b=1"_s}, rows), 10'000);
+        // Live figures of the rooms on the page are the cluster's too.
+        auto summaryOf = [&ops](const QString &room) {
+            const QList<QJsonObject> counters = ops->received(u"admin:counters"_s);
+            for (qsizetype i = counters.size() - 1; i >= 0; --i) {
+                for (const QJsonValue &summary : counters.at(i)[u"payload"_s][u"roomSummaries"_s].toArray()) {
+                    if (summary[u"room"_s].toString() == room)
+                        return summary.toObject();
+                }
+            }
+            return QJsonObject();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(summaryOf(u"lobby"_s).value("members"_L1).toInt(), 3, 10'000);
+        auto erin = node(0).client(u"/chat"_s, u"erin"_s); // a join here counts b's members too
+        QVERIFY(erin && erin->join(u"lobby"_s).ok());
+        QTRY_VERIFY_WITH_TIMEOUT(!ops->received(u"admin:joined"_s).isEmpty(), 10'000);
+        QCOMPARE(ops->received(u"admin:joined"_s).constLast()[u"payload"_s][u"members"_s].toInt(), 4);
+        QVERIFY(erin->leave(u"lobby"_s).ok());
+
         const QJsonObject query{{u"view"_s, u"rooms"_s}, {u"sort"_s, QJsonObject{{u"key"_s, u"members"_s}, {u"desc"_s, true}}}};
         cortado::test::Reply reply = ops->request(u"admin:query"_s, query);
         QVERIFY2(reply.ok(), qPrintable(reply.toString()));
@@ -480,17 +507,10 @@ private Q_SLOTS:
 
         // Joins on b reach a's page: pushed as admin:page (a asks the cluster at each refresh).
         ops->clear();
-        auto erin = node(1).client(u"/chat"_s, u"erin"_s);
-        QVERIFY(erin && erin->join(u"only-b"_s).ok());
+        auto gina = node(1).client(u"/chat"_s, u"gina"_s);
+        QVERIFY(gina && gina->join(u"only-b"_s).ok());
         auto frank = node(1).client(u"/chat"_s, u"frank"_s);
         QVERIFY(frank && frank->join(u"only-b"_s).ok());
-        auto pushed = [&ops](const QStringList &expected, auto rowsOf) {
-            for (const QJsonObject &frame : ops->received(u"admin:page"_s)) {
-                if (rowsOf(frame.value("payload"_L1).toObject()) == expected)
-                    return true;
-            }
-            return false;
-        };
         QTRY_VERIFY_WITH_TIMEOUT(pushed({u"only-b=3"_s, u"lobby=3"_s}, rows), 10'000);
 
         // b stops: its rooms are missing, the page says which node.
