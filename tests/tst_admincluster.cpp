@@ -303,6 +303,227 @@ private Q_SLOTS:
         m_nodes.erase(m_nodes.begin() + 1);
     }
 
+    // admin:room over the cluster: every node's members, each with its node; presence and history
+    // are the cluster's; a room whose members are all on another node is found; a node that does
+    // not answer makes the answer partial (and its members are missing from it).
+    void roomDetailsOverEveryNode()
+    {
+        auto alice = node(0).client(u"/chat"_s, u"alice"_s);
+        auto bob = node(1).client(u"/chat"_s, u"bob"_s);
+        auto carol = node(1).client(u"/chat"_s, u"carol"_s);
+        auto dave = node(1).client(u"/chat"_s, u"dave"_s);
+        QVERIFY(alice && bob && carol && dave);
+        QVERIFY(alice->join(u"lobby"_s).ok() && bob->join(u"lobby"_s).ok() && carol->join(u"lobby"_s).ok());
+        QVERIFY(dave->join(u"only-b"_s).ok());
+        auto ops = console(0, u"observer"_s);
+        QVERIFY(ops);
+        auto room = [&ops](const QString &name) {
+            return ops->request(u"admin:room"_s, QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, name}});
+        };
+        auto members = [](const QJsonObject &info) {
+            QStringList result;
+            for (const QJsonValue &member : info.value("members"_L1).toArray())
+                result.append(member[u"user"_s][u"id"_s].toString() + u'@' + member[u"node"_s].toString());
+            return result;
+        };
+
+        cortado::test::Reply reply = room(u"lobby"_s);
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        QJsonObject info = reply.payload().toObject();
+        QStringList listed = members(info);
+        QCOMPARE(listed.value(0), u"alice@a"_s); // this node's first; then b's, in no given order
+        listed.sort();
+        QCOMPARE(listed, (QStringList{u"alice@a"_s, u"bob@b"_s, u"carol@b"_s}));
+        QCOMPARE(info.value("membersTotal"_L1).toInt(), 3);
+        QCOMPARE(info.value("membersTruncated"_L1).toBool(), false);
+        QVERIFY(!info.contains("partial"_L1));
+        QCOMPARE(info.value("node"_L1).toString(), u"a"_s); // the node that answered
+        // b's members' presence reaches a over the bus (cluster-wide presence).
+        QTRY_COMPARE_WITH_TIMEOUT(room(u"lobby"_s).payload()[u"presenceTotal"_s].toInt(), 3, 10'000);
+
+        // A room with no member on a (and no message yet): found, with b's member.
+        reply = room(u"only-b"_s);
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        info = reply.payload().toObject();
+        QCOMPARE(members(info), QStringList{u"dave@b"_s});
+        QCOMPARE(info.value("membersTotal"_L1).toInt(), 1);
+        QVERIFY(!info.contains("historyLength"_L1));
+
+        // History sent on b into a room a has no member of: a keeps it too, and pages it.
+        for (int i = 1; i <= 3; ++i)
+            QVERIFY(dave->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"m%1"_s.arg(i)}}, u"only-b"_s).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(room(u"only-b"_s).payload()[u"historyLength"_s].toInt(), 3, 10'000);
+        info = room(u"only-b"_s).payload().toObject();
+        QCOMPARE(info.value("offset"_L1).toInteger(), 3);
+        QCOMPARE(info.value("oldestOffset"_L1).toInteger(), 1);
+        reply = ops->request(u"admin:history"_s, QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"only-b"_s}, {u"limit"_s, 2}});
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        QJsonObject page = reply.payload().toObject();
+        QJsonArray rows = page.value("rows"_L1).toArray();
+        QCOMPARE(rows.size(), 2);
+        QCOMPARE(rows.at(0)[u"offset"_s].toInteger(), 3); // newest first
+        QCOMPARE(rows.at(0)[u"payload"_s][u"text"_s].toString(), u"m3"_s);
+        QCOMPARE(rows.at(1)[u"offset"_s].toInteger(), 2);
+        QCOMPARE(page.value("nextBefore"_L1).toInteger(), 2);
+        reply = ops->request(u"admin:history"_s, QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"only-b"_s}, {u"before"_s, 2}});
+        QVERIFY(reply.ok());
+        rows = reply.payload()[u"rows"_s].toArray();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.at(0)[u"payload"_s][u"text"_s].toString(), u"m1"_s);
+        QVERIFY(!reply.payload().toObject().contains("nextBefore"_L1));
+
+        // Bad input is answered, not guessed at; a room on no node is not_found.
+        QCOMPARE(room(QString()).errorCode(), u"bad_room"_s);
+        QCOMPARE(ops->request(u"admin:history"_s, QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"only-b"_s},
+                                                             {u"limit"_s, 0}}).errorCode(), u"bad_request"_s);
+        QCOMPARE(room(u"nowhere"_s).errorCode(), u"not_found"_s);
+
+        // b stops without a word: a's answer comes after the cluster timeout, partial, with a's
+        // member only; b's history is still paged from a's copy.
+        m_nodes[1].reset();
+        reply = room(u"lobby"_s);
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        info = reply.payload().toObject();
+        QVERIFY(info.value("partial"_L1).toBool());
+        QCOMPARE(info.value("missingNodes"_L1).toArray(), QJsonArray{u"b"_s});
+        QCOMPARE(members(info), QStringList{u"alice@a"_s});
+        QCOMPARE(info.value("membersTotal"_L1).toInt(), 1);
+        // A room a knows nothing of may be on the silent node: partial, not not_found.
+        reply = room(u"nowhere"_s);
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        QVERIFY(reply.payload()[u"partial"_s].toBool());
+        QCOMPARE(reply.payload()[u"membersTotal"_s].toInt(), 0);
+        reply = ops->request(u"admin:history"_s, QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"only-b"_s}});
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        QCOMPARE(reply.payload()[u"rows"_s].toArray().size(), 3);
+        m_nodes.erase(m_nodes.begin() + 1);
+    }
+
+    // A node that was not there when messages were sent (here: started later, without storage)
+    // has a gap in its replica of the room's history; its console still pages every message, from
+    // the nodes that have them.
+    void historyOfANodeThatCameLater()
+    {
+        auto dave = node(1).client(u"/chat"_s, u"dave"_s);
+        QVERIFY(dave && dave->join(u"kept"_s).ok());
+        for (int i = 1; i <= 3; ++i)
+            QVERIFY(dave->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"m%1"_s.arg(i)}}, u"kept"_s).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(node(0).hub().history().latestOffset(u"/chat"_s, u"kept"_s), 3, 10'000);
+        m_nodes.push_back(makeNode(u"c"_s));
+        QVERIFY(m_nodes.back()->isListening());
+        QTRY_VERIFY_WITH_TIMEOUT(clusterFormed(), 10'000);
+        QCOMPARE(node(2).hub().history().latestOffset(u"/chat"_s, u"kept"_s), 0); // the gap is real
+        QVERIFY(dave->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"m4"_s}}, u"kept"_s).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(node(2).hub().history().latestOffset(u"/chat"_s, u"kept"_s), 4, 10'000);
+        QCOMPARE(node(2).hub().history().entries(u"/chat"_s, u"kept"_s).size(), 1);
+
+        auto ops = console(2, u"observer"_s);
+        QVERIFY(ops);
+        auto texts = [](const cortado::test::Reply &reply) {
+            QStringList result;
+            for (const QJsonValue &row : reply.payload()[u"rows"_s].toArray())
+                result.append(row[u"payload"_s][u"text"_s].toString() + u'@' + QString::number(row[u"offset"_s].toInteger()));
+            return result;
+        };
+        cortado::test::Reply reply = ops->request(u"admin:history"_s, QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"kept"_s},
+                                                                                  {u"limit"_s, 2}});
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        QCOMPARE(texts(reply), (QStringList{u"m4@4"_s, u"m3@3"_s}));
+        QCOMPARE(reply.payload()[u"nextBefore"_s].toInteger(), 3);
+        QCOMPARE(reply.payload()[u"offset"_s].toInteger(), 4);
+        QCOMPARE(reply.payload()[u"historyLength"_s].toInteger(), 4);
+        reply = ops->request(u"admin:history"_s, QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"kept"_s}, {u"before"_s, 3}});
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        QCOMPARE(texts(reply), (QStringList{u"m2@2"_s, u"m1@1"_s}));
+        QVERIFY(!reply.payload().toObject().contains("nextBefore"_L1));
+        // admin:room's history fields are the cluster's too.
+        reply = ops->request(u"admin:room"_s, QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"kept"_s}});
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        QCOMPARE(reply.payload()[u"historyLength"_s].toInteger(), 4);
+        QCOMPARE(reply.payload()[u"oldestOffset"_s].toInteger(), 1);
+        QCOMPARE(reply.payload()[u"offset"_s].toInteger(), 4);
+    }
+
+    // The rooms page over the cluster: every node's rooms, a room on several nodes once with the
+    // sum of its members (sorted by it), kept current by admin:page; a silent node's rooms are
+    // missing and the page says so.
+    void roomsPageOverEveryNode()
+    {
+        auto alice = node(0).client(u"/chat"_s, u"alice"_s);
+        auto bob = node(1).client(u"/chat"_s, u"bob"_s);
+        auto carol = node(1).client(u"/chat"_s, u"carol"_s);
+        auto dave = node(1).client(u"/chat"_s, u"dave"_s);
+        QVERIFY(alice && bob && carol && dave);
+        QVERIFY(alice->join(u"lobby"_s).ok() && bob->join(u"lobby"_s).ok() && carol->join(u"lobby"_s).ok());
+        QVERIFY(dave->join(u"only-b"_s).ok());
+        auto ops = console(0, u"observer"_s);
+        QVERIFY(ops);
+        auto rows = [](const QJsonObject &page) {
+            QStringList result;
+            for (const QJsonValue &row : page.value("rows"_L1).toArray())
+                result.append(row[u"room"_s].toString() + u'=' + QString::number(row[u"members"_s].toInt()));
+            return result;
+        };
+        auto pushed = [&ops](const QStringList &expected, auto rowsOf) {
+            for (const QJsonObject &frame : ops->received(u"admin:page"_s)) {
+                if (rowsOf(frame.value("payload"_L1).toObject()) == expected)
+                    return true;
+            }
+            return false;
+        };
+        // The snapshot's rooms page knew a's rooms only; the cluster's follows unasked.
+        QTRY_VERIFY_WITH_TIMEOUT(pushed({u"lobby=3"_s, u"only-b=1"_s}, rows), 10'000);
+        // Live figures of the rooms on the page are the cluster's too.
+        auto summaryOf = [&ops](const QString &room) {
+            const QList<QJsonObject> counters = ops->received(u"admin:counters"_s);
+            for (qsizetype i = counters.size() - 1; i >= 0; --i) {
+                for (const QJsonValue &summary : counters.at(i)[u"payload"_s][u"roomSummaries"_s].toArray()) {
+                    if (summary[u"room"_s].toString() == room)
+                        return summary.toObject();
+                }
+            }
+            return QJsonObject();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(summaryOf(u"lobby"_s).value("members"_L1).toInt(), 3, 10'000);
+        auto erin = node(0).client(u"/chat"_s, u"erin"_s); // a join here counts b's members too
+        QVERIFY(erin && erin->join(u"lobby"_s).ok());
+        QTRY_VERIFY_WITH_TIMEOUT(!ops->received(u"admin:joined"_s).isEmpty(), 10'000);
+        QCOMPARE(ops->received(u"admin:joined"_s).constLast()[u"payload"_s][u"members"_s].toInt(), 4);
+        QVERIFY(erin->leave(u"lobby"_s).ok());
+
+        const QJsonObject query{{u"view"_s, u"rooms"_s}, {u"sort"_s, QJsonObject{{u"key"_s, u"members"_s}, {u"desc"_s, true}}}};
+        cortado::test::Reply reply = ops->request(u"admin:query"_s, query);
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        QJsonObject page = reply.payload().toObject();
+        QCOMPARE(rows(page), (QStringList{u"lobby=3"_s, u"only-b=1"_s}));
+        QCOMPARE(page.value("total"_L1).toInt(), 2);
+        QCOMPARE(page.value("matched"_L1).toInt(), 2);
+        QVERIFY(!page.contains("partial"_L1));
+        reply = ops->request(u"admin:query"_s, QJsonObject{{u"view"_s, u"rooms"_s}, {u"filter"_s, QJsonObject{{u"text"_s, u"only"_s}}}});
+        QVERIFY(reply.ok());
+        QCOMPARE(rows(reply.payload().toObject()), QStringList{u"only-b=1"_s});
+        QCOMPARE(reply.payload()[u"total"_s].toInt(), 2);
+        QVERIFY(ops->request(u"admin:query"_s, query).ok()); // the page shown again
+
+        // Joins on b reach a's page: pushed as admin:page (a asks the cluster at each refresh).
+        ops->clear();
+        auto gina = node(1).client(u"/chat"_s, u"gina"_s);
+        QVERIFY(gina && gina->join(u"only-b"_s).ok());
+        auto frank = node(1).client(u"/chat"_s, u"frank"_s);
+        QVERIFY(frank && frank->join(u"only-b"_s).ok());
+        QTRY_VERIFY_WITH_TIMEOUT(pushed({u"only-b=3"_s, u"lobby=3"_s}, rows), 10'000);
+
+        // b stops: its rooms are missing, the page says which node.
+        m_nodes[1].reset();
+        reply = ops->request(u"admin:query"_s, query);
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        page = reply.payload().toObject();
+        QVERIFY(page.value("partial"_L1).toBool());
+        QCOMPARE(page.value("missingNodes"_L1).toArray(), QJsonArray{u"b"_s});
+        QCOMPARE(rows(page), QStringList{u"lobby=1"_s});
+        m_nodes.erase(m_nodes.begin() + 1);
+    }
+
     // A single node (no Redis): the list is this node alone, with no "node" or "cluster", and
     // admin:sockets answers its own sockets without a node.
     void aSingleNodeListsItself()

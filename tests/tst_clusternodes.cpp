@@ -350,6 +350,36 @@ private Q_SLOTS:
         for (qint64 offset = 1; offset <= 3 * PerNode; ++offset)
             expected.append(offset);
         QCOMPARE(stored, expected); // every offset once: no node stored another's message again
+
+        // A console on any node sees the room as the cluster has it: a member on every node (each
+        // with its node), and every message paged back through admin:history.
+        auto ops = std::make_unique<TestClient>();
+        QUrl consoleUrl = m_nodes[2]->ws(u"/_admin"_s);
+        consoleUrl.setQuery(u"token="_s + QString::fromLatin1(ServerProcess::token(m_environment, u"ops"_s, {u"observer"_s})));
+        QVERIFY(ops->open(consoleUrl));
+        Reply reply = ops->request(u"admin:room"_s, QJsonObject{{u"route"_s, u"/chat"_s}, {u"room"_s, u"log"_s}});
+        QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+        QStringList nodes;
+        for (const QJsonValue &member : reply.payload()[u"members"_s].toArray())
+            nodes.append(member[u"node"_s].toString());
+        nodes.sort();
+        QCOMPARE(nodes, (QStringList{u"a"_s, u"b"_s, u"c"_s}));
+        QCOMPARE(reply.payload()[u"membersTotal"_s].toInt(), 3);
+        QCOMPARE(reply.payload()[u"offset"_s].toInteger(), 3 * PerNode);
+        QVERIFY(!reply.payload().toObject().contains("partial"_L1));
+        QList<qint64> paged;
+        qint64 before = 0;
+        do {
+            QJsonObject request{{u"route"_s, u"/chat"_s}, {u"room"_s, u"log"_s}, {u"limit"_s, 25}};
+            if (before > 0)
+                request.insert(u"before"_s, before);
+            reply = ops->request(u"admin:history"_s, request);
+            QVERIFY2(reply.ok(), qPrintable(reply.toString()));
+            for (const QJsonValue &row : reply.payload()[u"rows"_s].toArray())
+                paged.prepend(row[u"offset"_s].toInteger()); // newest first: oldest ends up in front
+            before = reply.payload()[u"nextBefore"_s].toInteger(); // 0 on the oldest page
+        } while (before > 0 && paged.size() <= 3 * PerNode);
+        QCOMPARE(paged, expected);
     }
 };
 

@@ -14,6 +14,7 @@
 #include <tuple>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <utility>
 
 Q_LOGGING_CATEGORY(lcAdmin, "cortado.audit.admin", QtInfoMsg)
@@ -244,8 +245,8 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
                 return;
             const std::optional<RoomInfo> info = m_hub.room(session.route(), room);
             sendToShowing(session.id(), roomKey(session.route(), room), event,
-                          QJsonObject{{u"socket"_s, session.id()}, {u"route"_s, session.route()},
-                                      {u"room"_s, room}, {u"members"_s, info ? info->members : 0}});
+                          QJsonObject{{u"socket"_s, session.id()}, {u"route"_s, session.route()}, {u"room"_s, room},
+                                      {u"members"_s, clusterMembers(session.route(), room, info ? info->members : 0)}});
             pagesMayHaveChanged();
         };
     };
@@ -308,6 +309,30 @@ AdminFeed::AdminFeed(Server &server, AdminLimits limits)
             first.offset = 0;
             return feed->localPage(first, cluster::Cluster::MaxAnswerBytes - 16 * 1024);
         });
+        // Another node's admin:room: this node's members of the room (at most MaxRoomMembers,
+        // ~100 KiB, well under the answer cap) and how many there are.
+        m_cluster->answer(u"room"_s, [feed = QPointer<AdminFeed>(this)](const QJsonObject &args) {
+            if (!feed)
+                return QJsonObject{{u"error"_s, u"no_admin_feed"_s}};
+            const QString route = args.value("route"_L1).toString(), room = args.value("room"_L1).toString();
+            if (!protocol::isValidRoomName(room) || Hub::isInternalRoute(route))
+                return QJsonObject{{u"error"_s, u"bad_request"_s}};
+            return feed->localRoomMembers(route, room);
+        });
+        // Another node's admin:history: this node's page of its replica (under the answer cap).
+        m_cluster->answer(u"history"_s, [feed = QPointer<AdminFeed>(this)](const QJsonObject &args) {
+            if (!feed)
+                return QJsonObject{{u"error"_s, u"no_admin_feed"_s}};
+            const QString route = args.value("route"_L1).toString(), room = args.value("room"_L1).toString();
+            const qint64 before = args.value("before"_L1).toInteger(std::numeric_limits<qint64>::max());
+            const qint64 limit = args.value("limit"_L1).toInteger();
+            if (!protocol::isValidRoomName(room) || Hub::isInternalRoute(route) || before < 1 || limit < 1
+                || limit > MaxHistoryPage)
+                return QJsonObject{{u"error"_s, u"bad_request"_s}};
+            return feed->localHistoryPage(route, room, before, limit, cluster::Cluster::MaxAnswerBytes - 16 * 1024);
+        });
+        // Rooms pages use the built-in question "rooms" (every room here with its members), the
+        // one GET /api/rooms asks.
     }
 }
 
@@ -321,6 +346,8 @@ void AdminFeed::attach(Session &session)
     if (!m_ticker.isActive())
         m_ticker.start();
     send(session.id(), u"admin:snapshot"_s, snapshot(session.id()));
+    if (m_cluster) // the snapshot's rooms page knows this node's rooms only: the cluster's follows
+        pagesMayHaveChanged();
 }
 
 // The per-message signals cost a call per message: they are connected only while a console taps.
@@ -362,8 +389,10 @@ void AdminFeed::detach(const Session &session)
 {
     m_consoles.remove(session.id());
     updateTapConnections();
-    if (m_consoles.isEmpty())
+    if (m_consoles.isEmpty()) {
         m_ticker.stop();
+        m_remoteRooms = {}; // the next console's first page must not show rooms of long ago
+    }
 }
 
 QJsonObject AdminFeed::socketJson(const Session &session) const
@@ -698,11 +727,23 @@ QJsonObject AdminFeed::localPage(const adminviews::Query &query, qsizetype maxBy
         }
         matchedCount = cut(matched, [this](const Session &session) { return socketJson(session); });
     } else {
-        const QList<RoomInfo> all = m_hub.rooms();
+        // Every room once: this node's, then the other nodes' as they last answered (a room on
+        // several nodes is one row with the sum of its members).
+        QHash<QString, RoomInfo> all;
+        for (const RoomInfo &room : m_hub.rooms()) {
+            if (!Hub::isInternalRoute(room.route))
+                all.insert(roomKey(room.route, room.name), room);
+        }
+        for (auto it = m_remoteRooms.members.cbegin(); it != m_remoteRooms.members.cend(); ++it) {
+            auto room = all.find(it.key());
+            if (room == all.end()) {
+                const qsizetype split = it.key().indexOf(u'\n');
+                room = all.insert(it.key(), RoomInfo{it.key().left(split), it.key().mid(split + 1), 0});
+            }
+            room->members += it.value();
+        }
         std::vector<std::pair<SortValue, const RoomInfo *>> matched;
-        for (const RoomInfo &room : all) {
-            if (Hub::isInternalRoute(room.route))
-                continue;
+        for (const RoomInfo &room : std::as_const(all)) {
             ++total;
             if (adminviews::matches(room, query))
                 matched.emplace_back(adminviews::sortValue(room, query.sortKey), &room);
@@ -723,16 +764,30 @@ QJsonObject AdminFeed::localPage(const adminviews::Query &query, qsizetype maxBy
     page.insert(u"matched"_s, matchedCount);
     if (truncated)
         page.insert(u"truncated"_s, true);
+    if (query.view == adminviews::Query::View::Rooms && m_cluster) // the rooms of silent nodes are missing
+        return cluster::ClusterAnswers{{}, m_remoteRooms.missing}.marked(page);
     return page;
 }
 
 Ack AdminFeed::query(const SocketId &consoleId, const adminviews::Query &query)
 {
-    // Rooms are each node's own; so are the sockets of a single node.
-    if (!m_cluster || query.view == adminviews::Query::View::Rooms) {
+    if (!m_cluster) {
         const QJsonObject page = localPage(query);
         remember(consoleId, query, page);
         return Ack::ok(page);
+    }
+    if (query.view == adminviews::Query::View::Rooms) { // every node's rooms first, then the page
+        return Ack::later([feed = QPointer<AdminFeed>(this), consoleId, query](Ack::Reply reply) {
+            const bool asked = feed->refreshRemoteRooms([feed, consoleId, query, reply] {
+                if (!feed)
+                    return reply(Error::notFound(u"the admin feed is gone"_s));
+                const QJsonObject page = feed->localPage(query);
+                feed->remember(consoleId, query, page);
+                reply(Ack::ok(page));
+            });
+            if (!asked)
+                reply(Error::overloaded(u"too many cluster questions in flight; retry later"_s));
+        });
     }
     return Ack::later([feed = QPointer<AdminFeed>(this), consoleId, query](Ack::Reply reply) {
         const bool asked = feed->m_cluster->ask(u"query"_s, query.toJson(),
@@ -746,6 +801,39 @@ Ack AdminFeed::query(const SocketId &consoleId, const adminviews::Query &query)
         if (!asked)
             reply(Error::overloaded(u"too many cluster questions in flight; retry later"_s));
     });
+}
+
+bool AdminFeed::refreshRemoteRooms(std::function<void()> then)
+{
+    if (!m_cluster) {
+        then();
+        return true;
+    }
+    return m_cluster->ask(u"rooms"_s, {}, [feed = QPointer<AdminFeed>(this), then](const cluster::ClusterAnswers &answers) {
+        if (feed) {
+            RemoteRooms remote;
+            remote.missing = answers.missing;
+            for (const auto &[node, answer] : answers.answers) {
+                if (answer.contains("error"_L1)) { // too large (more rooms than fit in 1 MiB), or another version
+                    remote.missing.append(node);
+                    continue;
+                }
+                for (const QJsonValue &value : answer.value("rooms"_L1).toArray()) {
+                    const QJsonObject room = value.toObject();
+                    remote.members[roomKey(room.value("route"_L1).toString(), room.value("room"_L1).toString())] +=
+                            room.value("members"_L1).toInteger();
+                }
+            }
+            remote.missing.sort();
+            feed->m_remoteRooms = std::move(remote);
+        }
+        then(); // the caller checks its own guard
+    });
+}
+
+qint64 AdminFeed::clusterMembers(const QString &route, const QString &room, qint64 local) const
+{
+    return local + m_remoteRooms.membersOf(roomKey(route, room));
 }
 
 QJsonObject AdminFeed::mergedPage(const adminviews::Query &query, const cluster::ClusterAnswers &answers) const
@@ -898,16 +986,8 @@ Ack AdminFeed::socketInfoAnywhere(const SocketId &consoleId, const SocketId &soc
     });
 }
 
-Ack AdminFeed::roomInfo(const QString &route, const QString &room) const
+QJsonObject AdminFeed::localRoomMembers(const QString &route, const QString &room) const
 {
-    const std::optional<RoomInfo> info = m_hub.room(route, room);
-    History &history = m_hub.history();
-    // Every room of a route may keep history (the policy is the route's): only a room with
-    // messages counts as existing through its history. entries() would open a log: not before.
-    const bool keepsHistory = history.policy(route, room).has_value() && history.latestOffset(route, room) > 0;
-    const QList<PresenceEntry> presence = m_server.presence().list(route, room);
-    if (Hub::isInternalRoute(route) || (!info && !keepsHistory && presence.isEmpty()))
-        return Error::notFound(u"no room %1 on %2"_s.arg(room, route));
     QJsonArray members;
     const QList<const Session *> sessions = m_hub.members(route, room);
     for (const Session *session : sessions) {
@@ -923,6 +1003,83 @@ Ack AdminFeed::roomInfo(const QString &route, const QString &room) const
             member.insert(u"node"_s, m_cluster->nodeId());
         members.append(member);
     }
+    QJsonObject part{{u"members"_s, members}, {u"membersTotal"_s, qsizetype(sessions.size())}};
+    // What this node keeps of the room's history (a node that was away may have less).
+    History &history = m_hub.history();
+    // Every room of a route may keep history (the policy is the route's): only a room with
+    // messages counts as existing through its history. entries() would open a log: not before.
+    if (history.policy(route, room) && history.latestOffset(route, room) > 0) {
+        const QList<HistoryEntry> entries = history.entries(route, room);
+        part.insert(u"historyLength"_s, entries.size());
+        part.insert(u"offset"_s, history.latestOffset(route, room));
+        if (!entries.isEmpty())
+            part.insert(u"oldestOffset"_s, entries.first().offset);
+    }
+    return part;
+}
+
+Ack AdminFeed::roomInfo(const QString &route, const QString &room)
+{
+    if (Hub::isInternalRoute(route))
+        return Error::notFound(u"no room %1 on %2"_s.arg(room, route));
+    if (!m_cluster)
+        return roomInfoAnswer(route, room, localRoomMembers(route, room), {});
+    // The members of other nodes: each node answers its own (the cluster question "room").
+    return Ack::later([feed = QPointer<AdminFeed>(this), route, room](Ack::Reply reply) {
+        const bool asked = feed->m_cluster->ask(u"room"_s, QJsonObject{{u"route"_s, route}, {u"room"_s, room}},
+                                                [feed, route, room, reply](const cluster::ClusterAnswers &answers) {
+            if (!feed)
+                return reply(Error::notFound(u"the admin feed is gone"_s));
+            reply(feed->roomInfoAnswer(route, room, feed->localRoomMembers(route, room), answers));
+        });
+        if (!asked)
+            reply(Error::overloaded(u"too many cluster questions in flight; retry later"_s));
+    });
+}
+
+Ack AdminFeed::roomInfoAnswer(const QString &route, const QString &room, const QJsonObject &local,
+                              const cluster::ClusterAnswers &answers) const
+{
+    // This node's members first, then the other nodes' in id order (the same order every time),
+    // at most MaxRoomMembers listed; membersTotal counts every node's.
+    QJsonArray members = local.value("members"_L1).toArray();
+    qint64 membersTotal = local.value("membersTotal"_L1).toInteger();
+    // History: every node keeps a replica of each history room (the cluster delivers each
+    // numbered message to every node), but one that was away has gaps: the newest offset and
+    // the longest log of any node, and the oldest offset any node still keeps.
+    qint64 latest = 0, historyLength = 0, oldest = 0;
+    cluster::ClusterAnswers marked = answers;
+    auto addHistory = [&](const QJsonObject &part) {
+        latest = std::max(latest, part.value("offset"_L1).toInteger());
+        historyLength = std::max(historyLength, part.value("historyLength"_L1).toInteger());
+        if (const qint64 first = part.value("oldestOffset"_L1).toInteger(); first > 0)
+            oldest = oldest == 0 ? first : std::min(oldest, first);
+    };
+    addHistory(local);
+    auto others = answers.answers;
+    std::sort(others.begin(), others.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    for (const auto &[node, answer] : others) {
+        if (answer.contains("error"_L1)) { // too large, or a node without the admin feed
+            marked.missing.append(node);
+            continue;
+        }
+        membersTotal += answer.value("membersTotal"_L1).toInteger();
+        addHistory(answer);
+        for (const QJsonValue &member : answer.value("members"_L1).toArray()) {
+            if (members.size() >= MaxRoomMembers)
+                break;
+            members.append(member);
+        }
+    }
+    marked.missing.sort();
+    const bool keepsHistory = latest > 0;
+    // Presence is the cluster's already: the Cluster feeds every node's parts into this node's
+    // Presence (Cluster::attachPresence).
+    const QList<PresenceEntry> presence = m_server.presence().list(route, room);
+    // A room nobody here knows of, when some node did not answer, may be on that node: the answer
+    // says so ("partial") instead of not_found.
+    if (membersTotal == 0 && !keepsHistory && presence.isEmpty() && !marked.partial())
+        return Error::notFound(u"no room %1 on %2"_s.arg(room, route));
     QJsonArray users;
     for (const PresenceEntry &entry : presence) {
         if (users.size() >= MaxRoomMembers)
@@ -930,18 +1087,17 @@ Ack AdminFeed::roomInfo(const QString &route, const QString &room) const
         users.append(entry.toJson());
     }
     QJsonObject json{{u"route"_s, route}, {u"room"_s, room},
-                     {u"members"_s, members}, {u"membersTotal"_s, qsizetype(sessions.size())},
-                     {u"membersTruncated"_s, sessions.size() > members.size()},
+                     {u"members"_s, members}, {u"membersTotal"_s, membersTotal},
+                     {u"membersTruncated"_s, membersTotal > members.size()},
                      {u"presence"_s, users}, {u"presenceTotal"_s, qsizetype(presence.size())}};
     if (keepsHistory) {
-        const QList<HistoryEntry> entries = history.entries(route, room);
-        json.insert(u"historyLength"_s, entries.size());
-        json.insert(u"offset"_s, history.latestOffset(route, room));
-        json.insert(u"oldestOffset"_s, entries.isEmpty() ? QJsonValue() : QJsonValue(entries.first().offset));
+        json.insert(u"historyLength"_s, historyLength);
+        json.insert(u"offset"_s, latest);
+        json.insert(u"oldestOffset"_s, oldest > 0 ? QJsonValue(oldest) : QJsonValue());
     }
     if (m_cluster)
         json.insert(u"node"_s, m_cluster->nodeId());
-    return Ack::ok(json);
+    return Ack::ok(marked.marked(json));
 }
 
 Ack AdminFeed::historyPage(const QJsonObject &request)
@@ -955,29 +1111,111 @@ Ack AdminFeed::historyPage(const QJsonObject &request)
         return Error::badRequest(protocol::errors::BadRequest,
                                  u"\"before\" (an offset) and \"limit\" are whole numbers from 1 (limit over %1 is clamped)"_s
                                          .arg(MaxHistoryPage));
-    History &history = m_hub.history();
-    if (Hub::isInternalRoute(route) || !history.policy(route, room)
-        || (history.latestOffset(route, room) == 0 && !m_hub.room(route, room)))
+    // Every node has the same routes, so the policy is the same everywhere: no need to ask.
+    if (Hub::isInternalRoute(route) || !m_hub.history().policy(route, room))
         return Error::notFound(u"room %1 on %2 keeps no history"_s.arg(room, route));
     const qsizetype pageSize = std::min<qint64>(*limit, MaxHistoryPage);
-    // Newest first, going back from `before` (exclusive): the next page is before the last row's offset.
+    if (!m_cluster)
+        return historyAnswer(route, room, pageSize, localHistoryPage(route, room, *before, pageSize), {});
+    // Every node keeps a replica of each history room, but one that was away (a Redis outage, a
+    // node started after the messages without storage) has gaps: the page is every node's.
+    QJsonObject args{{u"route"_s, route}, {u"room"_s, room}, {u"limit"_s, pageSize}};
+    if (*before != std::numeric_limits<qint64>::max()) // absent: from the newest (JSON has no exact 2^63 - 1)
+        args.insert(u"before"_s, *before);
+    return Ack::later([feed = QPointer<AdminFeed>(this), args, route, room, before = *before, pageSize](Ack::Reply reply) {
+        const bool asked = feed->m_cluster->ask(u"history"_s, args,
+                                                [feed, route, room, before, pageSize, reply](const cluster::ClusterAnswers &answers) {
+            if (!feed)
+                return reply(Error::notFound(u"the admin feed is gone"_s));
+            reply(feed->historyAnswer(route, room, pageSize, feed->localHistoryPage(route, room, before, pageSize), answers));
+        });
+        if (!asked)
+            reply(Error::overloaded(u"too many cluster questions in flight; retry later"_s));
+    });
+}
+
+QJsonObject AdminFeed::localHistoryPage(const QString &route, const QString &room, qint64 before, qsizetype pageSize,
+                                        qsizetype maxBytes) const
+{
+    History &history = m_hub.history();
+    const qint64 latest = history.policy(route, room) ? history.latestOffset(route, room) : 0;
+    QJsonObject page{{u"offset"_s, latest}, {u"hasMembers"_s, m_hub.room(route, room).has_value()}};
+    if (latest == 0) // nothing kept here; entries() would open a log (and count against the cap)
+        return page;
+    // Newest first, going back from `before` (exclusive).
     const QList<HistoryEntry> entries = history.entries(route, room); // oldest first
     QJsonArray rows;
-    qsizetype i = entries.size() - 1;
-    while (i >= 0 && entries.at(i).offset >= *before)
+    qsizetype i = entries.size() - 1, bytes = 0;
+    while (i >= 0 && entries.at(i).offset >= before)
         --i;
     for (; i >= 0 && rows.size() < pageSize; --i) {
         const HistoryEntry &entry = entries.at(i);
         const QJsonObject message = QJsonDocument::fromJson(entry.frame).object();
-        rows.append(QJsonObject{{u"offset"_s, entry.offset}, {u"time"_s, entry.createdAtMs},
-                                {u"event"_s, message.value("event"_L1)}, {u"payload"_s, message.value("payload"_L1)},
-                                {u"size"_s, entry.frame.size()}});
+        const QJsonObject row{{u"offset"_s, entry.offset}, {u"time"_s, entry.createdAtMs},
+                              {u"event"_s, message.value("event"_L1)}, {u"payload"_s, message.value("payload"_L1)},
+                              {u"size"_s, entry.frame.size()}};
+        if (maxBytes > 0 && (bytes += entry.frame.size() + 64) > maxBytes && !rows.isEmpty())
+            break; // "more" below: the asker pages on from here
+        rows.append(row);
     }
-    QJsonObject page{{u"route"_s, route}, {u"room"_s, room}, {u"rows"_s, rows}, {u"limit"_s, pageSize},
-                     {u"historyLength"_s, entries.size()}, {u"offset"_s, history.latestOffset(route, room)}};
-    if (i >= 0) // older entries remain
-        page.insert(u"nextBefore"_s, rows.last().toObject().value("offset"_L1));
-    return Ack::ok(page);
+    page.insert(u"rows"_s, rows);
+    page.insert(u"more"_s, i >= 0); // older entries remain here
+    page.insert(u"historyLength"_s, entries.size());
+    if (!entries.isEmpty())
+        page.insert(u"oldestOffset"_s, entries.first().offset);
+    return page;
+}
+
+Ack AdminFeed::historyAnswer(const QString &route, const QString &room, qsizetype pageSize, const QJsonObject &local,
+                             const cluster::ClusterAnswers &answers) const
+{
+    // The union of every node's rows (the same offset is the same message on every node), newest
+    // first. Each node gave its newest pageSize rows below `before` (or fewer with "more" when
+    // its answer was full): the union's newest are among them, down to the highest offset where
+    // a node stopped early.
+    std::map<qint64, QJsonObject, std::greater<>> rows;
+    qint64 latest = 0, historyLength = 0, oldest = 0, floor = 0;
+    bool more = false, roomSomewhere = false;
+    cluster::ClusterAnswers marked = answers;
+    auto add = [&](const QJsonObject &page) {
+        latest = std::max(latest, page.value("offset"_L1).toInteger());
+        historyLength = std::max(historyLength, page.value("historyLength"_L1).toInteger());
+        if (const qint64 first = page.value("oldestOffset"_L1).toInteger(); first > 0)
+            oldest = oldest == 0 ? first : std::min(oldest, first);
+        roomSomewhere = roomSomewhere || page.value("hasMembers"_L1).toBool();
+        const QJsonArray nodeRows = page.value("rows"_L1).toArray();
+        for (const QJsonValue &row : nodeRows)
+            rows.emplace(row[u"offset"_s].toInteger(), row.toObject());
+        if (page.value("more"_L1).toBool()) {
+            more = true;
+            if (nodeRows.size() < pageSize && !nodeRows.isEmpty()) // stopped by its answer's size
+                floor = std::max(floor, nodeRows.last()[u"offset"_s].toInteger());
+        }
+    };
+    add(local);
+    for (const auto &[node, answer] : answers.answers) {
+        if (answer.contains("error"_L1))
+            marked.missing.append(node);
+        else
+            add(answer);
+    }
+    marked.missing.sort();
+    // A room with no message anywhere and no member here or there keeps nothing to show.
+    if (latest == 0 && !roomSomewhere && !marked.partial())
+        return Error::notFound(u"room %1 on %2 keeps no history"_s.arg(room, route));
+    QJsonArray page;
+    for (const auto &[offset, row] : rows) {
+        if (page.size() >= pageSize || offset < floor) {
+            more = true;
+            break;
+        }
+        page.append(row);
+    }
+    QJsonObject json{{u"route"_s, route}, {u"room"_s, room}, {u"rows"_s, page}, {u"limit"_s, pageSize},
+                     {u"historyLength"_s, historyLength}, {u"offset"_s, latest}};
+    if (more && !page.isEmpty()) // older entries remain
+        json.insert(u"nextBefore"_s, page.last()[u"offset"_s]);
+    return Ack::ok(marked.marked(json));
 }
 
 void AdminFeed::pagesMayHaveChanged()
@@ -987,6 +1225,27 @@ void AdminFeed::pagesMayHaveChanged()
 }
 
 void AdminFeed::pushPages()
+{
+    // In a cluster rooms pages count every node's rooms: one "rooms" question serves every
+    // console's page (at most one in flight; the next refresh, within a second, asks again).
+    if (m_cluster && !m_consoles.isEmpty() && !m_askingRooms) {
+        m_askingRooms = true;
+        const bool asked = refreshRemoteRooms([feed = QPointer<AdminFeed>(this)] {
+            if (feed) {
+                feed->m_askingRooms = false;
+                feed->pushPagesNow();
+            }
+        });
+        if (asked)
+            return;
+        m_askingRooms = false; // too many questions in flight: the last answer will do
+    } else if (m_askingRooms) {
+        return; // its answer pushes the pages
+    }
+    pushPagesNow();
+}
+
+void AdminFeed::pushPagesNow()
 {
     const QList<SocketId> consoles = m_consoles.keys();
     for (const SocketId &id : consoles) {
@@ -1221,8 +1480,12 @@ void AdminFeed::tick()
         QJsonArray summaries;
         for (const QString &key : std::as_const(it->shownRooms)) {
             const qsizetype split = key.indexOf(u'\n');
-            if (const std::optional<RoomInfo> room = m_hub.room(key.left(split), key.mid(split + 1)))
+            // In a cluster the members are the cluster's (as of the last "rooms" answer); a room
+            // on other nodes only changes with the next admin:page.
+            if (std::optional<RoomInfo> room = m_hub.room(key.left(split), key.mid(split + 1))) {
+                room->members = clusterMembers(room->route, room->name, room->members);
                 summaries.append(roomJson(*room));
+            }
         }
         if (!summaries.isEmpty())
             mine.insert(u"roomSummaries"_s, summaries);

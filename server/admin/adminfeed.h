@@ -20,6 +20,8 @@
 #include <QSet>
 #include <QTimer>
 
+#include <functional>
+
 namespace cortado {
 
 class Server;
@@ -101,18 +103,36 @@ private:
     static constexpr qsizetype MaxMintedRoles = 16;
     Ack mintToken(EventContext &ctx) const;
     // This node's page for `query`: {view, filter, sort, offset, limit, rows, total, matched}.
-    // `maxBytes` > 0 stops early ("truncated": true), for cluster answers.
+    // `maxBytes` > 0 stops early ("truncated": true), for cluster answers. A rooms page also
+    // counts m_remoteRooms (a room on several nodes is one row whose members are the sum), so in
+    // a cluster it is the cluster's page as of the last "rooms" answer.
     QJsonObject localPage(const adminviews::Query &query, qsizetype maxBytes = 0) const;
     Ack query(const SocketId &consoleId, const adminviews::Query &query);
     // A cluster's sockets page: every node's first offset + limit matches, merged and cut.
     QJsonObject mergedPage(const adminviews::Query &query, const cluster::ClusterAnswers &answers) const;
+    // The other nodes' rooms as their last answer to the cluster question "rooms" said (route\nroom
+    // → members there), and who did not answer. Empty on a single node. Refreshed with every rooms
+    // page asked for (admin:query) or pushed (admin:page); bounded by what the nodes answer (each
+    // answer at most Cluster::MaxAnswerBytes).
+    struct RemoteRooms
+    {
+        QHash<QString, qint64> members;
+        QStringList missing; // nodes that did not answer (or answered an error, e.g. too_large)
+        qint64 membersOf(const QString &key) const { return members.value(key); }
+    };
+    // Asks every node for its rooms, keeps the answer in m_remoteRooms, then calls `then` (at once
+    // on a single node). False when the cluster has too many questions in flight.
+    bool refreshRemoteRooms(std::function<void()> then);
+    // A room's members over the cluster, for the rooms page's live figures (roomSummaries, admin:joined).
+    qint64 clusterMembers(const QString &route, const QString &room, qint64 local) const;
     // Makes `page` the console's shown page of its view; false when it is the page last sent.
     bool remember(const SocketId &consoleId, const adminviews::Query &query, const QJsonObject &page);
     // Something a page may show changed: pages are recomputed at most every PageRefreshMs.
     static constexpr int PageRefreshMs = 250;
     void pagesMayHaveChanged();
     void showIfOnPage(const Session &session);
-    void pushPages();
+    void pushPages(); // in a cluster, after asking every node for its rooms
+    void pushPagesNow();
     // Details (docs/admin.md, "Details"): one socket, one room, a page of a room's history.
     static constexpr qsizetype MaxRoomMembers = 500; // and users, listed by admin:room; the totals count all
     // A room row (pages, the snapshot) and admin:presence carry this many users and the count: a
@@ -123,8 +143,24 @@ private:
     QJsonObject socketInfo(const Session &session) const; // without rates: the asking node adds them
     QJsonObject withRates(const SocketId &consoleId, QJsonObject info);
     Ack socketInfoAnywhere(const SocketId &consoleId, const SocketId &socket);
-    Ack roomInfo(const QString &route, const QString &room) const;
+    // admin:room over the cluster: this node's part and every other node's (the cluster question
+    // "room"), merged. Presence needs no asking: every node keeps every node's presence.
+    Ack roomInfo(const QString &route, const QString &room);
+    // This node's part of a room for admin:room: {members (the first MaxRoomMembers, each with
+    // this node's id in a cluster), membersTotal, and what its history replica holds:
+    // historyLength?, offset?, oldestOffset?}.
+    QJsonObject localRoomMembers(const QString &route, const QString &room) const;
+    Ack roomInfoAnswer(const QString &route, const QString &room, const QJsonObject &local,
+                       const cluster::ClusterAnswers &answers) const;
+    // admin:history: in a cluster every node's page (the cluster question "history"), merged.
     Ack historyPage(const QJsonObject &request);
+    // This node's rows of a room's history older than `before`, newest first (at most pageSize;
+    // `maxBytes` > 0 stops early for a cluster answer), with {offset, historyLength, oldestOffset?,
+    // more, hasMembers (whether the room has members here)}.
+    QJsonObject localHistoryPage(const QString &route, const QString &room, qint64 before, qsizetype pageSize,
+                                 qsizetype maxBytes = 0) const;
+    Ack historyAnswer(const QString &route, const QString &room, qsizetype pageSize, const QJsonObject &local,
+                      const cluster::ClusterAnswers &answers) const;
     // A delta to the consoles that show the socket or the room only.
     void sendToShowing(const SocketId &socket, const QString &roomKey, const QString &event, const QJsonObject &payload);
     QJsonObject socketJson(const Session &session) const;
@@ -164,6 +200,8 @@ private:
     qint64 m_startedAt;
 
     cluster::Cluster *m_cluster = nullptr; // null on a single node
+    RemoteRooms m_remoteRooms; // cleared when the last console leaves: never shown stale
+    bool m_askingRooms = false; // one "rooms" question at a time for the pushed pages
     struct RateSample
     {
         qint64 total = -1; // messages in + out at `atMs`; -1: none yet
