@@ -213,6 +213,7 @@ void AdminClient::loadHistory(const QString &route, const QString &room)
     m_historyRoom = room;
     m_historyBefore = 0;
     m_history.clear();
+    m_historyMissingNodes.clear();
     Q_EMIT historyChanged();
     requestHistory();
 }
@@ -241,6 +242,7 @@ void AdminClient::requestHistory()
         const QJsonObject page = reply.payload().toObject();
         const bool room = m_history.appendOlder(page.value("rows"_L1).toArray());
         m_historyBefore = room ? page.value("nextBefore"_L1).toInteger() : 0;
+        m_historyMissingNodes = page.value("missingNodes"_L1).toVariant().toStringList();
         Q_EMIT historyChanged();
     });
 }
@@ -259,6 +261,7 @@ void AdminClient::applyPage(const QJsonObject &page)
     } else if (view == "rooms"_L1) {
         m_rooms.setPage(page.value("rows"_L1).toArray());
         m_roomsPage = counts;
+        m_roomsMissingNodes = page.value("missingNodes"_L1).toVariant().toStringList();
         Q_EMIT roomsPageChanged();
     }
 }

@@ -54,6 +54,9 @@ class AdminClient : public QObject
     Q_PROPERTY(int roomsTotal READ roomsTotal NOTIFY roomsPageChanged)
     Q_PROPERTY(int roomsMatched READ roomsMatched NOTIFY roomsPageChanged)
     Q_PROPERTY(int roomsOffset READ roomsOffset NOTIFY roomsPageChanged)
+    // In a cluster: the nodes that did not answer for the rooms page shown, and for the history pages.
+    Q_PROPERTY(QStringList roomsMissingNodes READ roomsMissingNodes NOTIFY roomsPageChanged)
+    Q_PROPERTY(QStringList historyMissingNodes READ historyMissingNodes NOTIFY historyChanged)
     // Details (admin:socket_info, admin:room) of the socket and the room last asked about, and the
     // room's history browser (admin:history). Empty until the answer is in.
     Q_PROPERTY(QVariantMap socketDetail READ socketDetail NOTIFY socketDetailChanged)
@@ -88,6 +91,8 @@ public:
     QString redisError() const { return m_redisError; }
     QStringList missingNodes() const { return m_missingNodes; }
     QStringList truncatedNodes() const { return m_truncatedNodes; }
+    QStringList roomsMissingNodes() const { return m_roomsMissingNodes; }
+    QStringList historyMissingNodes() const { return m_historyMissingNodes; }
     int socketsTotal() const { return m_socketsPage.total; }
     int socketsMatched() const { return m_socketsPage.matched; }
     int socketsOffset() const { return m_socketsPage.offset; }
@@ -181,6 +186,7 @@ private:
     bool m_clusterMode = false, m_redisUp = false;
     QString m_nodeId, m_redisError;
     QStringList m_missingNodes, m_truncatedNodes;
+    QStringList m_roomsMissingNodes, m_historyMissingNodes;
     QJsonObject m_tap;
     // The queries of the pages shown (sent again after a reconnect), and how many were sent: an
     // answer to an older query than the last is dropped, the newer one is on its way.

@@ -78,6 +78,14 @@ RowLayout {
         onWanted: (offset, limit) => page.admin.queryRooms({
             filter: { text: roomFilter.text }, sort: { key: roomSort.currentText }, offset: offset, limit: limit })
     }
+    Label {
+        objectName: "roomsPartial"
+        visible: page.admin.roomsMissingNodes.length > 0
+        text: "Partial: no answer from " + page.admin.roomsMissingNodes.join(", ")
+        color: Material.color(Material.Amber)
+        Layout.fillWidth: true
+        wrapMode: Text.Wrap
+    }
     Row {
         Repeater {
             model: [["Route", 90], ["Room", 200], ["Members", 80], ["History", 80], ["Offset", 70], ["Presence", 500]]
@@ -152,8 +160,9 @@ RowLayout {
             // In a cluster, nodes that did not answer in time are missing from the figures below.
             Label {
                 objectName: "roomPartial"
-                visible: page.detail.partial === true
-                text: "Partial: no answer from " + (page.detail.missingNodes || []).join(", ")
+                readonly property var missing: [...new Set((page.detail.missingNodes || []).concat(page.admin.historyMissingNodes))]
+                visible: missing.length > 0
+                text: "Partial: no answer from " + missing.join(", ")
                 color: Material.color(Material.Amber)
                 wrapMode: Text.Wrap
                 Layout.fillWidth: true

@@ -179,8 +179,32 @@ Item {
             compare(findChild(rooms, "roomTitle").text, "Room lobby on /chat — 2 members")
             compare(findChild(rooms, "historyLabel").text, "History: 0 shown of 40 kept, newest offset 40")
             compare(findChild(rooms, "historyOlder").enabled, false) // not connected: nothing older to ask
+            compare(findChild(rooms, "roomPartial").visible, false)
+            compare(findChild(rooms, "roomsPartial").visible, false)
             rooms.selectedRoom = ""
             compare(frame.visible, false)
+            rooms.visible = false
+        }
+
+        // In a cluster a node that does not answer in time leaves the rooms page and a room's
+        // details partial: both say which node.
+        function test_roomsPageAndRoomSayWhenTheClusterAnswerIsPartial() {
+            rooms.visible = true
+            root.feed("admin:page", { view: "rooms", offset: 0, matched: 1, total: 1, partial: true, missingNodes: ["n3"],
+                                      rows: [{ route: "/chat", room: "lobby", members: 2 }] })
+            const pagePartial = findChild(rooms, "roomsPartial")
+            tryCompare(pagePartial, "visible", true)
+            compare(pagePartial.text, "Partial: no answer from n3")
+            rooms.selectFirst()
+            rooms.detail = { route: "/chat", room: "lobby", membersTotal: 1, members: [{ socket: "s1", node: "n1" }],
+                             presence: [], partial: true, missingNodes: ["n2", "n3"] }
+            const roomPartial = findChild(rooms, "roomPartial")
+            tryCompare(roomPartial, "visible", true)
+            compare(roomPartial.text, "Partial: no answer from n2, n3")
+            root.feed("admin:page", { view: "rooms", offset: 0, matched: 1, total: 1,
+                                      rows: [{ route: "/chat", room: "lobby", members: 2 }] })
+            tryCompare(pagePartial, "visible", false)
+            rooms.selectedRoom = ""
             rooms.visible = false
         }
 
