@@ -551,7 +551,7 @@ void tst_WebSocketFrames::slowConsumerIsClosedWith4101AndOthersKeepEverything()
 {
     cortado::ServerConfig config;
     config.webSocket.maxQueuedBytes = 256 * 1024;
-    config.webSocket.closeTimeoutMs = 500;
+    config.webSocket.closeTimeoutMs = 100; // the slow member does not read: its close handshake times out
     ExampleServer server(config);
     QSignalSpy disconnected(&server.hub(), &cortado::Hub::disconnected);
     auto reader = server.client(u"/chat"_s);
@@ -578,15 +578,15 @@ void tst_WebSocketFrames::slowConsumerIsClosedWith4101AndOthersKeepEverything()
     const qint64 limit = config.webSocket.maxQueuedBytes;
     qint64 largestQueue = 0;
     int sent = 0;
-    // Until its queue is dropped (it never reads, so nothing else makes the queue shrink).
-    while (server.hub().session(slowId) && sent < 20'000
-           && !(largestQueue > limit / 2 && server.hub().queuedBytes(slowId) < limit / 4)) {
+    // Until the slow member is gone. Not until its queue shrinks: while the kernel's socket buffers
+    // still take bytes, a queue that grew while the I/O thread lagged (a loaded machine) drains
+    // without any close, and stopping then would leave it open for good.
+    while (server.hub().session(slowId) && sent < 20'000) {
         server.hub().send(cortado::Target::room(u"/chat"_s, u"r"_s), message);
         ++sent;
         largestQueue = qMax(largestQueue, server.hub().queuedBytes(slowId));
         QCoreApplication::processEvents(); // the reader reads, the server writes
     }
-    // Closed after the close handshake's timeout (500 ms here); generous for a loaded machine.
     QTRY_VERIFY_WITH_TIMEOUT(!server.hub().session(slowId), 20'000);
     QVERIFY2(sent < 20'000, "the slow member was never closed");
     // Bounded: never more than the limit plus the one message that crossed it.
