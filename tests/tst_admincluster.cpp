@@ -60,6 +60,23 @@ private:
 
     TestServer &node(int index) { return *m_nodes.at(index); }
 
+    // alice on node a, bob, carol and dave on node b: alice, bob and carol in "lobby", dave alone
+    // in "only-b" (a room no member of which is on a).
+    struct LobbyOnTwoNodes
+    {
+        std::unique_ptr<TestClient> alice, bob, carol, dave;
+        bool ok = false;
+    };
+    LobbyOnTwoNodes lobbyOnTwoNodes()
+    {
+        LobbyOnTwoNodes users{node(0).client(u"/chat"_s, u"alice"_s), node(1).client(u"/chat"_s, u"bob"_s),
+                              node(1).client(u"/chat"_s, u"carol"_s), node(1).client(u"/chat"_s, u"dave"_s)};
+        users.ok = users.alice && users.bob && users.carol && users.dave && users.alice->join(u"lobby"_s).ok()
+                   && users.bob->join(u"lobby"_s).ok() && users.carol->join(u"lobby"_s).ok()
+                   && users.dave->join(u"only-b"_s).ok();
+        return users;
+    }
+
     std::unique_ptr<TestClient> console(int index, const QString &role = u"admin"_s)
     {
         return node(index).client(u"/_admin"_s, u"ops"_s, {role});
@@ -308,13 +325,8 @@ private Q_SLOTS:
     // not answer makes the answer partial (and its members are missing from it).
     void roomDetailsOverEveryNode()
     {
-        auto alice = node(0).client(u"/chat"_s, u"alice"_s);
-        auto bob = node(1).client(u"/chat"_s, u"bob"_s);
-        auto carol = node(1).client(u"/chat"_s, u"carol"_s);
-        auto dave = node(1).client(u"/chat"_s, u"dave"_s);
-        QVERIFY(alice && bob && carol && dave);
-        QVERIFY(alice->join(u"lobby"_s).ok() && bob->join(u"lobby"_s).ok() && carol->join(u"lobby"_s).ok());
-        QVERIFY(dave->join(u"only-b"_s).ok());
+        const LobbyOnTwoNodes users = lobbyOnTwoNodes();
+        QVERIFY(users.ok);
         auto ops = console(0, u"observer"_s);
         QVERIFY(ops);
         auto room = [&ops](const QString &name) {
@@ -351,7 +363,7 @@ private Q_SLOTS:
 
         // History sent on b into a room a has no member of: a keeps it too, and pages it.
         for (int i = 1; i <= 3; ++i)
-            QVERIFY(dave->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"m%1"_s.arg(i)}}, u"only-b"_s).ok());
+            QVERIFY(users.dave->request(u"chat:send"_s, QJsonObject{{u"text"_s, u"m%1"_s.arg(i)}}, u"only-b"_s).ok());
         QTRY_COMPARE_WITH_TIMEOUT(room(u"only-b"_s).payload()[u"historyLength"_s].toInt(), 3, 10'000);
         info = room(u"only-b"_s).payload().toObject();
         QCOMPARE(info.value("offset"_L1).toInteger(), 3);
@@ -449,13 +461,8 @@ private Q_SLOTS:
     // missing and the page says so.
     void roomsPageOverEveryNode()
     {
-        auto alice = node(0).client(u"/chat"_s, u"alice"_s);
-        auto bob = node(1).client(u"/chat"_s, u"bob"_s);
-        auto carol = node(1).client(u"/chat"_s, u"carol"_s);
-        auto dave = node(1).client(u"/chat"_s, u"dave"_s);
-        QVERIFY(alice && bob && carol && dave);
-        QVERIFY(alice->join(u"lobby"_s).ok() && bob->join(u"lobby"_s).ok() && carol->join(u"lobby"_s).ok());
-        QVERIFY(dave->join(u"only-b"_s).ok());
+        const LobbyOnTwoNodes users = lobbyOnTwoNodes();
+        QVERIFY(users.ok);
         auto ops = console(0, u"observer"_s);
         QVERIFY(ops);
         auto rows = [](const QJsonObject &page) {

@@ -48,6 +48,22 @@ QJsonArray sorted(QSet<QString> set)
     return QJsonArray::fromStringList(list);
 }
 
+// A room's history over the cluster, from every node's {offset, historyLength, oldestOffset?}.
+// Every node keeps a replica of each history room (the cluster delivers each numbered message to
+// every node), but one that was away has gaps: the newest offset and the longest log of any node,
+// and the oldest offset any node still keeps.
+struct HistoryExtent
+{
+    qint64 latest = 0, length = 0, oldest = 0;
+    void add(const QJsonObject &part)
+    {
+        latest = std::max(latest, part.value("offset"_L1).toInteger());
+        length = std::max(length, part.value("historyLength"_L1).toInteger());
+        if (const qint64 first = part.value("oldestOffset"_L1).toInteger(); first > 0)
+            oldest = oldest == 0 ? first : std::min(oldest, first);
+    }
+};
+
 } // namespace
 
 bool AdminFeed::TapFilter::matches(const QString &route, const QString &event, const QString &room,
@@ -1044,18 +1060,9 @@ Ack AdminFeed::roomInfoAnswer(const QString &route, const QString &room, const Q
     // at most MaxRoomMembers listed; membersTotal counts every node's.
     QJsonArray members = local.value("members"_L1).toArray();
     qint64 membersTotal = local.value("membersTotal"_L1).toInteger();
-    // History: every node keeps a replica of each history room (the cluster delivers each
-    // numbered message to every node), but one that was away has gaps: the newest offset and
-    // the longest log of any node, and the oldest offset any node still keeps.
-    qint64 latest = 0, historyLength = 0, oldest = 0;
+    HistoryExtent history;
     cluster::ClusterAnswers marked = answers;
-    auto addHistory = [&](const QJsonObject &part) {
-        latest = std::max(latest, part.value("offset"_L1).toInteger());
-        historyLength = std::max(historyLength, part.value("historyLength"_L1).toInteger());
-        if (const qint64 first = part.value("oldestOffset"_L1).toInteger(); first > 0)
-            oldest = oldest == 0 ? first : std::min(oldest, first);
-    };
-    addHistory(local);
+    history.add(local);
     auto others = answers.answers;
     std::sort(others.begin(), others.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
     for (const auto &[node, answer] : others) {
@@ -1064,7 +1071,7 @@ Ack AdminFeed::roomInfoAnswer(const QString &route, const QString &room, const Q
             continue;
         }
         membersTotal += answer.value("membersTotal"_L1).toInteger();
-        addHistory(answer);
+        history.add(answer);
         for (const QJsonValue &member : answer.value("members"_L1).toArray()) {
             if (members.size() >= MaxRoomMembers)
                 break;
@@ -1072,7 +1079,7 @@ Ack AdminFeed::roomInfoAnswer(const QString &route, const QString &room, const Q
         }
     }
     marked.missing.sort();
-    const bool keepsHistory = latest > 0;
+    const bool keepsHistory = history.latest > 0;
     // Presence is the cluster's already: the Cluster feeds every node's parts into this node's
     // Presence (Cluster::attachPresence).
     const QList<PresenceEntry> presence = m_server.presence().list(route, room);
@@ -1091,9 +1098,9 @@ Ack AdminFeed::roomInfoAnswer(const QString &route, const QString &room, const Q
                      {u"membersTruncated"_s, membersTotal > members.size()},
                      {u"presence"_s, users}, {u"presenceTotal"_s, qsizetype(presence.size())}};
     if (keepsHistory) {
-        json.insert(u"historyLength"_s, historyLength);
-        json.insert(u"offset"_s, latest);
-        json.insert(u"oldestOffset"_s, oldest > 0 ? QJsonValue(oldest) : QJsonValue());
+        json.insert(u"historyLength"_s, history.length);
+        json.insert(u"offset"_s, history.latest);
+        json.insert(u"oldestOffset"_s, history.oldest > 0 ? QJsonValue(history.oldest) : QJsonValue());
     }
     if (m_cluster)
         json.insert(u"node"_s, m_cluster->nodeId());
@@ -1174,14 +1181,12 @@ Ack AdminFeed::historyAnswer(const QString &route, const QString &room, qsizetyp
     // its answer was full): the union's newest are among them, down to the highest offset where
     // a node stopped early.
     std::map<qint64, QJsonObject, std::greater<>> rows;
-    qint64 latest = 0, historyLength = 0, oldest = 0, floor = 0;
+    HistoryExtent history;
+    qint64 floor = 0;
     bool more = false, roomSomewhere = false;
     cluster::ClusterAnswers marked = answers;
     auto add = [&](const QJsonObject &page) {
-        latest = std::max(latest, page.value("offset"_L1).toInteger());
-        historyLength = std::max(historyLength, page.value("historyLength"_L1).toInteger());
-        if (const qint64 first = page.value("oldestOffset"_L1).toInteger(); first > 0)
-            oldest = oldest == 0 ? first : std::min(oldest, first);
+        history.add(page);
         roomSomewhere = roomSomewhere || page.value("hasMembers"_L1).toBool();
         const QJsonArray nodeRows = page.value("rows"_L1).toArray();
         for (const QJsonValue &row : nodeRows)
@@ -1201,7 +1206,7 @@ Ack AdminFeed::historyAnswer(const QString &route, const QString &room, qsizetyp
     }
     marked.missing.sort();
     // A room with no message anywhere and no member here or there keeps nothing to show.
-    if (latest == 0 && !roomSomewhere && !marked.partial())
+    if (history.latest == 0 && !roomSomewhere && !marked.partial())
         return Error::notFound(u"room %1 on %2 keeps no history"_s.arg(room, route));
     QJsonArray page;
     for (const auto &[offset, row] : rows) {
@@ -1212,7 +1217,7 @@ Ack AdminFeed::historyAnswer(const QString &route, const QString &room, qsizetyp
         page.append(row);
     }
     QJsonObject json{{u"route"_s, route}, {u"room"_s, room}, {u"rows"_s, page}, {u"limit"_s, pageSize},
-                     {u"historyLength"_s, historyLength}, {u"offset"_s, latest}};
+                     {u"historyLength"_s, history.length}, {u"offset"_s, history.latest}};
     if (more && !page.isEmpty()) // older entries remain
         json.insert(u"nextBefore"_s, page.last()[u"offset"_s]);
     return Ack::ok(marked.marked(json));
