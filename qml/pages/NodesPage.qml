@@ -41,13 +41,7 @@ ColumnLayout {
               : "Single node (no Redis): this server alone"
         font.bold: true
     }
-    Row {
-        spacing: 0
-        Repeater {
-            model: [["", 24], ["Node", 140], ["Address", 240], ["Uptime", 120], ["Connections", 110], ["Rooms", 80], ["Messages / s", 120], ["Last heartbeat", 130], ["State", 80]]
-            Label { text: modelData[0]; width: modelData[1]; font.bold: true }
-        }
-    }
+    TableHeader { columns: [["", 24], ["Node", 140], ["Address", 240], ["Uptime", 120], ["Connections", 110], ["Rooms", 80], ["Messages / s", 120], ["Last heartbeat", 130], ["State", 80]] }
     ListView {
         id: list
         Layout.fillWidth: true

@@ -86,12 +86,7 @@ RowLayout {
         Layout.fillWidth: true
         wrapMode: Text.Wrap
     }
-    Row {
-        Repeater {
-            model: [["Route", 90], ["Room", 200], ["Members", 80], ["History", 80], ["Offset", 70], ["Presence", 500]]
-            Label { text: modelData[0]; width: modelData[1]; font.bold: true }
-        }
-    }
+    TableHeader { columns: [["Route", 90], ["Room", 200], ["Members", 80], ["History", 80], ["Offset", 70], ["Presence", 500]] }
     ListView {
         id: list
         objectName: "roomsList"

@@ -123,13 +123,7 @@ RowLayout {
                 sort: { key: sortKey.currentText === "socketId" ? "id" : sortKey.currentText, desc: descending.checked },
                 offset: offset, limit: limit })
         }
-        Row {
-            spacing: 0
-            Repeater {
-                model: [["Socket", 150], ["Node", 70], ["User", 90], ["Roles", 120], ["Address", 100], ["Route", 70], ["Connected", 80], ["Rooms", 150], ["In", 50], ["Out", 50]]
-                Label { text: modelData[0]; width: modelData[1]; font.bold: true }
-            }
-        }
+        TableHeader { columns: [["Socket", 150], ["Node", 70], ["User", 90], ["Roles", 120], ["Address", 100], ["Route", 70], ["Connected", 80], ["Rooms", 150], ["In", 50], ["Out", 50]] }
         ListView {
             id: list
             objectName: "socketsList"
