@@ -123,7 +123,6 @@ RowLayout {
                 sort: { key: sortKey.currentText === "socketId" ? "id" : sortKey.currentText, desc: descending.checked },
                 offset: offset, limit: limit })
         }
-        TableHeader { columns: [["Socket", 150], ["Node", 70], ["User", 90], ["Roles", 120], ["Address", 100], ["Route", 70], ["Connected", 80], ["Rooms", 150], ["In", 50], ["Out", 50]] }
         ListView {
             id: list
             objectName: "socketsList"
@@ -132,8 +131,21 @@ RowLayout {
             clip: true
             model: sockets
             onAtYEndChanged: if (atYEnd && count > 0) pager.showMore()
+            // Wider than the room the details panel leaves at 1280 px: the table scrolls sideways,
+            // its header with it (and stays on top when it scrolls down).
+            readonly property int tableWidth: 16 + 930 + 16
+            contentWidth: Math.max(width, tableWidth)
+            flickableDirection: Flickable.AutoFlickIfNeeded
+            ScrollBar.horizontal: ScrollBar { objectName: "socketsHorizontalBar" }
+            headerPositioning: ListView.OverlayHeader
+            header: Pane {
+                z: 2
+                padding: 0
+                width: list.contentWidth
+                TableHeader { columns: [["Socket", 150], ["Node", 70], ["User", 90], ["Roles", 120], ["Address", 100], ["Route", 70], ["Connected", 80], ["Rooms", 150], ["In", 50], ["Out", 50]] }
+            }
             delegate: ListRow {
-                width: list.width
+                width: list.contentWidth
                 height: 28
                 highlighted: model.socketId === page.selected
                 onClicked: page.selected = model.socketId
