@@ -437,9 +437,13 @@ Item {
             compare(dialog.fileMode, FileDialog.OpenFile)
             dialog.currentFolder = root.fileUrl(testFiles.folder)
             // The folder lists templates.json only (the *.json filter hides shown.jsonl): click it.
+            // Looked up again at each try: the listing of the folder the dialog opened in comes first,
+            // and its delegates are replaced when the folder changes.
             let listed = null
-            tryVerify(() => (listed = findChild(root.Overlay.overlay, "fileDialogDelegate0")) !== null)
-            tryVerify(() => listed.file !== undefined && listed.file.toString() === root.fileUrl(path))
+            tryVerify(() => {
+                listed = findChild(root.Overlay.overlay, "fileDialogDelegate0")
+                return listed !== null && listed.file !== undefined && listed.file.toString() === root.fileUrl(path)
+            })
             verify(findChild(root.Overlay.overlay, "fileDialogDelegate1") === null)
             mouseClick(listed)
             dialog.accept()
