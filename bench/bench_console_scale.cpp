@@ -39,6 +39,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <cstdarg>
 #include <cstdio>
 #include <ctime>
 
@@ -99,6 +100,19 @@ void yieldToConsole(qint64 pid, int niceness)
         std::perror("setpriority");
 }
 
+// Reports why the run stops and gives main() its exit status. Returned from main() rather than
+// qFatal(): the nodes, Redis and PostgreSQL this run started are stopped by their destructors.
+[[gnu::format(printf, 1, 2)]] int failed(const char *format, ...)
+{
+    std::va_list args;
+    va_start(args, format);
+    std::fprintf(stderr, "bench_console_scale: ");
+    std::vfprintf(stderr, format, args);
+    std::fprintf(stderr, "\n");
+    va_end(args);
+    return 1;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -136,7 +150,7 @@ int main(int argc, char *argv[])
         if (!RedisInstance::available() || !redis.start(&error))
             qFatal("a cluster needs redis-server: %s", qPrintable(error));
         if (!postgres.start(&error))
-            qFatal("a cluster needs PostgreSQL: %s", qPrintable(error));
+            return failed("a cluster needs PostgreSQL: %s", qPrintable(error));
         environment.insert(u"CORTADO_DATABASE_URL"_s, postgres.url());
     }
     std::vector<std::unique_ptr<ServerProcess>> servers;
@@ -147,7 +161,7 @@ int main(int argc, char *argv[])
         if (nodes > 1)
             arguments << u"--redis"_s << redis.url() << u"--node-id"_s << u"n%1"_s.arg(n);
         if (!server->start(arguments, environment))
-            qFatal("node %d did not start", n);
+            return failed("node %d did not start", n);
         yieldToConsole(server->process.processId(), niceness);
         chatUrls.append(server->ws(u"/chat"_s).toString());
         servers.push_back(std::move(server));
@@ -174,14 +188,14 @@ int main(int argc, char *argv[])
         engine->load(QUrl::fromLocalFile(QStringLiteral(CORTADO_QML_DIR "/Main.qml")));
         window = qobject_cast<QQuickWindow *>(engine->rootObjects().value(0));
         if (!window)
-            qFatal("the console's window did not load");
+            return failed("the console's window did not load");
         window->setProperty("currentPage", 3); // Sockets
         std::printf("  console RSS with its window                 %8.1f MiB\n", ownMemoryMiB());
     }
     QSignalSpy snapshot(&admin, &AdminClient::snapshotApplied);
     admin.connectTo(servers.front()->ws(u"/"_s).toString(), QString::fromLatin1(token));
     if (!snapshot.wait(15000))
-        qFatal("no snapshot");
+        return failed("no snapshot");
     // Newest first: every socket that connects lands on the page shown, so every page is an update.
     const QVariantMap newestFirst{{u"sort"_s, QVariantMap{{u"key"_s, u"connectedAt"_s}, {u"desc"_s, true}}}, {u"limit"_s, 100}};
     admin.querySockets(newestFirst);
@@ -213,12 +227,12 @@ int main(int argc, char *argv[])
                                        u"--connections"_s, QString::number(count),
                                        u"--room-size"_s, u"100"_s, u"--hold"_s, u"36000"_s});
         if (!loadgen->waitForStarted(5000))
-            qFatal("%s did not start", qPrintable(loadgenBinary));
+            return failed("%s did not start", qPrintable(loadgenBinary));
         yieldToConsole(loadgen->processId(), niceness);
         loadgens.push_back(std::move(loadgen));
         const bool settled = QTest::qWaitFor([&] { return admin.socketsTotal() >= opened + count || aLoadgenEnded(); }, 600'000);
         if (!settled || admin.socketsTotal() < opened + count)
-            qFatal("only %d of %d sockets connected (%s)", admin.socketsTotal(), opened + count,
+            return failed("only %d of %d sockets connected (%s)", admin.socketsTotal(), opened + count,
                    aLoadgenEnded() ? "a load generator failed" : "10 minutes passed");
     }
     std::printf("  %d sockets open after                    %8.1f s\n", admin.socketsTotal(), fill.nsecsElapsed() / 1e9);
